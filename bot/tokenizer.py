@@ -1,0 +1,53 @@
+"""Sentence and word splitting with syntok, shaped as the tokenizer object sumy expects.
+
+sumy's own ``Tokenizer("english")`` needs NLTK's punkt_tab data, which must never be downloaded
+at run time; syntok is pure Python and needs no data, so it stands in for it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from syntok import segmenter
+
+_WORD = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
+
+
+class SyntokTokenizer:
+    """A sumy-compatible tokenizer: ``to_sentences(text)`` and ``to_words(sentence)``."""
+
+    def __init__(self, language: str = "english") -> None:
+        self.language = language
+
+    def to_sentences(self, text: str) -> tuple[str, ...]:
+        return tuple(split_sentences(text))
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        return tuple(words(sentence))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences; each paragraph (blank-line separated) ends its own sentence."""
+    sentences: list[str] = []
+    for paragraph in segmenter.analyze(text):
+        for sentence in paragraph:
+            rendered = "".join(token.spacing + token.value for token in sentence).strip()
+            if rendered:
+                sentences.append(rendered)
+    return sentences
+
+
+def split_paragraph_sentences(paragraphs: list[str]) -> list[tuple[int, str]]:
+    """Sentences of each paragraph, tagged with the paragraph's index."""
+    return [(index, s) for index, paragraph in enumerate(paragraphs) for s in _cached(paragraph)]
+
+
+@lru_cache(maxsize=4096)
+def _cached(paragraph: str) -> tuple[str, ...]:
+    return tuple(split_sentences(paragraph))
+
+
+def words(text: str) -> list[str]:
+    """Word tokens (letters and digits, keeping inner hyphens and apostrophes)."""
+    return _WORD.findall(text)
