@@ -1,0 +1,7 @@
+"""placeholder"""
+
+import argparse
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    pass

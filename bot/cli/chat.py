@@ -1,0 +1,20 @@
+"""``storybot chat``: the local terminal chat, through the same handlers as Telegram."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.config import Settings
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal (no Telegram needed)")
+    chat.set_defaults(handler=chat_command)
+
+
+def chat_command(args: argparse.Namespace) -> int:
+    """Open the local chat."""
+    from bot.local_chat import run_local_chat
+
+    run_local_chat(Settings.from_env(args.db))
+    return 0

@@ -1,0 +1,154 @@
+"""``storybot ingest | list | show | clean``: the story store from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.cleaning import clean_text
+from bot.config import Settings
+from bot.documents import Rejected, decode_text
+from bot.ingest import Ingestor, IngestOutcome
+from db.store import Store, Story
+
+INGESTIBLE = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".ndjson"}
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    ingest = commands.add_parser("ingest", help="store stories from files (- for standard input)")
+    ingest.add_argument("--chat", type=int, required=True, help="the chat id to store them for")
+    ingest.add_argument("--json", action="store_true", help="one JSON object per story")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest.set_defaults(handler=ingest_command)
+
+    listing = commands.add_parser("list", help="a chat's stories, newest first")
+    listing.add_argument("--chat", type=int, required=True)
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=list_command)
+
+    show = commands.add_parser("show", help="one stored story, cleaned")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=show_command)
+
+    clean = commands.add_parser("clean", help="print the cleaned text of a file (- for stdin)")
+    clean.add_argument("path", metavar="PATH")
+    clean.set_defaults(handler=clean_command)
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    return Store(Settings.from_env(args.db).db_path)
+
+
+def ingest_command(args: argparse.Namespace) -> int:
+    """Store every story in the given files and print one line per story."""
+    settings = Settings.from_env(args.db)
+    ingestor = Ingestor(Store(settings.db_path), allow_loopback_fetch=settings.allow_loopback_fetch)
+    any_kept = False
+    for path in expand_paths(args.paths):
+        for outcome in ingest_path(ingestor, args.chat, path):
+            any_kept |= outcome.status != "rejected"
+            print(format_outcome(outcome, path, as_json=args.json), flush=True)
+    return 0 if any_kept else 1
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Files as given; folders become the story files inside them, in name order."""
+    expanded: list[str] = []
+    for path in paths:
+        folder = Path(path)
+        if path != "-" and folder.is_dir():
+            expanded += sorted(str(p) for p in folder.rglob("*") if p.suffix.lower() in INGESTIBLE)
+        else:
+            expanded.append(path)
+    return expanded
+
+
+def ingest_path(ingestor: Ingestor, chat_id: int, path: str) -> list[IngestOutcome]:
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as error:
+        return [IngestOutcome("rejected", reason=f"can't read {path}: {error.strerror}")]
+    name = "" if path == "-" else path
+    return ingestor.add_document(chat_id, name, data, source_kind="bulk", added_by="cli")
+
+
+def format_outcome(outcome: IngestOutcome, path: str, *, as_json: bool) -> str:
+    story_id = outcome.story.id if outcome.story else None
+    if as_json:
+        return json.dumps(
+            {
+                "id": story_id,
+                "source_id": outcome.source_id,
+                "title": outcome.title,
+                "status": outcome.status,
+                "reason": outcome.reason,
+            },
+            ensure_ascii=False,
+        )
+    status = f"rejected: {outcome.reason}" if outcome.status == "rejected" else outcome.status
+    return f"{story_id if story_id is not None else '-'}\t{outcome.title or path}\t{status}"
+
+
+def list_command(args: argparse.Namespace) -> int:
+    """Print a chat's stories, newest first."""
+    stories = open_store(args).chat(args.chat).latest_stories(limit=args.limit)
+    for story in stories:
+        if args.json:
+            print(json.dumps(story_summary(story), ensure_ascii=False))
+        else:
+            print(f"{story.id}\t{story.added_at}\t{story.title}")
+    if not stories and not args.json:
+        print(f"No stories in chat {args.chat}.", file=sys.stderr)
+    return 0
+
+
+def story_summary(story: Story) -> dict:
+    return {
+        "id": story.id,
+        "title": story.title,
+        "url": story.url,
+        "source": story.source,
+        "published": story.published,
+        "added_at": story.added_at,
+        "words": story.word_count,
+    }
+
+
+def show_command(args: argparse.Namespace) -> int:
+    """Print one stored story, cleaned."""
+    story = open_store(args).story(args.id)
+    if story is None:
+        print(f"No story with id {args.id}.", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(story.__dict__, ensure_ascii=False))
+    else:
+        print(f"{story.title}\n\n{story.text}")
+    return 0
+
+
+def clean_command(args: argparse.Namespace) -> int:
+    """Print the cleaned text: a title line, a blank line, then the paragraphs."""
+    from bot.cleaning import derive_title
+
+    try:
+        data = sys.stdin.buffer.read() if args.path == "-" else Path(args.path).read_bytes()
+        text = decode_text(data)
+    except OSError as error:
+        print(f"Can't read {args.path}: {error.strerror}", file=sys.stderr)
+        return 1
+    except Rejected as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    cleaned = clean_text(text)
+    if not cleaned.paragraphs:
+        print("No story text left after cleaning.", file=sys.stderr)
+        return 1
+    print(cleaned.title or derive_title(cleaned.paragraphs))
+    print()
+    print("\n\n".join(cleaned.paragraphs))
+    return 0

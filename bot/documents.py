@@ -1,0 +1,129 @@
+"""Turning a file a user sends (or the operator ingests) into raw stories.
+
+Accepted: .txt and .md (pasted text), .html/.htm (article extraction), .json (one object or a
+list) and .jsonl (one object per line) with the fields title, text, url, published, source, id.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import PurePath
+
+MAX_DOCUMENT_BYTES = 2_000_000
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+SUPPORTED = ", ".join(sorted(TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES))
+
+
+class Rejected(Exception):
+    """Input that cannot become a story; ``str(exc)`` is the friendly reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class RawStory:
+    """A story as it arrives, before cleaning: plain text to clean, or HTML to extract."""
+
+    text: str | None = None
+    html: str | None = None
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    source_kind: str = "text"
+    published: str | None = None
+    added_by: str | None = None
+    message_id: int | None = None
+    source_id: str | None = None
+
+
+def read_document(
+    filename: str, data: bytes, *, source_kind: str = "document", added_by: str | None = None
+) -> list[RawStory]:
+    """The raw stories in a file, or Rejected with the reason."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise Rejected(
+            f"That file is {len(data) / 1_000_000:.1f} MB; the limit is "
+            f"{MAX_DOCUMENT_BYTES // 1_000_000} MB. Send a smaller file or a link instead."
+        )
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix and suffix not in TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES:
+        raise Rejected(f"I can't read {suffix} files. Send one of: {SUPPORTED}.")
+    text = decode_text(data)
+    if not suffix:
+        suffix = _sniff_suffix(text)
+    if suffix in HTML_SUFFIXES:
+        return [RawStory(html=text, source_kind=source_kind, added_by=added_by, source=filename)]
+    if suffix in JSON_SUFFIXES:
+        return read_records(text, source_kind=source_kind, added_by=added_by)
+    return [RawStory(text=text, source_kind=source_kind, added_by=added_by, source=filename)]
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 text, or Rejected for binary data and other encodings."""
+    if b"\x00" in data[:8192]:
+        raise Rejected("That file looks binary, not text. Send a .txt, .md, .html or .json file.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise Rejected(
+            "That file isn't UTF-8 text. Save it as UTF-8 (most editors offer this) and send "
+            "it again."
+        ) from error
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > 0.05 * min(len(text), 8192):
+        raise Rejected("That file looks binary, not text. Send a .txt, .md, .html or .json file.")
+    return text
+
+
+def _sniff_suffix(text: str) -> str:
+    head = text.lstrip()[:200].lower()
+    if head.startswith(("<!doctype html", "<html")) or "<body" in text[:5000].lower():
+        return ".html"
+    if head.startswith(("{", "[")):
+        return ".jsonl" if "\n{" in text else ".json"
+    return ".txt"
+
+
+def read_records(
+    text: str, *, source_kind: str = "bulk", added_by: str | None = None
+) -> list[RawStory]:
+    """Stories from JSON (an object or a list of objects) or JSON Lines."""
+    stripped = text.strip()
+    if not stripped:
+        raise Rejected("That file is empty.")
+    try:
+        loaded = json.loads(stripped)
+        records = loaded if isinstance(loaded, list) else [loaded]
+    except json.JSONDecodeError:
+        records = []
+        for number, line in enumerate(stripped.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise Rejected(f"Line {number} of that file isn't valid JSON.") from error
+    return [_record_to_raw(record, source_kind, added_by) for record in records]
+
+
+def _record_to_raw(record: object, source_kind: str, added_by: str | None) -> RawStory:
+    if not isinstance(record, dict):
+        return RawStory(text="", source_kind=source_kind, added_by=added_by)
+    return RawStory(
+        text=_string(record.get("text")),
+        html=_string(record.get("html")),
+        title=_string(record.get("title")),
+        url=_string(record.get("url")),
+        source=_string(record.get("source")),
+        published=_string(record.get("published")),
+        source_kind=source_kind,
+        added_by=added_by,
+        source_id=_string(record.get("id")),
+    )
+
+
+def _string(value: object) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)

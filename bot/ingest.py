@@ -1,0 +1,313 @@
+"""Ingest: raw stories from any source become cleaned, analysed, deduplicated stored stories.
+
+Every source (pasted text, a forward, a link, a file, a channel post, a bulk file) ends in
+:meth:`Ingestor.ingest`, so they all clean, reject, deduplicate and store the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from bot.cleaning import CleanedText, clean_text, derive_title, normalize_whitespace
+from bot.dates import parse_published
+from bot.documents import RawStory, Rejected, read_document
+from bot.fetching import FetchedPage, FetchError, fetch_url, find_urls
+from bot.html_extraction import extract_article
+from bot.language import Entity, find_entities
+from bot.near_duplicates import (
+    NEAR_DUPLICATE_SIMILARITY,
+    buckets,
+    content_hash,
+    shingles,
+    similarity,
+)
+from bot.tokenizer import split_paragraph_sentences, words
+from db.store import ChatStories, NewStory, Store, StoredEntity, Story, StoryAnalysis
+
+log = logging.getLogger(__name__)
+
+MIN_STORY_WORDS = 40
+MAX_TEXT_CHARS = 1_000_000
+BATCH_SIZE = 64
+
+Status = Literal["added", "duplicate", "rejected"]
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What happened to one incoming story."""
+
+    status: Status
+    story: Story | None = None
+    reason: str | None = None
+    source_id: str | None = None
+    title: str | None = None
+
+    @property
+    def added(self) -> bool:
+        return self.status == "added"
+
+
+@dataclass
+class _Prepared:
+    raw: RawStory
+    new: NewStory
+    paragraphs: list[str]
+    shingle_set: set[str]
+
+
+Fetcher = Callable[[str], FetchedPage]
+
+
+class Ingestor:
+    """Cleans, analyses and stores stories for a chat."""
+
+    def __init__(self, store: Store, *, allow_loopback_fetch: bool = False) -> None:
+        self.store = store
+        self.allow_loopback_fetch = allow_loopback_fetch
+
+    # -- sources ----------------------------------------------------------------------------
+
+    def add_text(self, chat_id: int, text: str, **origin: object) -> IngestOutcome:
+        """Pasted or forwarded text. A message that is only a link fetches the link."""
+        links = find_urls(text or "")
+        if links and len(words(_without(text, links))) < MIN_STORY_WORDS:
+            return self.add_link(chat_id, links[0], **origin)
+        return self.ingest(chat_id, [RawStory(text=text, **origin)])[0]  # type: ignore[arg-type]
+
+    def add_link(self, chat_id: int, url: str, **origin: object) -> IngestOutcome:
+        """Fetch a link and store the article on the page."""
+        kind = origin.pop("source_kind", "link")
+        canonical = canonical_url(url)
+        existing = self.store.chat(chat_id).story_with_url(canonical)
+        if existing is not None:
+            return IngestOutcome("duplicate", existing, "That link is already saved here.")
+        try:
+            page = fetch_url(url, allow_loopback=self.allow_loopback_fetch)
+            html = page.text()
+        except FetchError as error:
+            return IngestOutcome("rejected", reason=str(error))
+        raw = RawStory(html=html, url=canonical_url(page.url), source_kind=str(kind), **origin)  # type: ignore[arg-type]
+        return self.ingest(chat_id, [raw])[0]
+
+    def add_document(
+        self, chat_id: int, filename: str, data: bytes, **origin: object
+    ) -> list[IngestOutcome]:
+        """A file: .txt, .md, .html, .json or .jsonl."""
+        try:
+            raws = read_document(filename, data)
+        except Rejected as error:
+            return [IngestOutcome("rejected", reason=str(error))]
+        raws = [replace(raw, **origin) for raw in raws]  # type: ignore[arg-type]
+        return self.ingest(chat_id, raws)
+
+    def replace_for_message(
+        self, chat_id: int, message_id: int, text: str, **origin: object
+    ) -> IngestOutcome:
+        """An edited post: re-clean and re-analyse the story saved from that message."""
+        chat = self.store.chat(chat_id)
+        existing = chat.story_for_message(message_id)
+        raw = RawStory(text=text, message_id=message_id, source_kind="channel", **origin)  # type: ignore[arg-type]
+        if existing is None:
+            return self.ingest(chat_id, [raw])[0]
+        try:
+            prepared = prepare(raw)
+        except Rejected as error:
+            return IngestOutcome("rejected", existing, str(error))
+        sentences = split_paragraph_sentences(prepared.paragraphs)
+        analysis = self._analysis(
+            prepared, sentences, find_entities([[s for _, s in sentences]])[0]
+        )
+        story = chat.replace_story(existing.id, prepared.new, analysis)
+        return IngestOutcome("added", story, title=story.title if story else None)
+
+    # -- the one path every source takes --------------------------------------------------
+
+    def ingest(self, chat_id: int, raws: Sequence[RawStory]) -> list[IngestOutcome]:
+        """Clean, reject, deduplicate, analyse in batches, and store each story atomically."""
+        chat = self.store.chat(chat_id)
+        outcomes: list[IngestOutcome | None] = [None] * len(raws)
+        pending: list[tuple[int, _Prepared]] = []
+        for index, raw in enumerate(raws):
+            try:
+                prepared = prepare(raw)
+            except Rejected as error:
+                outcomes[index] = IngestOutcome(
+                    "rejected", reason=str(error), source_id=raw.source_id
+                )
+                continue
+            duplicate = find_duplicate(chat, prepared) or _duplicate_in(prepared, pending)
+            if duplicate is not None:
+                outcomes[index] = duplicate_outcome(prepared, duplicate)
+                continue
+            pending.append((index, prepared))
+            if len(pending) >= BATCH_SIZE:
+                self._store_batch(chat, pending, outcomes)
+                pending = []
+        self._store_batch(chat, pending, outcomes)
+        return [o for o in outcomes if o is not None]
+
+    def _store_batch(
+        self,
+        chat: ChatStories,
+        batch: list[tuple[int, _Prepared]],
+        outcomes: list[IngestOutcome | None],
+    ) -> None:
+        if not batch:
+            return
+        sentence_lists = [split_paragraph_sentences(p.paragraphs) for _, p in batch]
+        entity_lists = find_entities([[s for _, s in sentences] for sentences in sentence_lists])
+        for (index, prepared), sentences, entities in zip(
+            batch, sentence_lists, entity_lists, strict=True
+        ):
+            analysis = StoryAnalysis(
+                sentences=sentences,
+                entities=[
+                    StoredEntity(e.sentence, e.text, e.label, e.start, e.end) for e in entities
+                ],
+                buckets=buckets(prepared.shingle_set),
+            )
+            try:
+                story = chat.add_story(prepared.new, analysis)
+            except Exception as error:  # sqlite3.IntegrityError: the same message delivered twice
+                existing = _existing_for_message(chat, prepared.new.message_id)
+                if existing is None:
+                    raise
+                log.info(
+                    "message %s already stored as story %s: %s",
+                    prepared.new.message_id,
+                    existing.id,
+                    error,
+                )
+                outcomes[index] = duplicate_outcome(prepared, existing)
+                continue
+            outcomes[index] = IngestOutcome(
+                "added", story, source_id=prepared.raw.source_id, title=story.title
+            )
+
+    @staticmethod
+    def _analysis(
+        prepared: _Prepared, sentences: list[tuple[int, str]], entities: list[Entity]
+    ) -> StoryAnalysis:
+        return StoryAnalysis(
+            sentences=sentences,
+            entities=[StoredEntity(e.sentence, e.text, e.label, e.start, e.end) for e in entities],
+            buckets=buckets(prepared.shingle_set),
+        )
+
+
+def prepare(raw: RawStory) -> _Prepared:
+    """Clean a raw story and check it is a story at all; Rejected says why not."""
+    title, paragraphs, published_hint, site = _clean(raw)
+    body = "\n\n".join(paragraphs)
+    word_count = len(words(body))
+    if word_count == 0:
+        raise Rejected("There's nothing to save: the text is empty.")
+    if word_count < MIN_STORY_WORDS:
+        raise Rejected(
+            f"That's only {word_count} words, too short to keep as a story "
+            f"(I need at least {MIN_STORY_WORDS}). Send the whole article, a link or a file. "
+            "To ask about saved stories, end your question with '?'."
+        )
+    title = normalize_whitespace(title or "") or derive_title(paragraphs)
+    published = parse_published(raw.published) or parse_published(published_hint)
+    url = canonical_url(raw.url) if raw.url else None
+    new = NewStory(
+        title=title[:300],
+        text=body,
+        source_kind=raw.source_kind,
+        content_hash=content_hash(body),
+        word_count=word_count,
+        url=url,
+        source=raw.source or site,
+        published=published,
+        added_by=raw.added_by,
+        message_id=raw.message_id,
+    )
+    return _Prepared(raw, new, paragraphs, shingles(body))
+
+
+def _clean(raw: RawStory) -> tuple[str | None, list[str], str | None, str | None]:
+    """(title, paragraphs, published hint, site) from text or HTML."""
+    if raw.html is not None and not raw.text:
+        article = extract_article(raw.html[: MAX_TEXT_CHARS * 2], raw.url)
+        if article is None:
+            raise Rejected(
+                "I couldn't find an article on that page: it has no story text I can read."
+            )
+        site = article.site
+        return raw.title or article.title, article.paragraphs, article.published, site
+    text = (raw.text or "")[:MAX_TEXT_CHARS]
+    if not text.strip():
+        raise Rejected("There's nothing to save: the text is empty.")
+    cleaned: CleanedText = clean_text(text)
+    return raw.title or cleaned.title, cleaned.paragraphs, cleaned.published_hint, None
+
+
+def find_duplicate(chat: ChatStories, prepared: _Prepared) -> Story | None:
+    """This chat's stored story that is the same story: same URL, same text, or ≥ 90% similar."""
+    new = prepared.new
+    if new.url and (same := chat.story_with_url(new.url)):
+        return same
+    if same := chat.story_with_hash(new.content_hash):
+        return same
+    for candidate in chat.stories_sharing_buckets(buckets(prepared.shingle_set)):
+        if similarity(prepared.shingle_set, shingles(candidate.text)) >= NEAR_DUPLICATE_SIMILARITY:
+            return candidate
+    return None
+
+
+def _duplicate_in(
+    prepared: _Prepared, pending: Iterable[tuple[int, _Prepared]]
+) -> _Prepared | None:
+    for _, other in pending:
+        if prepared.new.content_hash == other.new.content_hash or (
+            prepared.new.url and prepared.new.url == other.new.url
+        ):
+            return other
+        if similarity(prepared.shingle_set, other.shingle_set) >= NEAR_DUPLICATE_SIMILARITY:
+            return other
+    return None
+
+
+def duplicate_outcome(prepared: _Prepared, existing: Story | _Prepared) -> IngestOutcome:
+    if isinstance(existing, Story):
+        return IngestOutcome(
+            "duplicate",
+            existing,
+            f"Already saved here as story #{existing.id}: “{existing.title}”.",
+            source_id=prepared.raw.source_id,
+            title=existing.title,
+        )
+    return IngestOutcome(
+        "duplicate",
+        None,
+        "The same story appears earlier in this batch.",
+        source_id=prepared.raw.source_id,
+        title=existing.new.title,
+    )
+
+
+def _existing_for_message(chat: ChatStories, message_id: int | None) -> Story | None:
+    return chat.story_for_message(message_id) if message_id is not None else None
+
+
+def canonical_url(url: str) -> str:
+    """A URL without its fragment and tracking parameters, so shared links compare equal."""
+    parts = urlsplit(url.strip())
+    query = "&".join(
+        pair
+        for pair in parts.query.split("&")
+        if pair and not pair.lower().startswith(("utm_", "fbclid=", "gclid=", "ref=", "at_medium="))
+    )
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", query, ""))
+
+
+def _without(text: str, links: Iterable[str]) -> str:
+    for link in links:
+        text = text.replace(link, " ")
+    return text

@@ -1,0 +1,195 @@
+"""Replies as Telegram HTML: every piece of story or user text escaped, every message ≤ 4,096.
+
+A reply is built from blocks (a paragraph of plain text with an optional wrapping tag), so a
+long reply can be split between blocks, or inside a block's text, without cutting a tag.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.services import Saved, StoryFacts, StoryPage, StorySummary
+from bot.tokenizer import split_sentences
+
+MESSAGE_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # callback data: at most 64 bytes, checked against the pressing chat
+
+
+@dataclass(frozen=True)
+class Block:
+    """Plain text, shown inside ``tag`` (b, i, blockquote, code) or bare."""
+
+    text: str
+    tag: str | None = None
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    messages: list[str]
+    buttons: list[list[Button]] = field(default_factory=list)
+
+
+def escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def render(blocks: Sequence[Block], buttons: list[list[Button]] | None = None) -> Reply:
+    """Join blocks into as few messages as fit, never splitting inside a tag."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        for piece in _render_block(block):
+            candidate = f"{current}\n\n{piece}" if current else piece
+            if len(candidate) <= MESSAGE_LIMIT:
+                current = candidate
+            else:
+                messages.append(current)
+                current = piece
+    if current:
+        messages.append(current)
+    return Reply(messages or ["…"], buttons or [])
+
+
+def _render_block(block: Block) -> list[str]:
+    """The block as one or more HTML pieces, each under the limit."""
+    overhead = len(_wrap("", block))
+    pieces = _split_plain(block.text, MESSAGE_LIMIT - overhead)
+    return [_wrap(piece, block) for piece in pieces]
+
+
+def _wrap(text: str, block: Block) -> str:
+    escaped = escape(text)
+    if block.href:
+        return f'<a href="{escape(block.href)}">{escaped}</a>'
+    if block.tag:
+        return f"<{block.tag}>{escaped}</{block.tag}>"
+    return escaped
+
+
+def _split_plain(text: str, limit: int) -> list[str]:
+    """Cut text into pieces whose escaped form fits, at sentence, then word, then char bounds."""
+    if len(escape(text)) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for unit in _units(text, limit):
+        candidate = f"{current} {unit}" if current else unit
+        if len(escape(candidate)) <= limit:
+            current = candidate
+        else:
+            if current:
+                pieces.append(current)
+            current = unit
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _units(text: str, limit: int) -> list[str]:
+    units: list[str] = []
+    for sentence in split_sentences(text) or [text]:
+        if len(escape(sentence)) <= limit:
+            units.append(sentence)
+            continue
+        for word in sentence.split():
+            # Escaping can grow a character up to 6 times ("&quot;"), so cut by that bound.
+            step = max(1, limit // 6)
+            units += (
+                [word[i : i + step] for i in range(0, len(word), step)]
+                if len(escape(word)) > limit
+                else [word]
+            )
+    return units
+
+
+# -- the bot's replies ---------------------------------------------------------------------
+
+
+def story_buttons(story_id: int) -> list[list[Button]]:
+    return [
+        [Button("Shorter", f"short:{story_id}"), Button("Longer", f"long:{story_id}")],
+        [Button("Facts", f"facts:{story_id}"), Button("Delete", f"del:{story_id}")],
+    ]
+
+
+def summary_blocks(summary: StorySummary) -> list[Block]:
+    story = summary.story
+    blocks = [Block(story.title, "b")]
+    if summary.note:
+        blocks.append(Block(summary.note, "i"))
+    blocks += [Block("• " + sentence) for sentence in summary.sentences]
+    footer = f"Story #{story.id}"
+    if story.source:
+        footer += f" · {story.source}"
+    blocks.append(Block(footer, "i"))
+    if story.url:
+        blocks.append(Block(story.url, href=story.url))
+    return blocks
+
+
+def summary_reply(summary: StorySummary) -> Reply:
+    return render(summary_blocks(summary), story_buttons(summary.story.id))
+
+
+def saved_reply(saved: Saved) -> Reply:
+    """What the user sees after sending a story."""
+    outcome = saved.outcome
+    if outcome.status == "rejected":
+        return render([Block(outcome.reason or "I couldn't save that.")])
+    if outcome.status == "duplicate":
+        return render([Block(outcome.reason or "I already have that story.")])
+    assert saved.summary is not None
+    return render(
+        [Block("Saved.", "i"), *summary_blocks(saved.summary)],
+        story_buttons(saved.summary.story.id),
+    )
+
+
+def story_page_reply(page: StoryPage) -> Reply:
+    if page.total == 0:
+        return render([Block("No stories here yet. Send me an article, a link or a file.")])
+    blocks = [Block(f"Stories {page.page + 1}/{page.pages} ({page.total} in all)", "b")]
+    blocks += [Block(f"#{s.id} {s.title}") for s in page.stories]
+    nav: list[Button] = []
+    if page.page > 0:
+        nav.append(Button("‹ Newer", f"list:{page.page - 1}"))
+    if page.page + 1 < page.pages:
+        nav.append(Button("Older ›", f"list:{page.page + 1}"))
+    return render(blocks, [nav] if nav else [])
+
+
+def text_reply(text: str, tag: str | None = None) -> Reply:
+    return render([Block(text, tag)])
+
+
+def answer_reply(result) -> Reply:  # result: answers.Answer
+    """The short answer, the sentence it rests on, and the story's title; or an honest 'no'."""
+    if result.answer is None:
+        return render([Block(result.note or "The stories in this chat don't say.")])
+    answer = result.answer
+    if result.date and result.date not in answer:
+        answer = f"{answer} ({result.date})"
+    blocks = [Block(answer, "b"), Block(f"“{result.sentence}”", "blockquote")]
+    blocks.append(Block(f"— {result.title} (story #{result.story_id})", "i"))
+    if result.note:
+        blocks.append(Block(result.note, "i"))
+    return render(blocks)
+
+
+def facts_reply(result: StoryFacts) -> Reply:
+    """Who, what, when and where of one story's main event."""
+    facts = result.facts
+    blocks = [Block(result.story.title, "b")]
+    for label in ("who", "what", "when", "where"):
+        value = getattr(facts, label, None)
+        blocks.append(Block(f"{label.capitalize()}: {value or 'the story does not say'}"))
+    blocks.append(Block(f"Story #{result.story.id}", "i"))
+    return render(blocks)

@@ -1,0 +1,228 @@
+"""The services that handlers, the local chat and the CLI call. Nothing here knows Telegram.
+
+Each method takes plain values (a chat id, a text, a story id) and returns plain results that
+:mod:`bot.replies` turns into messages. All of it is blocking work (SQLite, spaCy, sumy), so
+Telegram handlers call it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.ingest import Ingestor, IngestOutcome
+from bot.summaries import (
+    StoryText,
+    SummaryLength,
+    TextTooShort,
+    UnsupportedLanguage,
+    summarize,
+)
+from bot.tokenizer import words
+from db.store import ChatStories, Store, Story
+
+QUESTION_WORDS = frozenset(
+    [
+        "who",
+        "whom",
+        "whose",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "which",
+        "is",
+        "are",
+        "was",
+        "were",
+        "did",
+        "does",
+        "do",
+        "can",
+        "could",
+        "should",
+        "will",
+        "would",
+        "has",
+        "have",
+        "had",
+        "tell",
+    ]
+)
+MAX_QUESTION_WORDS = 40
+LIST_PAGE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class StorySummary:
+    """A story with the summary shown for it, at the length it was asked for."""
+
+    story: Story
+    sentences: list[str]
+    length: SummaryLength
+    note: str | None = None  # e.g. why the summary is the whole text
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The outcome of sending a story, with its summary when it was added."""
+
+    outcome: IngestOutcome
+    summary: StorySummary | None = None
+
+
+@dataclass(frozen=True)
+class StoryFacts:
+    story: Story
+    facts: object  # answers.Facts: who, what, when, where
+
+
+@dataclass(frozen=True)
+class StoryPage:
+    stories: list[Story]
+    page: int
+    pages: int
+    total: int
+
+
+def looks_like_question(text: str) -> bool:
+    """A short text ending in '?', or one that starts with a question word and is short."""
+    stripped = text.strip()
+    if not stripped:
+        return False
+    tokens = words(stripped)
+    if stripped.endswith("?") and len(tokens) <= MAX_QUESTION_WORDS * 2:
+        return True
+    return bool(tokens) and tokens[0].lower() in QUESTION_WORDS and len(tokens) < MAX_QUESTION_WORDS
+
+
+class StoryService:
+    """Stories, summaries and questions for any chat, over one store."""
+
+    def __init__(self, store: Store, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.store = store
+        self.ingestor = Ingestor(store, allow_loopback_fetch=self.settings.allow_loopback_fetch)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StoryService:
+        return cls(Store(settings.db_path), settings)
+
+    def chat(self, chat_id: int) -> ChatStories:
+        return self.store.chat(chat_id)
+
+    # -- saving -----------------------------------------------------------------------------
+
+    def save_text(self, chat_id: int, text: str, **origin: object) -> Saved:
+        """Store pasted, forwarded or posted text (or the article behind a link in it)."""
+        return self._with_summary(chat_id, self.ingestor.add_text(chat_id, text, **origin))
+
+    def save_document(
+        self, chat_id: int, filename: str, data: bytes, **origin: object
+    ) -> list[Saved]:
+        """Store the stories in a file."""
+        outcomes = self.ingestor.add_document(chat_id, filename, data, **origin)
+        return [self._with_summary(chat_id, outcome) for outcome in outcomes]
+
+    def _with_summary(self, chat_id: int, outcome: IngestOutcome) -> Saved:
+        if outcome.story is None or outcome.status == "rejected":
+            return Saved(outcome)
+        return Saved(outcome, self.summary_of(outcome.story, self.default_length(chat_id)))
+
+    # -- summaries --------------------------------------------------------------------------
+
+    def default_length(self, chat_id: int) -> SummaryLength:
+        value = self.chat(chat_id).setting("summary_length", "3")
+        return parse_length(value or "3") or SummaryLength()
+
+    def summary(
+        self, chat_id: int, story_id: int | None, length: SummaryLength | None
+    ) -> StorySummary | None:
+        """The summary of this chat's story (the latest when no id is given), or None."""
+        chat = self.chat(chat_id)
+        story = chat.story(story_id) if story_id is not None else chat.latest_story()
+        if story is None:
+            return None
+        return self.summary_of(story, length or self.default_length(chat_id))
+
+    def summary_of(self, story: Story, length: SummaryLength) -> StorySummary:
+        try:
+            result = summarize(StoryText(story.title, story.paragraphs), length)
+        except TextTooShort:
+            return StorySummary(
+                story,
+                story.paragraphs[:],
+                length,
+                "The story is too short to summarize; here it is whole.",
+            )
+        except UnsupportedLanguage as error:
+            lead = story.paragraphs[:1]
+            return StorySummary(
+                story, lead, length, f"{error} Showing the opening paragraph instead."
+            )
+        return StorySummary(story, result.sentences, length)
+
+    # -- questions and facts ------------------------------------------------------------
+
+    def answer(self, chat_id: int, question: str, story_id: int | None = None):  # -> answers.Answer
+        """Answer a question from this chat's stories (one story when story_id is given)."""
+        from bot.answers import answer
+
+        return answer(self.chat(chat_id), question, story_id)
+
+    def facts(self, chat_id: int, story_id: int | None = None) -> StoryFacts | None:
+        """Who, what, when and where of this chat's story (the latest when no id is given)."""
+        from bot.answers import facts
+
+        chat = self.chat(chat_id)
+        story = chat.story(story_id) if story_id is not None else chat.latest_story()
+        if story is None:
+            return None
+        return StoryFacts(story, facts(chat, story.id))
+
+    def update_post(self, chat_id: int, message_id: int, text: str, **origin: object) -> Saved:
+        """An edited channel post: update the story saved from it (or save it if new)."""
+        outcome = self.ingestor.replace_for_message(chat_id, message_id, text, **origin)
+        return Saved(outcome)
+
+    # -- browsing and forgetting ---------------------------------------------------------
+
+    def page_of_stories(self, chat_id: int, page: int = 0) -> StoryPage:
+        chat = self.chat(chat_id)
+        total = chat.count()
+        pages = max(1, -(-total // LIST_PAGE_SIZE))
+        page = min(max(page, 0), pages - 1)
+        stories = chat.latest_stories(limit=LIST_PAGE_SIZE, offset=page * LIST_PAGE_SIZE)
+        return StoryPage(stories, page, pages, total)
+
+    def search(self, chat_id: int, query: str, limit: int = 10) -> list[Story]:
+        chat = self.chat(chat_id)
+        return chat.search(query, limit) or chat.search(query, limit, any_word=True)
+
+    def forget(self, chat_id: int, story_id: int) -> bool:
+        return self.chat(chat_id).forget(story_id)
+
+    def forget_all(self, chat_id: int) -> int:
+        return self.chat(chat_id).forget_all()
+
+
+_LENGTH = re.compile(r"^\s*(\d{1,4})\s*(w|words?|s|sentences?)?\s*$", re.IGNORECASE)
+
+
+def parse_length(text: str) -> SummaryLength | None:
+    """'3' or '3s' → three sentences; '60w' → sixty words; None when it isn't a length."""
+    match = _LENGTH.match(text or "")
+    if not match:
+        return None
+    number = int(match.group(1))
+    unit = (match.group(2) or "s").lower()
+    if unit.startswith("w"):
+        return SummaryLength(sentences=None, words=number) if 5 <= number <= 1000 else None
+    return SummaryLength(sentences=number) if 1 <= number <= 50 else None
+
+
+def story_ids(stories: Sequence[Story]) -> list[int]:
+    return [story.id for story in stories]

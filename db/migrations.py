@@ -1,0 +1,136 @@
+"""Versioned schema: each migration moves the database up one version, in order.
+
+The version lives in SQLite's ``PRAGMA user_version``, so an upgraded bot finds the version
+of an old file without any table of its own and keeps every row it had.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def _create_stories(db: sqlite_utils.Database) -> None:
+    """Version 1: chats, stories with their sentences, entities and near-duplicate buckets."""
+    db.execute(
+        """
+        CREATE TABLE chats (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL DEFAULT 'private',
+            title TEXT,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    # AUTOINCREMENT: a deleted story's id is never reused, so an old button cannot
+    # silently point at a newer story.
+    db.execute(
+        """
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            chat_id INTEGER NOT NULL REFERENCES chats(id),
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            url TEXT,
+            source TEXT,
+            source_kind TEXT NOT NULL,
+            published TEXT,
+            added_by TEXT,
+            added_at TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            message_id INTEGER,
+            language TEXT,
+            word_count INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX stories_by_chat ON stories (chat_id, id)")
+    db.execute("CREATE INDEX stories_by_url ON stories (chat_id, url)")
+    db.execute("CREATE INDEX stories_by_hash ON stories (chat_id, content_hash)")
+    # A redelivered Telegram update must not store its story twice.
+    db.execute(
+        "CREATE UNIQUE INDEX stories_by_message ON stories (chat_id, message_id) "
+        "WHERE message_id IS NOT NULL"
+    )
+    db["sentences"].create(
+        {"story_id": int, "position": int, "paragraph": int, "text": str},
+        pk=("story_id", "position"),
+        foreign_keys=[("story_id", "stories", "id")],
+    )
+    db["entities"].create(
+        {
+            "story_id": int,
+            "sentence": int,
+            "text": str,
+            "label": str,
+            "start": int,
+            "end": int,
+        },
+        foreign_keys=[("story_id", "stories", "id")],
+    )
+    db["entities"].create_index(["story_id"])
+    db["entities"].create_index(["label", "text"])
+    db["story_buckets"].create(
+        {"story_id": int, "chat_id": int, "band": int, "bucket": int},
+        foreign_keys=[("story_id", "stories", "id")],
+    )
+    db["story_buckets"].create_index(["chat_id", "band", "bucket"])
+    db["story_buckets"].create_index(["story_id"])
+    db["stories"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+
+
+def _create_settings_and_schedules(db: sqlite_utils.Database) -> None:
+    """Version 2: per-chat settings and digest schedules, which must survive restarts."""
+    db["chat_settings"].create(
+        {"chat_id": int, "name": str, "value": str},
+        pk=("chat_id", "name"),
+        foreign_keys=[("chat_id", "chats", "id")],
+    )
+    db["digest_schedules"].create(
+        {
+            "chat_id": int,
+            "source_chat_id": int,
+            "frequency": str,
+            "weekday": int,
+            "time_of_day": str,
+            "timezone": str,
+            "last_sent_at": str,
+        },
+        pk="chat_id",
+        foreign_keys=[("chat_id", "chats", "id")],
+    )
+
+
+MIGRATIONS: list[Migration] = [_create_stories, _create_settings_and_schedules]
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The version recorded in the file (0 for a new database)."""
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite_utils.Database, target: int = LATEST_VERSION) -> int:
+    """Apply every migration above the file's version, each in its own transaction."""
+    current = schema_version(db)
+    if current > LATEST_VERSION:
+        raise RuntimeError(
+            f"The database is at schema version {current}, newer than this storybot "
+            f"understands ({LATEST_VERSION}). Upgrade storybot."
+        )
+    for version in range(current + 1, target + 1):
+        # One transaction per version, so a failed upgrade leaves the previous version intact.
+        # (sqlite-utils' enable_fts uses executescript, which commits what came before it:
+        # that is why FTS is the last step of the version that creates it.)
+        db.execute("BEGIN")
+        try:
+            MIGRATIONS[version - 1](db)
+            db.execute(f"PRAGMA user_version = {version}")
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.rollback()
+            raise
+        if db.conn.in_transaction:
+            db.conn.commit()
+    return schema_version(db)

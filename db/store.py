@@ -1,0 +1,454 @@
+"""The story store: SQLite through sqlite-utils, with every story read scoped to one chat.
+
+Handlers and services never hold the whole database: they ask ``store.chat(chat_id)`` for a
+:class:`ChatStories`, and every query it runs is filtered by that chat. That is where the rule
+"a chat never sees another chat's stories" lives, so no handler has to remember it.
+
+    store = Store("storybot.db")
+    chat = store.chat(42)
+    story = chat.add_story(new_story, sentences, entities)
+    chat.latest_stories(limit=10)
+    chat.search("missile test")
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from db.migrations import migrate
+
+DEFAULT_PATH = "storybot.db"
+
+
+@dataclass(frozen=True)
+class NewStory:
+    """What ingest hands the store: a cleaned story not yet saved."""
+
+    title: str
+    text: str
+    source_kind: str  # text, forward, link, document, channel, bulk, feed
+    content_hash: str
+    word_count: int
+    url: str | None = None
+    source: str | None = None
+    published: str | None = None
+    added_by: str | None = None
+    message_id: int | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Story:
+    """A stored story."""
+
+    id: int
+    chat_id: int
+    title: str
+    text: str
+    source_kind: str
+    content_hash: str
+    word_count: int
+    added_at: str
+    url: str | None = None
+    source: str | None = None
+    published: str | None = None
+    added_by: str | None = None
+    message_id: int | None = None
+    language: str | None = None
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p for p in self.text.split("\n\n") if p.strip()]
+
+
+@dataclass(frozen=True)
+class StoredSentence:
+    position: int
+    paragraph: int
+    text: str
+
+
+@dataclass(frozen=True)
+class StoredEntity:
+    sentence: int
+    text: str
+    label: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class StoryAnalysis:
+    """Sentences and entities computed once at ingest and kept beside the story."""
+
+    sentences: Sequence[tuple[int, str]]  # (paragraph index, sentence text)
+    entities: Sequence[StoredEntity] = field(default_factory=tuple)
+    buckets: Sequence[tuple[int, int]] = field(default_factory=tuple)  # (band, bucket)
+
+
+_STORY_COLUMNS = (
+    "id, chat_id, title, text, source_kind, content_hash, word_count, added_at, url, source, "
+    "published, added_by, message_id, language"
+)
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 in UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def fts_query(words: str, *, any_word: bool = False) -> str | None:
+    """A safe FTS5 query from free text: each word quoted, so no user text is FTS5 syntax."""
+    terms = re.findall(r"\w+", words)
+    if not terms:
+        return None
+    quoted = [f'"{term}"' for term in terms[:64]]
+    return (" OR " if any_word else " ").join(quoted)
+
+
+class Store:
+    """The database file, migrated to the latest schema on open."""
+
+    def __init__(self, path: str | Path = DEFAULT_PATH) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        import sqlite3
+
+        # The bot runs language work in worker threads; one connection guarded by a lock keeps
+        # SQLite's single-writer rule simple and every write atomic.
+        self._conn = sqlite3.connect(
+            self.path, check_same_thread=False, timeout=30, isolation_level=None
+        )
+        self.db = sqlite_utils.Database(self._conn)
+        self.lock = threading.RLock()
+        with self.lock:
+            if self.path != ":memory:":
+                self.db.enable_wal()
+            self.db.execute("PRAGMA foreign_keys = ON")
+            migrate(self.db)
+
+    def close(self) -> None:
+        with self.lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """All or nothing: a failure inside leaves no partial rows."""
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self._conn.rollback()
+                raise
+            self._conn.commit()
+
+    def chat(self, chat_id: int) -> ChatStories:
+        """The stories of one chat, and only those."""
+        return ChatStories(self, int(chat_id))
+
+    def story(self, story_id: int) -> Story | None:
+        """Any chat's story by id: for the operator's CLI (``show``), never for handlers."""
+        with self.lock:
+            row = self.db.execute(
+                f"SELECT {_STORY_COLUMNS} FROM stories WHERE id = ?", [story_id]
+            ).fetchone()
+        return Story(*row) if row else None
+
+    def chats(self) -> list[dict]:
+        with self.lock:
+            return list(self.db["chats"].rows_where(order_by="id"))
+
+    def story_count(self) -> int:
+        with self.lock:
+            return self.db.execute("SELECT count(*) FROM stories").fetchone()[0]
+
+
+class ChatStories:
+    """One chat's view of the store. Every method filters by this chat's id."""
+
+    def __init__(self, store: Store, chat_id: int) -> None:
+        self.store = store
+        self.db = store.db
+        self.chat_id = chat_id
+
+    # -- the chat itself ---------------------------------------------------------------
+
+    def ensure_exists(self, kind: str = "private", title: str | None = None) -> None:
+        """Record the chat on first contact; keep its kind and title current."""
+        with self.store.lock:
+            existing = self.db.execute("SELECT kind, title FROM chats WHERE id = ?", [self.chat_id])
+            row = existing.fetchone()
+            if row is None:
+                self.db["chats"].insert(
+                    {"id": self.chat_id, "kind": kind, "title": title, "created_at": utc_now()}
+                )
+            elif (row[0], row[1]) != (kind, title) and title is not None:
+                self.db["chats"].update(self.chat_id, {"kind": kind, "title": title})
+
+    def setting(self, name: str, default: str | None = None) -> str | None:
+        with self.store.lock:
+            row = self.db.execute(
+                "SELECT value FROM chat_settings WHERE chat_id = ? AND name = ?",
+                [self.chat_id, name],
+            ).fetchone()
+        return row[0] if row else default
+
+    def change_setting(self, name: str, value: str) -> None:
+        self.ensure_exists()
+        with self.store.lock:
+            self.db["chat_settings"].upsert(
+                {"chat_id": self.chat_id, "name": name, "value": value}, pk=("chat_id", "name")
+            )
+
+    # -- adding ---------------------------------------------------------------------------
+
+    def add_story(self, story: NewStory, analysis: StoryAnalysis) -> Story:
+        """Save a story with its sentences, entities and buckets in one transaction."""
+        self.ensure_exists()
+        added_at = utc_now()
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO stories (chat_id, title, text, url, source, source_kind, published, "
+                "added_by, added_at, content_hash, message_id, language, word_count) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    self.chat_id,
+                    story.title,
+                    story.text,
+                    story.url,
+                    story.source,
+                    story.source_kind,
+                    story.published,
+                    story.added_by,
+                    added_at,
+                    story.content_hash,
+                    story.message_id,
+                    story.language,
+                    story.word_count,
+                ],
+            )
+            story_id = cursor.lastrowid
+            self._write_analysis(db, story_id, analysis)
+        saved = self.story(story_id)
+        assert saved is not None
+        return saved
+
+    def replace_story(
+        self, story_id: int, story: NewStory, analysis: StoryAnalysis
+    ) -> Story | None:
+        """Update a story in place (an edited channel post), keeping its id."""
+        with self.store.transaction() as db:
+            if not self._owns(db, story_id):
+                return None
+            db.execute(
+                "UPDATE stories SET title = ?, text = ?, url = ?, source = ?, published = ?, "
+                "content_hash = ?, language = ?, word_count = ? WHERE id = ? AND chat_id = ?",
+                [
+                    story.title,
+                    story.text,
+                    story.url,
+                    story.source,
+                    story.published,
+                    story.content_hash,
+                    story.language,
+                    story.word_count,
+                    story_id,
+                    self.chat_id,
+                ],
+            )
+            for table in ("sentences", "entities", "story_buckets"):
+                db.execute(f"DELETE FROM {table} WHERE story_id = ?", [story_id])
+            self._write_analysis(db, story_id, analysis)
+        return self.story(story_id)
+
+    def _write_analysis(
+        self, db: sqlite_utils.Database, story_id: int, analysis: StoryAnalysis
+    ) -> None:
+        # Plain executemany, not sqlite-utils' insert_all: insert_all commits on its own,
+        # which would break the all-or-nothing transaction this runs in.
+        db.conn.executemany(
+            "INSERT INTO sentences (story_id, position, paragraph, text) VALUES (?, ?, ?, ?)",
+            [(story_id, i, p, t) for i, (p, t) in enumerate(analysis.sentences)],
+        )
+        db.conn.executemany(
+            "INSERT INTO entities (story_id, sentence, text, label, start, end) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(story_id, e.sentence, e.text, e.label, e.start, e.end) for e in analysis.entities],
+        )
+        db.conn.executemany(
+            "INSERT INTO story_buckets (story_id, chat_id, band, bucket) VALUES (?, ?, ?, ?)",
+            [(story_id, self.chat_id, band, bucket) for band, bucket in analysis.buckets],
+        )
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def story(self, story_id: int) -> Story | None:
+        """This chat's story with that id, or None (also when it belongs to another chat)."""
+        with self.store.lock:
+            row = self.db.execute(
+                f"SELECT {_STORY_COLUMNS} FROM stories WHERE id = ? AND chat_id = ?",
+                [story_id, self.chat_id],
+            ).fetchone()
+        return Story(*row) if row else None
+
+    def story_for_message(self, message_id: int) -> Story | None:
+        """The story saved from this chat's message (for replies and edited posts)."""
+        with self.store.lock:
+            row = self.db.execute(
+                f"SELECT {_STORY_COLUMNS} FROM stories WHERE chat_id = ? AND message_id = ?",
+                [self.chat_id, message_id],
+            ).fetchone()
+        return Story(*row) if row else None
+
+    def latest_story(self) -> Story | None:
+        stories = self.latest_stories(limit=1)
+        return stories[0] if stories else None
+
+    def latest_stories(self, limit: int = 10, offset: int = 0) -> list[Story]:
+        """Newest first."""
+        with self.store.lock:
+            rows = self.db.execute(
+                f"SELECT {_STORY_COLUMNS} FROM stories WHERE chat_id = ? "
+                "ORDER BY id DESC LIMIT ? OFFSET ?",
+                [self.chat_id, limit, offset],
+            ).fetchall()
+        return [Story(*row) for row in rows]
+
+    def stories_added_since(self, since: str, limit: int = 1000) -> list[Story]:
+        """Stories added at or after an ISO 8601 UTC time, oldest first."""
+        with self.store.lock:
+            rows = self.db.execute(
+                f"SELECT {_STORY_COLUMNS} FROM stories WHERE chat_id = ? AND added_at >= ? "
+                "ORDER BY id LIMIT ?",
+                [self.chat_id, since, limit],
+            ).fetchall()
+        return [Story(*row) for row in rows]
+
+    def count(self) -> int:
+        with self.store.lock:
+            return self.db.execute(
+                "SELECT count(*) FROM stories WHERE chat_id = ?", [self.chat_id]
+            ).fetchone()[0]
+
+    def sentences(self, story_id: int) -> list[StoredSentence]:
+        with self.store.lock:
+            rows = self.db.execute(
+                "SELECT s.position, s.paragraph, s.text FROM sentences s "
+                "JOIN stories t ON t.id = s.story_id "
+                "WHERE s.story_id = ? AND t.chat_id = ? ORDER BY s.position",
+                [story_id, self.chat_id],
+            ).fetchall()
+        return [StoredSentence(*row) for row in rows]
+
+    def entities(self, story_id: int) -> list[StoredEntity]:
+        with self.store.lock:
+            rows = self.db.execute(
+                "SELECT e.sentence, e.text, e.label, e.start, e.end FROM entities e "
+                "JOIN stories t ON t.id = e.story_id "
+                "WHERE e.story_id = ? AND t.chat_id = ? ORDER BY e.sentence, e.start",
+                [story_id, self.chat_id],
+            ).fetchall()
+        return [StoredEntity(*row) for row in rows]
+
+    def search(self, words: str, limit: int = 10, *, any_word: bool = False) -> list[Story]:
+        """Stories matching the words, best BM25 first, then newest. Never FTS5 syntax errors."""
+        query = fts_query(words, any_word=any_word)
+        if query is None:
+            return []
+        with self.store.lock:
+            rows = self.db.execute(
+                f"SELECT {', '.join('s.' + c.strip() for c in _STORY_COLUMNS.split(','))} "
+                "FROM stories_fts JOIN stories s ON s.id = stories_fts.rowid "
+                "WHERE stories_fts MATCH ? AND s.chat_id = ? "
+                "ORDER BY bm25(stories_fts, 2.0, 1.0), s.id DESC LIMIT ?",
+                [query, self.chat_id, limit],
+            ).fetchall()
+        return [Story(*row) for row in rows]
+
+    # -- duplicates ---------------------------------------------------------------------
+
+    def story_with_url(self, url: str) -> Story | None:
+        return self._first_where("url = ?", url)
+
+    def story_with_hash(self, content_hash: str) -> Story | None:
+        return self._first_where("content_hash = ?", content_hash)
+
+    def stories_sharing_buckets(
+        self, buckets: Sequence[tuple[int, int]], limit: int = 20
+    ) -> list[Story]:
+        """Candidate near-duplicates: this chat's stories that share a MinHash band bucket."""
+        if not buckets:
+            return []
+        clauses = " OR ".join("(band = ? AND bucket = ?)" for _ in buckets)
+        params: list[int] = [self.chat_id]
+        for band, bucket in buckets:
+            params += [band, bucket]
+        with self.store.lock:
+            ids = [
+                row[0]
+                for row in self.db.execute(
+                    f"SELECT story_id FROM story_buckets WHERE chat_id = ? AND ({clauses}) "
+                    f"GROUP BY story_id ORDER BY count(*) DESC LIMIT {int(limit)}",
+                    params,
+                ).fetchall()
+            ]
+        return [s for s in (self.story(i) for i in ids) if s is not None]
+
+    def _first_where(self, condition: str, value: object) -> Story | None:
+        with self.store.lock:
+            row = self.db.execute(
+                f"SELECT {_STORY_COLUMNS} FROM stories WHERE chat_id = ? AND {condition} "
+                "ORDER BY id LIMIT 1",
+                [self.chat_id, value],
+            ).fetchone()
+        return Story(*row) if row else None
+
+    # -- forgetting -----------------------------------------------------------------------
+
+    def forget(self, story_id: int) -> bool:
+        """Delete one of this chat's stories; False when the chat has no such story."""
+        with self.store.transaction() as db:
+            if not self._owns(db, story_id):
+                return False
+            self._delete(db, [story_id])
+        return True
+
+    def forget_all(self) -> int:
+        """Delete every story of this chat; returns how many."""
+        with self.store.transaction() as db:
+            ids = [
+                r[0] for r in db.execute("SELECT id FROM stories WHERE chat_id = ?", [self.chat_id])
+            ]
+            self._delete(db, ids)
+        return len(ids)
+
+    def _owns(self, db: sqlite_utils.Database, story_id: int) -> bool:
+        row = db.execute(
+            "SELECT 1 FROM stories WHERE id = ? AND chat_id = ?", [story_id, self.chat_id]
+        ).fetchone()
+        return row is not None
+
+    def _delete(self, db: sqlite_utils.Database, story_ids: list[int]) -> None:
+        for start in range(0, len(story_ids), 500):
+            chunk = story_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for table in ("sentences", "entities", "story_buckets"):
+                db.execute(f"DELETE FROM {table} WHERE story_id IN ({marks})", chunk)
+            db.execute(
+                f"DELETE FROM stories WHERE chat_id = ? AND id IN ({marks})", [self.chat_id, *chunk]
+            )
+
+
+def story_to_json(story: Story) -> str:
+    return json.dumps(story.__dict__, ensure_ascii=False)

@@ -1,0 +1,144 @@
+"""/list, /search and /forget, with their buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import ContextTypes
+
+from bot.replies import Block, Button, render, story_page_reply, text_reply
+from handlers.questions import replied_story_id
+from handlers.replying import edit, in_worker, send, service
+
+SEARCH_USAGE = "Usage: /search words — for example: /search satellite test"
+FORGET_USAGE = "Usage: /forget (as a reply to a story), /forget ID, or /forget all"
+ADMINS_ONLY = "Only this chat's admins can do that."
+
+
+async def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """In a private chat the user is its admin; in groups and channels, ask Telegram."""
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is None:
+        return False
+    if chat.type == ChatType.PRIVATE:
+        return True
+    if user is None:
+        return False
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+
+
+async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/list: the stories kept here, newest first, a page at a time."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    page = await in_worker(update, context, service(context).page_of_stories, chat.id, 0)
+    await send(update, context, story_page_reply(page))
+
+
+async def list_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """‹ Newer / Older ›: another page of /list."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None or not query.data:
+        return
+    page = await in_worker(
+        update,
+        context,
+        service(context).page_of_stories,
+        chat.id,
+        int(query.data.partition(":")[2]),
+    )
+    await query.answer()
+    await edit(update, story_page_reply(page))
+
+
+async def search_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/search words: stories that match, best first."""
+    chat = update.effective_chat
+    words = " ".join(context.args or []).strip()
+    if chat is None:
+        return
+    if not words:
+        await send(update, context, text_reply(SEARCH_USAGE))
+        return
+    found = await in_worker(update, context, service(context).search, chat.id, words)
+    if not found:
+        await send(update, context, text_reply(f"No stories here match “{words}”."))
+        return
+    blocks = [Block(f"{len(found)} matching stor{'y' if len(found) == 1 else 'ies'}", "b")]
+    blocks += [Block(f"#{s.id} {s.title}") for s in found]
+    await send(update, context, render(blocks))
+
+
+async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/forget [ID | all]: delete a story, or all of them, after a confirmation button."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    argument = " ".join(context.args or []).strip().lower()
+    if argument == "all":
+        if not await is_admin(update, context):
+            await send(update, context, text_reply(ADMINS_ONLY))
+            return
+        count = service(context).chat(chat.id).count()
+        confirm = [[Button(f"Delete all {count}", "delall:yes"), Button("Cancel", "cancel:0")]]
+        await send(
+            update,
+            context,
+            render([Block(f"Delete all {count} stories kept in this chat?")], confirm),
+        )
+        return
+    story_id = int(argument) if argument.isdigit() else replied_story_id(update, context)
+    if story_id is None:
+        await send(update, context, text_reply(FORGET_USAGE))
+        return
+    await ask_to_delete(update, context, story_id)
+
+
+async def ask_to_delete(update: Update, context: ContextTypes.DEFAULT_TYPE, story_id: int) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    story = service(context).chat(chat.id).story(story_id)
+    if story is None:
+        await send(update, context, text_reply("That story isn't in this chat."))
+        return
+    confirm = [[Button("Delete", f"delok:{story.id}"), Button("Cancel", "cancel:0")]]
+    await send(
+        update, context, render([Block(f"Delete story #{story.id} “{story.title}”?")], confirm)
+    )
+
+
+async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Delete (under a story): ask for confirmation first."""
+    query = update.callback_query
+    if query is None or not query.data:
+        return
+    await query.answer()
+    await ask_to_delete(update, context, int(query.data.partition(":")[2]))
+
+
+async def confirm_delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The confirmation: delete one story (delok:ID) or all (delall:yes), then cancel buttons."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None or not query.data:
+        return
+    action, _, value = query.data.partition(":")
+    if action == "cancel":
+        await query.answer("Cancelled.")
+        await edit(update, text_reply("Nothing was deleted."))
+        return
+    if action == "delall":
+        if not await is_admin(update, context):
+            await query.answer(ADMINS_ONLY, show_alert=True)
+            return
+        count = await in_worker(update, context, service(context).forget_all, chat.id)
+        await query.answer()
+        await edit(update, text_reply(f"Deleted {count} stories."))
+        return
+    deleted = await in_worker(update, context, service(context).forget, chat.id, int(value))
+    await query.answer()
+    await edit(update, text_reply("Deleted." if deleted else "That story isn't in this chat."))

@@ -1,0 +1,64 @@
+"""Questions: plain questions in private chats, addressed questions in groups, and /ask."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Bot, Message, Update
+from telegram.ext import ContextTypes
+
+from bot.replies import answer_reply, text_reply
+from handlers.replying import in_worker, send, service
+
+ASK_USAGE = "Usage: /ask question — for example: /ask Who signed the joint statement?"
+
+
+def is_addressed_to_bot(message: Message, bot: Bot) -> bool:
+    """In a group: the message mentions the bot or replies to one of its messages."""
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
+        return True
+    username = bot.username
+    return bool(username) and f"@{username}".lower() in (message.text or "").lower()
+
+
+def strip_mention(text: str, username: str | None) -> str:
+    if not username:
+        return text
+    return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
+
+
+def replied_story_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """The story a message replies to: the story's own message, or the bot's reply about it."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None or message.reply_to_message is None:
+        return None
+    replied = message.reply_to_message
+    stories = service(context).chat(chat.id)
+    story = stories.story_for_message(replied.message_id)
+    if story is not None:
+        return story.id
+    match = re.search(r"Story #(\d+)", replied.text or "")
+    return int(match.group(1)) if match else None
+
+
+async def answer_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
+) -> None:
+    """Answer from this chat's stories; a reply to a story covers that story only."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    story_id = replied_story_id(update, context)
+    result = await in_worker(update, context, service(context).answer, chat.id, question, story_id)
+    await send(update, context, answer_reply(result))
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask question: answer a question about the stories kept here."""
+    question = " ".join(context.args or []).strip()
+    if not question:
+        await send(update, context, text_reply(ASK_USAGE))
+        return
+    await answer_question(update, context, question)

@@ -1,0 +1,140 @@
+"""Stories arriving: pasted or forwarded text, links, files and channel posts."""
+
+from __future__ import annotations
+
+from telegram import (
+    Message,
+    MessageOriginChannel,
+    MessageOriginChat,
+    MessageOriginHiddenUser,
+    MessageOriginUser,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.documents import MAX_DOCUMENT_BYTES
+from bot.replies import saved_reply, text_reply
+from bot.services import looks_like_question
+from handlers.questions import answer_question, is_addressed_to_bot, strip_mention
+from handlers.replying import in_worker, send, service
+
+
+def origin_of(message: Message) -> dict[str, object]:
+    """Who the story came from: the forward origin, the channel, or the sender."""
+    origin = message.forward_origin
+    sender = message.from_user
+    added_by = str(sender.id) if sender else None
+    if isinstance(origin, MessageOriginChannel):
+        source = origin.chat.title or origin.chat.username
+        return {"source": source, "source_kind": "forward", "added_by": added_by}
+    if isinstance(origin, MessageOriginChat):
+        return {"source": origin.sender_chat.title, "source_kind": "forward", "added_by": added_by}
+    if isinstance(origin, MessageOriginUser):
+        return {
+            "source": origin.sender_user.full_name,
+            "source_kind": "forward",
+            "added_by": added_by,
+        }
+    if isinstance(origin, MessageOriginHiddenUser):
+        return {"source": origin.sender_user_name, "source_kind": "forward", "added_by": added_by}
+    return {"source_kind": "text", "added_by": added_by}
+
+
+async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A text message: a question gets an answer, anything else is kept as a story."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None or not message.text:
+        return
+    private = chat.type == ChatType.PRIVATE
+    addressed = private or is_addressed_to_bot(message, context.bot)
+    text = strip_mention(message.text, context.bot.username)
+    if message.forward_origin is None and looks_like_question(text):
+        if addressed:
+            await answer_question(update, context, text)
+        return
+    saved = await in_worker(
+        update,
+        context,
+        service(context).save_text,
+        chat.id,
+        text,
+        message_id=message.message_id,
+        **origin_of(message),
+    )
+    if private or addressed:
+        await send(update, context, saved_reply(saved))
+    elif saved.outcome.added and service(context).chat(chat.id).setting("saved_reaction") == "on":
+        await send(update, context, text_reply("Saved.", "i"))
+
+
+async def receive_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A file: .txt, .md, .html, .json or .jsonl."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None or message.document is None:
+        return
+    document = message.document
+    if document.file_size and document.file_size > MAX_DOCUMENT_BYTES:
+        await send(
+            update,
+            context,
+            text_reply(
+                f"That file is {document.file_size / 1_000_000:.1f} MB; the limit is "
+                f"{MAX_DOCUMENT_BYTES // 1_000_000} MB. Send a smaller file or a link instead."
+            ),
+        )
+        return
+    telegram_file = await document.get_file()
+    data = bytes(await telegram_file.download_as_bytearray())
+    results = await in_worker(
+        update,
+        context,
+        service(context).save_document,
+        chat.id,
+        document.file_name or "",
+        data,
+        message_id=message.message_id,
+        **origin_of(message),
+    )
+    for saved in results[:5]:
+        await send(update, context, saved_reply(saved))
+    if len(results) > 5:
+        added = sum(1 for s in results if s.outcome.added)
+        await send(
+            update, context, text_reply(f"…and {len(results) - 5} more ({added} added in all).")
+        )
+
+
+async def channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A post in a channel the bot administers becomes one of the channel's stories."""
+    post = update.channel_post
+    if post is None or not (post.text or post.caption):
+        return
+    await in_worker(
+        update,
+        context,
+        service(context).save_text,
+        post.chat.id,
+        post.text or post.caption or "",
+        message_id=post.message_id,
+        source=post.chat.title,
+        source_kind="channel",
+    )
+
+
+async def edited_channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited channel post updates the story saved from it."""
+    post = update.edited_channel_post
+    if post is None or not (post.text or post.caption):
+        return
+    await in_worker(
+        update,
+        context,
+        service(context).update_post,
+        post.chat.id,
+        post.message_id,
+        post.text or post.caption or "",
+        source=post.chat.title,
+    )
