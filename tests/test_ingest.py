@@ -1,0 +1,195 @@
+"""Ingest from every source, with bad input refused cleanly and duplicates stored once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.documents import MAX_DOCUMENT_BYTES, RawStory
+from bot.ingest import Ingestor, canonical_url
+from bot.services import StoryService
+from db.store import Store
+from tests.conftest import article
+from tests.local_http import LocalHTTPServer, Route, html_route, sleep_then
+
+ARTICLE_HTML = """<!doctype html><html><head><title>Harbour bridge approved | City News</title>
+<meta property="og:site_name" content="City News">
+<meta property="article:published_time" content="2024-03-04T09:30:00Z"></head>
+<body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><h1>Harbour bridge approved</h1>{paragraphs}</article>
+<footer>© City News. All rights reserved. Sign up for our newsletter.</footer></body></html>"""
+
+
+def page(topic: str) -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in article(topic).split("\n\n"))
+    return ARTICLE_HTML.format(paragraphs=paragraphs)
+
+
+def rows(store: Store) -> int:
+    return store.db.execute("SELECT count(*) FROM stories").fetchone()[0]
+
+
+def test_pasted_text_is_cleaned_and_stored(
+    store: Store, ingestor: Ingestor, sample_text: str
+) -> None:
+    outcome = ingestor.add_text(1, sample_text, added_by="42")
+    assert outcome.status == "added"
+    story = outcome.story
+    assert "Listen Live" not in story.text and "READ MORE" not in story.text
+    assert len(story.paragraphs) == 7
+    assert story.published.startswith("2021-05-16")
+    assert story.added_by == "42"
+    assert store.chat(1).sentences(story.id)
+    labels = {e.label for e in store.chat(1).entities(story.id)}
+    assert {"PERSON", "GPE"} <= labels
+
+
+def test_a_forward_keeps_its_origin(ingestor: Ingestor) -> None:
+    outcome = ingestor.add_text(
+        1, article("ferry"), source="Daily Ferry News", source_kind="forward"
+    )
+    assert outcome.story.source == "Daily Ferry News"
+    assert outcome.story.source_kind == "forward"
+
+
+def test_a_link_is_fetched_and_extracted(ingestor: Ingestor) -> None:
+    with LocalHTTPServer({"/news/bridge": html_route(page("harbour bridge"))}) as server:
+        outcome = ingestor.add_text(3, f"look at this {server.url('/news/bridge')}?utm_source=x")
+    assert outcome.status == "added", outcome.reason
+    story = outcome.story
+    assert story.title == "Harbour bridge approved"
+    assert story.url == canonical_url(server.url("/news/bridge"))
+    assert story.published.startswith("2024-03-04")
+    assert "newsletter" not in story.text and "Home" not in story.text
+
+
+def test_the_same_link_twice_is_stored_once(ingestor: Ingestor) -> None:
+    with LocalHTTPServer({"/a": html_route(page("library"))}) as server:
+        assert ingestor.add_link(3, server.url("/a")).status == "added"
+        again = ingestor.add_link(3, server.url("/a#comments"))
+    assert again.status == "duplicate"
+
+
+@pytest.mark.parametrize(
+    "route, message",
+    [
+        (Route(404, {"Content-Type": "text/html"}, b"gone"), "404"),
+        (html_route("<html><body><nav>Home</nav><p>Short.</p></body></html>"), "article"),
+        (sleep_then(3, html_route("<p>late</p>")), "long"),
+    ],
+)
+def test_bad_links_are_refused_with_a_reason(store, route, message, monkeypatch) -> None:
+    import bot.ingest as ingest_module
+
+    real_fetch = ingest_module.fetch_url
+    monkeypatch.setattr(
+        ingest_module,
+        "fetch_url",
+        lambda url, **kw: real_fetch(url, **{**kw, "timeout": 1, "deadline": 2}),
+    )
+    ingestor = Ingestor(store, allow_loopback_fetch=True)
+    with LocalHTTPServer({"/x": route}) as server:
+        outcome = ingestor.add_link(3, server.url("/x"))
+    assert outcome.status == "rejected"
+    assert message in outcome.reason.lower()
+    assert rows(store) == 0
+
+
+def test_loopback_links_are_refused_without_the_test_setting(store: Store) -> None:
+    with LocalHTTPServer({"/a": html_route(page("museum"))}) as server:
+        outcome = Ingestor(store).add_link(3, server.url("/a"))
+    assert outcome.status == "rejected"
+    assert rows(store) == 0
+
+
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("empty.txt", b"   \n\t ", "empty"),
+        ("short.txt", b"India tested a missile on Wednesday.", "too short"),
+        ("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00", "can't read .png"),
+        ("binary.txt", b"abc\x00\x01\x02" * 100, "binary"),
+        ("latin1.txt", article("harbour").encode("utf-8") + "café".encode("latin-1"), "utf-8"),
+        ("big.txt", b"word " * (MAX_DOCUMENT_BYTES // 5 + 1), "limit"),
+        ("nobody.html", b"<html><body><nav><a href='/'>Home</a></nav></body></html>", "article"),
+        ("broken.jsonl", b'{"title": "x", "text": "y"}\n{not json', "isn't valid json"),
+    ],
+)
+def test_bad_documents_are_refused_and_store_nothing(store, ingestor, name, data, reason) -> None:
+    outcomes = ingestor.add_document(5, name, data)
+    assert [o.status for o in outcomes] == ["rejected"]
+    assert reason in outcomes[0].reason.lower()
+    assert rows(store) == 0
+
+
+def test_documents_of_each_kind(ingestor: Ingestor) -> None:
+    assert ingestor.add_document(6, "a.txt", article("tram").encode())[0].status == "added"
+    assert (
+        ingestor.add_document(6, "b.md", ("# Canal reopens\n\n" + article("canal")).encode())[
+            0
+        ].story.title
+        == "Canal reopens"
+    )
+    assert ingestor.add_document(6, "c.html", page("airport").encode())[0].status == "added"
+    record = {
+        "id": "x1",
+        "title": "Port expands",
+        "text": article("port"),
+        "url": "https://example.org/port",
+        "published": "2024-05-01T10:00:00Z",
+        "source": "Port Times",
+    }
+    [outcome] = ingestor.add_document(6, "d.json", json.dumps(record).encode())
+    assert (outcome.status, outcome.source_id, outcome.story.source) == (
+        "added",
+        "x1",
+        "Port Times",
+    )
+    assert outcome.story.published == "2024-05-01T10:00:00+00:00"
+    lines = "\n".join(
+        json.dumps({"id": i, "title": t, "text": article(t)})
+        for i, t in enumerate(["dam", "mine", "dam"])
+    )
+    statuses = [o.status for o in ingestor.add_document(6, "e.jsonl", lines.encode())]
+    assert statuses == ["added", "added", "duplicate"]
+
+
+def test_the_same_text_twice_is_stored_once(ingestor: Ingestor) -> None:
+    text = article("observatory")
+    assert ingestor.add_text(8, text).status == "added"
+    again = ingestor.add_text(8, "  " + text.upper().replace("\n\n", "\n") + " ")
+    assert again.status == "duplicate"
+    assert "already saved" in again.reason.lower()
+    assert ingestor.add_text(9, text).status == "added"  # another chat keeps its own copy
+
+
+def test_a_near_duplicate_is_stored_once_but_a_different_story_is_not(ingestor: Ingestor) -> None:
+    text = (
+        article("concert hall") + "\n\n" + article("concert hall").replace("Officials", "Leaders")
+    )
+    assert ingestor.add_text(8, text).status == "added"
+    near = text.replace("eleven to four", "twelve to three")
+    assert ingestor.add_text(8, near).status == "duplicate"
+    different = article("concert hall", 3) + "\n\n" + article("harbour", 3)
+    assert ingestor.add_text(8, different).status == "added"
+
+
+def test_a_redelivered_message_is_not_stored_twice(ingestor: Ingestor) -> None:
+    first = ingestor.add_text(4, article("zoo"), message_id=77)
+    second = ingestor.add_text(4, article("aquarium"), message_id=77)
+    assert first.status == "added"
+    assert second.status == "duplicate" and second.story.id == first.story.id
+
+
+def test_an_edited_post_updates_its_story(store: Store) -> None:
+    service = StoryService(store)
+    first = service.save_text(-100, article("bridge"), message_id=5, source_kind="channel")
+    service.update_post(-100, 5, article("tunnel"))
+    story = store.chat(-100).story(first.outcome.story.id)
+    assert "tunnel" in story.text and "bridge" not in story.text
+    assert store.chat(-100).search("tunnel")[0].id == story.id
+
+
+def test_raw_story_with_only_whitespace_is_refused(ingestor: Ingestor) -> None:
+    assert ingestor.ingest(1, [RawStory(text="\u00a0\n\u200b ")])[0].status == "rejected"

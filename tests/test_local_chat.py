@@ -1,0 +1,43 @@
+"""The local chat goes through the Telegram handlers: a newcomer's first minute."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bot.config import Settings
+from bot.local_chat import LocalChat
+from tests.conftest import article
+
+
+def chat_session(tmp_path: Path, lines: list[str]) -> str:
+    """Feed lines to a local chat as a user would type them; return all it printed."""
+    printed: list[str] = []
+    script = iter(lines)
+
+    def read(prompt: str) -> str:
+        try:
+            return next(script)
+        except StopIteration:
+            raise EOFError from None
+
+    chat = LocalChat(Settings(db_path=str(tmp_path / "chat.db")), write=printed.append)
+    asyncio.run(chat.run(read))
+    return "\n".join(printed)
+
+
+def test_sample_story_summary_buttons_and_list(tmp_path: Path) -> None:
+    out = chat_session(tmp_path, ["/sample", "/press 1", "/list", "/quit"])
+    assert "Saved." in out
+    assert "[1] Shorter  [2] Longer  [3] Facts  [4] Delete" in out
+    assert "(edited)" in out
+    assert "Stories 1/1 (1 in all)" in out
+
+
+def test_pasted_multi_paragraph_story_and_too_short_text(tmp_path: Path) -> None:
+    paragraphs = article("harbour bridge").split("\n\n")
+    pasted = [paragraphs[0], ""] + [p for para in paragraphs[1:] for p in (para, "")] + ["."]
+    out = chat_session(tmp_path, pasted + ["Bridge delayed again.", ".", "/summary 9x", "/quit"])
+    assert "Saved." in out and "harbour bridge" in out
+    assert "too short to keep as a story" in out
+    assert "Usage: /summary" in out

@@ -1,0 +1,87 @@
+"""The store: chat isolation in the db API, FTS search, settings, forgetting, WAL."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ingest import Ingestor
+from db.store import Store, fts_query
+from tests.conftest import article
+
+
+@pytest.fixture
+def two_chats(ingestor: Ingestor) -> tuple[int, int]:
+    a = ingestor.ingest(101, [_raw(article("harbour bridge"))])[0].story.id
+    b = ingestor.ingest(202, [_raw(article("railway tunnel"))])[0].story.id
+    return a, b
+
+
+def _raw(text: str, **fields):
+    from bot.documents import RawStory
+
+    return RawStory(text=text, **fields)
+
+
+def test_a_chat_never_sees_another_chats_story(store: Store, two_chats: tuple[int, int]) -> None:
+    a, b = two_chats
+    first, second = store.chat(101), store.chat(202)
+    assert first.story(a) is not None
+    assert first.story(b) is None
+    assert second.story(a) is None
+    assert first.sentences(b) == [] and first.entities(b) == []
+    assert second.sentences(b) != []
+    assert [s.id for s in first.latest_stories()] == [a]
+    assert [s.id for s in first.search("railway tunnel")] == []
+    assert [s.id for s in second.search("railway tunnel")] == [b]
+    assert first.story_with_hash(second.story(b).content_hash) is None
+
+
+def test_forgetting_touches_only_the_asking_chat(store: Store, two_chats: tuple[int, int]) -> None:
+    a, b = two_chats
+    assert store.chat(101).forget(b) is False
+    assert store.chat(202).story(b) is not None
+    assert store.chat(101).forget_all() == 1
+    assert store.chat(202).count() == 1
+    assert store.chat(101).story(a) is None
+    assert (
+        store.db.execute("SELECT count(*) FROM sentences WHERE story_id = ?", [a]).fetchone()[0]
+        == 0
+    )
+
+
+@pytest.mark.parametrize("query", ['"', "*", "NEAR(", "title:", "(", "a OR", "-", "^", "''"])
+def test_search_never_raises_on_fts_syntax(store: Store, two_chats, query: str) -> None:
+    assert isinstance(store.chat(101).search(query), list)
+
+
+def test_fts_query_quotes_every_word() -> None:
+    assert fts_query('NEAR("x" y*)') == '"NEAR" "x" "y"'
+    assert fts_query("  ") is None
+
+
+def test_the_database_is_in_wal_mode(store: Store) -> None:
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_settings_are_per_chat(store: Store) -> None:
+    store.chat(1).change_setting("summary_length", "5")
+    assert store.chat(1).setting("summary_length") == "5"
+    assert store.chat(2).setting("summary_length", "3") == "3"
+
+
+def test_a_failed_write_leaves_no_partial_rows(
+    store: Store, ingestor: Ingestor, monkeypatch
+) -> None:
+    import db.store as store_module
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(store_module.ChatStories, "_write_analysis", explode)
+    with pytest.raises(RuntimeError):
+        ingestor.ingest(7, [_raw(article("stadium"))])
+    counts = [
+        store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in ("stories", "sentences", "entities", "story_buckets", "stories_fts")
+    ]
+    assert counts == [0, 0, 0, 0, 0]
