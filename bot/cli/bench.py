@@ -1,7 +1,24 @@
-"""placeholder"""
+"""``storybot bench …`` and ``storybot eval …``: the benchmarks and evaluation harnesses."""
+
+from __future__ import annotations
 
 import argparse
+import importlib
+
+BENCHMARKS = {"ingest": "benchmarks.ingest"}
+EVALUATIONS = {"summaries": "benchmarks.summaries", "answers": "benchmarks.answers"}
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    pass
+    for name, table, help_text in (
+        ("bench", BENCHMARKS, "speed benchmarks"),
+        ("eval", EVALUATIONS, "quality evaluation harnesses"),
+    ):
+        parser = commands.add_parser(name, help=help_text, add_help=False)
+        parser.add_argument("which", choices=sorted(table))
+        parser.add_argument("rest", nargs=argparse.REMAINDER)
+        parser.set_defaults(handler=lambda args, table=table: _run(table[args.which], args.rest))
+
+
+def _run(module_name: str, argv: list[str]) -> int:
+    return importlib.import_module(module_name).main(argv) or 0

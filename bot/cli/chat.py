@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from bot.config import Settings
 
@@ -16,5 +17,10 @@ def chat_command(args: argparse.Namespace) -> int:
     """Open the local chat."""
     from bot.local_chat import run_local_chat
 
+    # The terminal is the conversation: errors go to a log file, not between the messages.
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    logging.basicConfig(filename="storybot-chat.log", level=logging.WARNING)
     run_local_chat(Settings.from_env(args.db))
     return 0
