@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.cleaning import clean_text
+from bot.cli.inputs import read_bytes
 from bot.config import Settings
 from bot.documents import Rejected, decode_text
 from bot.ingest import Ingestor, IngestOutcome
@@ -69,7 +70,7 @@ def expand_paths(paths: list[str]) -> list[str]:
 
 def ingest_path(ingestor: Ingestor, chat_id: int, path: str) -> list[IngestOutcome]:
     try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        data = read_bytes(path)
     except OSError as error:
         return [IngestOutcome("rejected", reason=f"can't read {path}: {error.strerror}")]
     name = "" if path == "-" else path
@@ -136,7 +137,7 @@ def clean_command(args: argparse.Namespace) -> int:
     from bot.cleaning import derive_title
 
     try:
-        data = sys.stdin.buffer.read() if args.path == "-" else Path(args.path).read_bytes()
+        data = read_bytes(args.path)
         text = decode_text(data)
     except OSError as error:
         print(f"Can't read {args.path}: {error.strerror}", file=sys.stderr)

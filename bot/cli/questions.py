@@ -1,0 +1,98 @@
+"""``storybot ask`` and ``storybot facts``: questions about a chat's stories."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot.cli.inputs import read_lines
+from bot.cli.stories import open_store
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    ask = commands.add_parser("ask", help="answer a question from a chat's stories")
+    ask.add_argument("--chat", type=int, required=True)
+    ask.add_argument("--json", action="store_true")
+    ask.add_argument("--jsonl", metavar="FILE", help='one {"id", "question"} per line')
+    ask.add_argument("question", nargs="?")
+    ask.set_defaults(handler=ask_command)
+
+    facts = commands.add_parser("facts", help="who, what, when and where of one stored story")
+    facts.add_argument("id", type=int)
+    facts.add_argument("--json", action="store_true")
+    facts.set_defaults(handler=facts_command)
+
+
+def answer_json(result) -> dict:
+    return {
+        "answer": result.answer,
+        "type": result.type,
+        "date": result.date,
+        "sentence": result.sentence,
+        "story_id": result.story_id,
+        "title": result.title,
+    }
+
+
+def ask_command(args: argparse.Namespace) -> int:
+    """Print the answer and the sentence it rests on (or JSON)."""
+    from bot.answers import answer
+
+    chat = open_store(args).chat(args.chat)
+    if args.jsonl:
+        try:
+            lines = read_lines(args.jsonl)
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"Can't read {args.jsonl}: {error}", file=sys.stderr)
+            return 1
+        for line in filter(str.strip, lines):
+            try:
+                record = json.loads(line)
+                question = str(record.get("question") or "")
+            except (json.JSONDecodeError, AttributeError):
+                record, question = {}, ""
+            print(
+                json.dumps(
+                    {"id": record.get("id"), **answer_json(answer(chat, question))},
+                    ensure_ascii=False,
+                ),
+                flush=True,
+            )
+        return 0
+    if not args.question:
+        print('Usage: storybot ask --chat ID "question"', file=sys.stderr)
+        return 2
+    result = answer(chat, args.question)
+    if args.json:
+        print(json.dumps(answer_json(result), ensure_ascii=False))
+    elif result.answer is None:
+        print(result.note or "The stories in this chat don't say.")
+    else:
+        shown = (
+            f"{result.answer} ({result.date})"
+            if result.date and result.date not in result.answer
+            else result.answer
+        )
+        print(shown)
+        print(f'"{result.sentence}" — {result.title}')
+    return 0
+
+
+def facts_command(args: argparse.Namespace) -> int:
+    """Print who, what, when and where of one story."""
+    from bot.answers import facts
+
+    store = open_store(args)
+    story = store.story(args.id)
+    if story is None:
+        print(f"No story with id {args.id}.", file=sys.stderr)
+        return 1
+    found = facts(store.chat(story.chat_id), story.id)
+    values = {k: getattr(found, k, None) for k in ("who", "what", "when", "where")}
+    if args.json:
+        print(json.dumps(values, ensure_ascii=False))
+    else:
+        for key, value in values.items():
+            print(f"{key}: {value or '—'}")
+    return 0

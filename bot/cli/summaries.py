@@ -1,0 +1,105 @@
+"""``storybot summarize``: summaries of files, standard input or JSON Lines batches."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot.cleaning import clean_text
+from bot.cli.inputs import read_bytes, read_lines
+from bot.documents import Rejected, decode_text
+from bot.summaries import (
+    METHODS,
+    StoryText,
+    SummaryLength,
+    TextTooShort,
+    UnsupportedLanguage,
+    summarize,
+)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "summarize", help="summarize a story file, stdin (-) or a JSONL batch"
+    )
+    parser.add_argument(
+        "path", nargs="?", metavar="PATH", help="a text file, or - for standard input"
+    )
+    parser.add_argument("--jsonl", metavar="FILE", help='one {"id", "title", "text"} per line')
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("-n", "--sentences", type=int, help="number of sentences (default 3)")
+    size.add_argument("--words", type=int, help="at most this many words")
+    parser.add_argument("--method", default="auto", choices=METHODS)
+    parser.add_argument(
+        "--json", action="store_true", help='print {"title", "sentences", "method"}'
+    )
+    parser.set_defaults(handler=summarize_command)
+
+
+def summarize_command(args: argparse.Namespace) -> int:
+    """Print a summary, one sentence per line (or JSON)."""
+    if (args.path is None) == (args.jsonl is None):
+        print("Usage: storybot summarize PATH [-n N | --words N] or --jsonl FILE", file=sys.stderr)
+        return 2
+    if (args.sentences is not None and args.sentences < 1) or (
+        args.words is not None and args.words < 1
+    ):
+        print("The length must be a positive number of sentences or words.", file=sys.stderr)
+        return 2
+    length = (
+        SummaryLength(sentences=None, words=args.words)
+        if args.words
+        else SummaryLength(sentences=args.sentences or 3)
+    )
+    if args.jsonl:
+        return summarize_batch(args.jsonl, length, args.method)
+    try:
+        data = read_bytes(args.path)
+        text = decode_text(data)
+    except OSError as error:
+        print(f"Can't read {args.path}: {error.strerror}", file=sys.stderr)
+        return 1
+    except Rejected as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    cleaned = clean_text(text)
+    try:
+        summary = summarize(StoryText(cleaned.title, cleaned.paragraphs), length, args.method)
+    except (TextTooShort, UnsupportedLanguage) as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    if args.json:
+        print(
+            json.dumps(
+                {"title": cleaned.title, "sentences": summary.sentences, "method": summary.method},
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print("\n".join(summary.sentences))
+    return 0
+
+
+def summarize_batch(path: str, length: SummaryLength, method: str) -> int:
+    """One JSON line out per story in; a story that can't be summarized gets an error field."""
+    try:
+        lines = read_lines(path)
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"Can't read {path}: {error}", file=sys.stderr)
+        return 1
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            cleaned = clean_text(str(record.get("text") or ""))
+            title = record.get("title") or cleaned.title
+            sentences = summarize(StoryText(title, cleaned.paragraphs), length, method).sentences
+            result = {"id": record.get("id"), "sentences": sentences}
+        except (json.JSONDecodeError, AttributeError):
+            result = {"id": None, "sentences": [], "error": f"line {number} is not a JSON object"}
+        except (TextTooShort, UnsupportedLanguage) as error:
+            result = {"id": record.get("id"), "sentences": [], "error": str(error)}
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 0

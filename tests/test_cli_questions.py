@@ -1,0 +1,82 @@
+"""``storybot ask`` and ``storybot facts`` on a stored chat."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import SAMPLE
+
+
+def run(capsys, monkeypatch, *argv: str, stdin: str | None = None) -> tuple[int, str]:
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(argv))
+    return exit_info.value.code, capsys.readouterr().out
+
+
+@pytest.fixture
+def db(tmp_path: Path, capsys, monkeypatch) -> str:
+    path = str(tmp_path / "q.db")
+    run(capsys, monkeypatch, "--db", path, "ingest", "--chat", "5", str(SAMPLE))
+    return path
+
+
+def test_ask_text_and_json(db: str, capsys, monkeypatch) -> None:
+    code, out = run(
+        capsys, monkeypatch, "--db", db, "ask", "--chat", "5", "Who signed the joint statement?"
+    )
+    answer_line, evidence = out.strip().split("\n")
+    assert "Qureshi" in answer_line and evidence.startswith('"') and "—" in evidence
+    code, out = run(
+        capsys, monkeypatch, "--db", db, "ask", "--chat", "5", "--json", "Where did they sign it?"
+    )
+    result = json.loads(out)
+    assert set(result) == {"answer", "type", "date", "sentence", "story_id", "title"}
+    assert result["type"] == "where" and len(result["answer"].split()) <= 10
+
+
+def test_other_chats_and_unanswerable_questions_abstain(db: str, capsys, monkeypatch) -> None:
+    _, out = run(
+        capsys,
+        monkeypatch,
+        "--db",
+        db,
+        "ask",
+        "--chat",
+        "6",
+        "--json",
+        "Who signed the joint statement?",
+    )
+    assert json.loads(out)["answer"] is None
+    _, out = run(
+        capsys,
+        monkeypatch,
+        "--db",
+        db,
+        "ask",
+        "--chat",
+        "5",
+        "--json",
+        "Who won the football match?",
+    )
+    assert json.loads(out)["answer"] is None
+
+
+def test_ask_batch_and_facts(db: str, capsys, monkeypatch) -> None:
+    questions = "\n".join(
+        json.dumps({"id": i, "question": q})
+        for i, q in enumerate(["Who signed the joint statement?", '"NEAR* (:'], 1)
+    )
+    _, out = run(
+        capsys, monkeypatch, "--db", db, "ask", "--chat", "5", "--jsonl", "-", stdin=questions
+    )
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["id"] for r in results] == [1, 2] and results[1]["answer"] is None
+    _, out = run(capsys, monkeypatch, "--db", db, "facts", "1", "--json")
+    assert set(json.loads(out)) == {"who", "what", "when", "where"}
