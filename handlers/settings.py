@@ -1,0 +1,36 @@
+"""/settings: default summary length, time zone and the group 'saved' reaction."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.chat_settings import SETTINGS_USAGE, change, describe
+from bot.replies import Block, render, text_reply
+from handlers.browsing import ADMINS_ONLY, is_admin
+from handlers.replying import in_worker, send, service
+
+
+async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/settings [name value]: show the chat's settings, or change one (admins in groups)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    stories = service(context).chat(chat.id)
+    args = context.args or []
+    if not args:
+        current = await in_worker(update, context, describe, stories)
+        await send(
+            update,
+            context,
+            render([Block("Settings", "b"), Block(current), Block(SETTINGS_USAGE, "i")]),
+        )
+        return
+    if len(args) < 2:
+        await send(update, context, text_reply(SETTINGS_USAGE))
+        return
+    if not await is_admin(update, context):
+        await send(update, context, text_reply(ADMINS_ONLY))
+        return
+    result = await in_worker(update, context, change, stories, args[0], " ".join(args[1:]))
+    await send(update, context, text_reply(result.message))
