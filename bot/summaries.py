@@ -169,11 +169,12 @@ def _stemmer(language: str) -> Callable[[str], str]:
 
 def detect_language(text: str) -> str:
     """Guess the language by the share of tokens that are sumy stop words of each language."""
-    tokens = [t.lower() for t in words(text)[:400]]
+    tokens = [t.lower() for t in words(text)[:300]]
     if not tokens:
         raise UnsupportedLanguage("The text has no words, so its language cannot be told.")
+    counts = Counter(tokens)
     ratios = {
-        language: sum(t in _stop_words(language) for t in tokens) / len(tokens)
+        language: sum(counts[t] for t in _stop_words(language).intersection(counts)) / len(tokens)
         for language in SUPPORTED_LANGUAGES + _DETECTABLE_ONLY
     }
     best = max(ratios, key=ratios.__getitem__)
@@ -393,22 +394,29 @@ def _lexrank(similarity: np.ndarray, threshold: float = 0.1) -> np.ndarray:
 
 @dataclass(frozen=True)
 class NewsWeights:
-    """Weights of the news summarizer's signals (tuned on the dev sets only, see benchmarks)."""
+    """Weights of the news summarizer's signals.
+
+    The position prior (``lead``, ``lead_decay``, ``first``) is fixed by design - the inverted
+    pyramid of news writing - because the dev sets cannot teach it: XSum removes each story's
+    lead sentence and the BBC references keep ~40% of a story. The other weights were picked by
+    coordinate descent over a small grid on the dev sets only (bbc-news-summary sample of 400 and
+    xsum-test-251, mean ROUGE-2); the CNN/DM and SummEval sets were never tuned on.
+    """
 
     lead: float = 1.0
-    lead_decay: float = 0.12
+    lead_decay: float = 0.3
     first: float = 0.3
-    centrality: float = 0.25
+    centrality: float = 0.5
     title: float = 0.4
     entities: float = 0.3
-    length_target: float = 22.0
+    length_target: float = 35.0
     length: float = 0.4
-    quote: float = 0.35
-    question: float = 0.5
+    quote: float = 0.0
+    question: float = 0.0
     caption: float = 0.3
     byline: float = 2.0
     fragment: float = 0.8
-    redundancy: float = 0.5
+    redundancy: float = 0.0
 
 
 class NewsSummarizer(_Summarizer):

@@ -113,7 +113,8 @@ def test_summarizer_classes_share_one_call_signature(method: str) -> None:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_duplicated_sentences_never_both_returned(method: str) -> None:
-    repeated = StoryText(STORY.title, [*STORY.paragraphs, *STORY.paragraphs])
+    # Each paragraph twice in a row, so even the lead would meet the copies first.
+    repeated = StoryText(STORY.title, [p for p in STORY.paragraphs for _ in range(2)])
     result = summarize(repeated, SummaryLength(sentences=6), method)
     assert len(result.sentences) == len(set(result.sentences))
 
@@ -242,7 +243,6 @@ def test_summarize_many_repeats_no_fact() -> None:
     texts = [text for _, text in result]
     assert len(texts) == len(set(texts))
     assert {index for index, _ in result} == {0, 1, 2}
-    assert texts.count(STORY.paragraphs[0].split(", forcing")[0]) <= 1
     lead_copies = [t for t in texts if t.startswith("A flood barrier in York failed")]
     assert len(lead_copies) <= 1
     assert [index for index, _ in result] == sorted(index for index, _ in result)
