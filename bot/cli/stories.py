@@ -7,10 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from bot.cleaning import clean_text
-from bot.cli.inputs import read_bytes
+from bot.cli.inputs import InputError, read_bytes, read_cleaned
 from bot.config import Settings
-from bot.documents import Rejected, decode_text
 from bot.ingest import Ingestor, IngestOutcome
 from db.store import Store, Story
 
@@ -137,15 +135,10 @@ def clean_command(args: argparse.Namespace) -> int:
     from bot.cleaning import derive_title
 
     try:
-        data = read_bytes(args.path)
-        text = decode_text(data)
-    except OSError as error:
-        print(f"Can't read {args.path}: {error.strerror}", file=sys.stderr)
-        return 1
-    except Rejected as error:
+        cleaned = read_cleaned(args.path)
+    except InputError as error:
         print(str(error), file=sys.stderr)
         return 1
-    cleaned = clean_text(text)
     if not cleaned.paragraphs:
         print("No story text left after cleaning.", file=sys.stderr)
         return 1

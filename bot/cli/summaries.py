@@ -7,8 +7,7 @@ import json
 import sys
 
 from bot.cleaning import clean_text
-from bot.cli.inputs import read_bytes, read_lines
-from bot.documents import Rejected, decode_text
+from bot.cli.inputs import InputError, read_cleaned, read_lines
 from bot.summaries import (
     METHODS,
     StoryText,
@@ -55,15 +54,10 @@ def summarize_command(args: argparse.Namespace) -> int:
     if args.jsonl:
         return summarize_batch(args.jsonl, length, args.method)
     try:
-        data = read_bytes(args.path)
-        text = decode_text(data)
-    except OSError as error:
-        print(f"Can't read {args.path}: {error.strerror}", file=sys.stderr)
-        return 1
-    except Rejected as error:
+        cleaned = read_cleaned(args.path)
+    except InputError as error:
         print(str(error), file=sys.stderr)
         return 1
-    cleaned = clean_text(text)
     try:
         summary = summarize(StoryText(cleaned.title, cleaned.paragraphs), length, args.method)
     except (TextTooShort, UnsupportedLanguage) as error:
