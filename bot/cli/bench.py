@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = {"ingest": "benchmarks.ingest"}
+BENCHMARKS = {"ingest": "benchmarks.ingest", "answers": "benchmarks.answer_speed"}
 EVALUATIONS = {"summaries": "benchmarks.summaries", "answers": "benchmarks.answers"}
 
 

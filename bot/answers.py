@@ -1,0 +1,1152 @@
+"""Short answers to who/what/when/where questions, from the stories one chat has stored.
+
+    result = answer(store.chat(chat_id), "Who signed the joint statement?")
+    result.answer    # "Pakistani Foreign Minister Shah Mahmood Qureshi and ... Sergei Lavrov"
+    result.sentence  # the sentence it comes from, to quote
+    result.title     # the story's title
+
+Retrieval never leaves the chat: candidate stories come from ``ChatStories.search`` (FTS5
+BM25), or from the one story a reply points at. Sentences are ranked by how much of the
+question they cover; only the best few are parsed (cached), and the answer is read off the
+dependency parse. When no sentence covers the question well enough the answer is None and
+``note`` says the stories here don't say: an unrelated story is never used to guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from bot.language import full_pipeline
+from bot.questions import Question, parse_question
+from bot.tokenizer import words
+from db.store import ChatStories, StoredEntity, Story
+
+CANDIDATE_STORIES = 8
+CANDIDATE_SENTENCES = 8
+PARSED_SENTENCES = 4
+PARSE_MARGIN = 0.25  # extraction adds at most 0.4; closer than this a sentence can still win
+MAX_SHORT_WORDS = 10  # who/when/where answers
+MAX_LONG_WORDS = 20  # what/why/how answers
+# Share of the question's weighted keywords a sentence (with its story as context) must cover.
+# Calibrated on the dev questions and the giveme5w1h training split (benchmarks/answers.py).
+MIN_COVERAGE = 0.75
+VERB_MISSING = 0.8  # coverage factor when the question's verb is nowhere near the sentence
+MIN_QUALITY = 0.15  # below this an extracted candidate is too loosely tied to the question
+
+NOT_SAID = "The stories in this chat don't say."
+NO_STORIES = "There are no stories here yet. Send me a story (text, a link or a file) first."
+NOT_HERE = "That story isn't saved in this chat."
+
+PERSONISH = ("PERSON", "ORG", "NORP", "GPE")
+PLACES = ("GPE", "LOC", "FAC")
+TIMES = ("DATE", "TIME")
+NAMED = ("PERSON", "ORG", "GPE", "NORP", "FAC", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A short answer with its evidence, or answer=None and a note saying why not."""
+
+    answer: str | None
+    type: str
+    date: str | None = None  # YYYY-MM-DD, for when-answers that resolve to a day
+    sentence: str | None = None
+    story_id: int | None = None
+    title: str | None = None
+    note: str | None = None
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The main event of one story."""
+
+    who: str | None = None
+    what: str | None = None
+    when: str | None = None
+    where: str | None = None
+    date: str | None = None
+
+
+@dataclass
+class _Sentence:
+    """A candidate sentence with its story and retrieval score."""
+
+    story: Story
+    story_rank: int
+    position: int
+    text: str
+    entities: list[StoredEntity]
+    coverage: float = 0.0
+    score: float = 0.0
+
+
+# -- words and stems -----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    """Snowball (Porter 2) stemmer: pure Python and needs no data files."""
+    from nltk.stem.snowball import EnglishStemmer
+
+    return EnglishStemmer()
+
+
+@lru_cache(maxsize=1)
+def _irregular() -> dict[str, str]:
+    """Irregular verb forms ("met" → "meet") from the spaCy model's lemmatizer tables."""
+    table = full_pipeline().get_pipe("lemmatizer").lookups.get_table("lemma_exc")
+    verbs = table.get("verb", {})
+    return {form: lemmas[0] for form, lemmas in verbs.items() if lemmas and form != lemmas[0]}
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A word's stem, lower case, irregular verbs first brought to their lemma."""
+    lower = word.lower().replace("’", "'")
+    lower = lower[:-2] if lower.endswith("'s") else lower
+    return _stemmer().stem(_irregular().get(lower, lower))
+
+
+@lru_cache(maxsize=8192)
+def sentence_stems(text: str) -> frozenset[str]:
+    """The stems of a sentence's words, hyphen parts and demonym roots ("Indian" → "india")."""
+    found: set[str] = set()
+    for word in words(text):
+        found |= word_stems(word)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=65536)
+def word_stems(word: str) -> frozenset[str]:
+    """A word's stem, its hyphen parts' stems and, for names, the demonym's root."""
+    found = {stem(word)}
+    for part in re.split(r"[-'’.]", word):
+        if part:
+            found.add(stem(part))
+    if word[:1].isupper() and len(word) >= 5:
+        found.add(stem(word[:-1]))  # Indian → India, Pakistani → Pakistan
+        if word.endswith("ian"):
+            found.add(stem(word[:-3]))  # Brazilian → Brazil
+    return frozenset(found)
+
+
+def keyword_weights(question: Question) -> dict[str, float]:
+    """Stem → weight: names count double, the main verb one and a half, other words once."""
+    named = {stem(w) for text, _ in question.entities for w in words(text)}
+    capitalised = {stem(w) for w in question.words if w[:1].isupper()}
+    weights: dict[str, float] = {}
+    for lemma, word in zip(question.keywords, question.words, strict=False):
+        key = stem(word)
+        if key in named or key in capitalised:
+            weight = 2.0
+        elif question.verb and stem(lemma) == stem(question.verb):
+            weight = 1.5
+        elif question.kind_noun and lemma == question.kind_noun:
+            weight = 0.5  # "which company": helps ("the company which makes") but not needed
+        else:
+            weight = 1.0
+        weights[key] = max(weights.get(key, 0.0), weight)
+        weights.setdefault(stem(lemma), 0.0)  # the lemma matches too, at no extra weight
+    return weights
+
+
+def _matched(weights: dict[str, float], stems: frozenset[str], lemma_of: dict[str, str]) -> set:
+    """Which weighted keys a set of stems covers (a key or its lemma's stem)."""
+    return {key for key in weights if key in stems or lemma_of.get(key, key) in stems}
+
+
+# -- the public entry points ---------------------------------------------------------------
+
+
+def answer(chat: ChatStories, question_text: str, story_id: int | None = None) -> Answer:
+    """The short answer to a question from this chat's stories, or a note saying why not."""
+    question = parse_question(question_text or "")
+    if not question.ok:
+        return Answer(None, question.type, note=question.note)
+    if chat.count() == 0:
+        return Answer(None, question.type, note=NO_STORIES)
+    stories = _candidate_stories(chat, question, story_id)
+    if story_id is not None and not stories:
+        return Answer(None, question.type, note=NOT_HERE)
+    if not question.keywords:
+        return _answer_without_keywords(chat, question, stories, story_id)
+    sentences = _rank_sentences(chat, question, stories)
+    best = _best_answer(question, sentences)
+    if best is None:
+        return Answer(None, question.type, note=NOT_SAID)
+    return best
+
+
+def facts(chat: ChatStories, story_id: int) -> Facts | None:
+    """The main event (who, what, when, where) of one of this chat's stories."""
+    story = chat.story(story_id)
+    if story is None:
+        return None
+    sentences = [s.text for s in chat.sentences(story_id)]
+    return main_event(story.title, sentences, chat.entities(story_id), story.published)
+
+
+# -- retrieval -----------------------------------------------------------------------------
+
+
+def _candidate_stories(chat: ChatStories, question: Question, story_id: int | None) -> list:
+    """A reply's one story, or the best few by BM25: all words first, then any word."""
+    if story_id is not None:
+        story = chat.story(story_id)
+        return [story] if story is not None else []
+    query = " ".join(dict.fromkeys(question.words + question.keywords))
+    found = chat.search(query, limit=CANDIDATE_STORIES)
+    if len(found) < CANDIDATE_STORIES:
+        seen = {s.id for s in found}
+        for story in chat.search(query, limit=CANDIDATE_STORIES * 2, any_word=True):
+            if story.id not in seen and len(found) < CANDIDATE_STORIES:
+                found.append(story)
+                seen.add(story.id)
+    return found
+
+
+def _rank_sentences(
+    chat: ChatStories, question: Question, stories: Sequence[Story]
+) -> list[_Sentence]:
+    """The stories' sentences, best first by weighted keyword coverage (no parsing yet)."""
+    weights = keyword_weights(question)
+    total = sum(weights.values()) or 1.0
+    lemma_of = {
+        stem(w): stem(lemma) for lemma, w in zip(question.keywords, question.words, strict=False)
+    }
+    needed = _named_stems(question)
+    verb_key = _verb_key(question, weights)
+    ranked: list[_Sentence] = []
+    for rank, story in enumerate(stories):
+        sentences = chat.sentences(story.id)
+        story_stems = sentence_stems(story.title).union(
+            *(sentence_stems(s.text) for s in sentences)
+        )
+        # A question naming someone the story never mentions is not about this story.
+        if needed and not all(any(n in story_stems for n in alts) for alts in needed):
+            continue
+        by_sentence: dict[int, list[StoredEntity]] = {}
+        for entity in chat.entities(story.id):
+            by_sentence.setdefault(entity.sentence, []).append(entity)
+        title_stems = sentence_stems(story.title)
+        for index, sentence in enumerate(sentences):
+            own = _matched(weights, sentence_stems(sentence.text), lemma_of)
+            near = set(_matched(weights, title_stems, lemma_of))
+            for other in sentences[max(0, index - 1) : index + 2]:
+                near |= _matched(weights, sentence_stems(other.text), lemma_of)
+            covered = sum(
+                weights[k] * (1.0 if k in own else 0.6 if k in near else 0) for k in weights
+            )
+            if verb_key and verb_key not in near and verb_key not in own:
+                covered *= VERB_MISSING  # "Who replaced Comey?" – a sentence without replacing
+            item = _Sentence(
+                story, rank, sentence.position, sentence.text, by_sentence.get(index, [])
+            )
+            item.coverage = covered / total
+            has_type = any(e.label in question.wants_labels for e in item.entities)
+            item.score = (
+                item.coverage
+                + (0.1 if has_type or not question.wants_labels else 0.0)
+                + 0.05 / (1 + sentence.position)
+                - 0.01 * rank
+            )
+            ranked.append(item)
+    ranked.sort(key=lambda s: (-s.score, -s.story.id, s.position))
+    return ranked[:CANDIDATE_SENTENCES]
+
+
+def _verb_key(question: Question, weights: dict[str, float]) -> str | None:
+    """The weighted key of the question's main verb, if it is one of the keywords."""
+    if not question.verb:
+        return None
+    wanted = stem(question.verb)
+    for word, lemma in zip(question.words, question.keywords, strict=False):
+        if stem(lemma) == wanted and stem(word) in weights:
+            return stem(word)
+    return None
+
+
+def _named_stems(question: Question) -> list[set[str]]:
+    """For each named entity in the question, the stems any of which the story must contain."""
+    needed = []
+    for text, label in question.entities:
+        if label in NAMED:
+            alts = {stem(w) for w in words(text) if len(w) > 2}
+            if alts:
+                needed.append(alts)
+    return needed
+
+
+# -- parsing and extraction ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def parse(text: str):  # -> spacy.tokens.Doc
+    """A sentence parsed with the full pipeline, cached by its text."""
+    return full_pipeline()(text)
+
+
+def _best_answer(question: Question, sentences: Sequence[_Sentence]) -> Answer | None:
+    """Parse the top sentences, extract a candidate from each, keep the best supported one."""
+    best: tuple[float, Answer] | None = None
+    top = sentences[0].score if sentences else 0.0
+    for item in sentences[:PARSED_SENTENCES]:
+        # Parsing is the cost: a sentence too far behind the best cannot win, so skip it.
+        if item.coverage < MIN_COVERAGE or item.score < top - PARSE_MARGIN:
+            continue
+        doc = parse(item.text)
+        found = extract(question, doc)
+        if found is None:
+            continue
+        text, quality = found
+        score = item.score + 0.4 * quality
+        if best is None or score > best[0]:
+            result = Answer(
+                text,
+                question.type,
+                sentence=item.text,
+                story_id=item.story.id,
+                title=item.story.title,
+                score=round(score, 3),
+            )
+            if question.type == "when":
+                date, note = resolve_date(text, item.story.published)
+                result = _with(result, date=date, note=note)
+            best = (score, result)
+    return best[1] if best else None
+
+
+def _with(result: Answer, **changes) -> Answer:
+    """A copy of an answer with some fields changed."""
+    from dataclasses import replace
+
+    return replace(result, **changes)
+
+
+def _answer_without_keywords(
+    chat: ChatStories, question: Question, stories: Sequence[Story], story_id: int | None
+) -> Answer:
+    """ "What happened?" names nothing: answer from the replied-to story, else ask which one."""
+    if story_id is None or not stories:
+        return Answer(
+            None,
+            question.type,
+            note="Which story do you mean? Reply to it, or name who or what it is about.",
+        )
+    story = stories[0]
+    event = facts(chat, story.id)
+    value = getattr(event, question.type, None) if event else None
+    if question.type == "what" and event is not None:
+        value = " ".join(p for p in (event.who, event.what) if p)
+    if not value:
+        return Answer(None, question.type, story_id=story.id, title=story.title, note=NOT_SAID)
+    date = event.date if question.type == "when" else None
+    return Answer(value, question.type, date=date, story_id=story.id, title=story.title)
+
+
+def extract(question: Question, doc) -> tuple[str, float] | None:
+    """(answer text, quality 0..1) from one parsed sentence, or None when it has no answer."""
+    anchors = _anchors(question, doc)
+    if question.type in ("who", "which", "when", "where", "how_many"):
+        return _extract_entity(question, doc, anchors)
+    if question.type == "what":
+        return _extract_what(question, doc, anchors)
+    if question.type == "why":
+        return _extract_why(doc, anchors)
+    if question.type == "how":
+        return _extract_how(doc, anchors)
+    return None
+
+
+def _anchors(question: Question, doc) -> list:
+    """The sentence tokens the answer should hang from: the question's verb, else its words."""
+    keys = {stem(k) for k in question.keywords} | {stem(w) for w in question.words}
+    matched = [t for t in doc if (word_stems(t.text) | {stem(t.lemma_)}) & keys]
+    if question.verb:
+        verb = stem(question.verb)
+        verbs = [t for t in matched if stem(t.lemma_) == verb or stem(t.text) == verb]
+        if verbs:
+            return sorted(verbs, key=lambda t: t.pos_ != "VERB")
+    return matched
+
+
+def _tree_distance(a, b) -> int:
+    """Edges between two tokens in the dependency tree."""
+    path_a = [a, *a.ancestors]
+    depth = {t.i: n for n, t in enumerate(path_a)}
+    for n, t in enumerate([b, *b.ancestors]):
+        if t.i in depth:
+            return n + depth[t.i]
+    return len(path_a) + 10
+
+
+def _question_stems(question: Question) -> set[str]:
+    """Stems of every content word in the question (an answer must add something new)."""
+    return set().union(*(word_stems(w) for w in words(question.text)))
+
+
+def _entity_spans(question: Question, doc) -> list:
+    """The sentence's entities of the wanted labels that the question does not already name."""
+    asked = _question_stems(question)
+    spans = []
+    for ent in doc.ents:
+        if ent.label_ not in question.wants_labels:
+            continue
+        ent_stems = {stem(t.text) for t in ent if t.is_alpha and not t.is_stop}
+        if not any(t.text.isalnum() for t in ent) or not ent_stems and ent.label_ in PERSONISH:
+            continue  # "THE", "'s": tagging noise
+        if ent_stems and len(ent_stems & asked) * 2 >= len(ent_stems):
+            continue  # the question already names it: "the Brazilian Formula One Grand Prix"
+        spans.append(ent)
+    return spans
+
+
+def _extract_entity(question: Question, doc, anchors: list) -> tuple[str, float] | None:
+    """Who/which/when/where/how many: the entity best placed relative to the matched verb."""
+    if question.type == "who" and question.verb is None:
+        found = _who_is(question, doc)
+        if found is not None:
+            return found
+    candidates: list[tuple[float, str]] = []
+    for span in _entity_spans(question, doc):
+        if question.type == "where" and _part_of_name(span):
+            continue
+        distance = min((_tree_distance(span.root, a) for a in anchors), default=6)
+        quality = 1.0 / (1.0 + 0.5 * distance) + _role_bonus(question, span.root, anchors)
+        quality += _outside_event_penalty(question, span.root, anchors)
+        quality += _attachment_bonus(question, span.root, anchors)
+        if question.type == "when" and not _is_point_in_time(span.text):
+            quality -= 0.3  # "a month", "two years": durations, not answers to "when"
+        elif question.type == "when" and re.search(rf"\d|{_WEEKDAY.pattern}", span.text, re.I):
+            quality += 0.2  # "Sunday" over "morning" in "on Sunday morning"
+        candidates.append((quality, _render_entity(question, span)))
+    if question.type in ("who", "which") and question.wh_role in ("nsubj", "nsubjpass", None):
+        for span in _subject_phrases(question, doc, anchors):
+            candidates.append((0.4, _phrase_text(span)))
+    candidates = [(q, t) for q, t in candidates if t and q >= MIN_QUALITY]
+    if not candidates:
+        return None
+    quality, text = max(candidates, key=lambda c: c[0])
+    return text, min(quality, 1.0)
+
+
+PLACE_PREPOSITIONS = ("in", "at", "near", "outside", "inside", "across", "from", "into", "on")
+TIME_PREPOSITIONS = ("on", "in", "at", "by", "since", "until", "before", "after", "during")
+
+
+def _clause_verb(token):
+    """The nearest verb at or above a token: which clause it belongs to."""
+    for node in [token, *token.ancestors]:
+        if node.pos_ in ("VERB", "AUX"):
+            return node
+    return None
+
+
+def _attachment_bonus(question: Question, token, anchors: list) -> float:
+    """Credit for sharing a clause with the matched words and, for when/where, for the
+    preposition that introduces a time or place ("in Bishkek", "on Wednesday")."""
+    bonus = 0.0
+    clause = _clause_verb(token)
+    if clause is not None and clause in {_clause_verb(a) for a in anchors}:
+        bonus += 0.3
+    if question.type in ("where", "when"):
+        wanted = PLACE_PREPOSITIONS if question.type == "where" else TIME_PREPOSITIONS
+        if token.dep_ == "pobj" and token.head.lower_ in wanted:
+            bonus += 0.2
+        elif token.dep_ in ("nsubj", "nsubjpass", "dobj", "poss"):
+            bonus -= 0.4
+    return bonus
+
+
+def _who_is(question: Question, doc) -> tuple[str, float] | None:
+    """ "Who is/was X?": X's apposition when X is a name, else the name X describes."""
+    people = [text for text, label in question.entities if label == "PERSON"]
+    if people:
+        wanted = {stem(w) for w in words(people[0])}
+        for token in doc:
+            if stem(token.text) not in wanted or token.dep_ in ("compound", "flat"):
+                continue
+            for child in token.children:
+                if child.dep_ == "appos":
+                    return _render_tokens(child.subtree, MAX_SHORT_WORDS), 1.0
+            if token.dep_ == "nsubj" and token.head.lemma_ == "be":
+                for child in token.head.children:
+                    if child.dep_ == "attr":
+                        return _render_tokens(child.subtree, MAX_SHORT_WORDS), 1.0
+        return None
+    keys = {stem(k) for k in question.keywords} - {stem(question.kind_noun or "")}
+    best: tuple[float, str] | None = None
+    for ent in doc.ents:
+        if (
+            ent.label_ != "PERSON"
+            or ent.root.head.ent_type_ == "PERSON"
+            and ent.root.dep_
+            in (
+                "compound",
+                "flat",
+            )
+        ):
+            continue
+        described = sentence_stems(_phrase_text(ent.root))
+        overlap = len(keys & described) / max(1, len(keys))
+        if overlap >= 0.5 and (best is None or overlap > best[0]):
+            best = (overlap, ent.text)
+    return (best[1], best[0]) if best else None
+
+
+def _part_of_name(span) -> bool:
+    """A "place" that is really part of a person's name (NER tags "Qureshi" as GPE)."""
+    root = span.root
+    neighbours = [*root.lefts, *root.rights, root.head]
+    return any(t.ent_type_ == "PERSON" and t.dep_ in ("compound", "flat") for t in neighbours)
+
+
+def _is_point_in_time(text: str) -> bool:
+    """True for "Wednesday", "27 March", "2016", "6am", "yesterday"; False for "a month"."""
+    lower = text.lower()
+    if _is_age_or_length(text):
+        return False
+    return bool(
+        _WEEKDAY.search(lower)
+        or re.search(rf"\b({MONTHS})\b", lower)
+        or re.search(r"\d", lower)
+        or _RELATIVE_DAY.search(lower)
+        or re.search(r"\b(last|this|next|earlier|later)\b", lower)
+        or re.search(r"\b(morning|afternoon|evening|night|noon|midnight)\b", lower)
+    )
+
+
+def _outside_event_penalty(question: Question, token, anchors: list) -> float:
+    """A when/where that hangs off another verb, when the asked verb is only a noun here.
+
+    "After Islamabad criticised India's missile *test*, the ministers signed on *Wednesday*":
+    Wednesday dates the signing, not the test.
+    """
+    verbs = [a for a in anchors if a.pos_ in ("VERB", "AUX")]
+    asked = stem(question.verb) if question.verb else None
+    nouns = [a for a in anchors if a.pos_ == "NOUN" and asked and stem(a.lemma_) == asked]
+    if verbs or not nouns:
+        return 0.0
+    for noun in nouns:
+        event = noun.head if noun.dep_ in ("dobj", "nsubj", "nsubjpass") else noun
+        if token == event or event in token.ancestors:
+            return 0.0
+    return -0.5
+
+
+def _role_bonus(question: Question, token, anchors: list) -> float:
+    """Extra credit when the entity fills the role the wh-word has (subject, object, ...)."""
+    verbs = [a for a in anchors if a.pos_ in ("VERB", "AUX")]
+    if not verbs:
+        return 0.0
+    verb = verbs[0]
+    role = _role_under(token, verb)
+    if role is None and verb.dep_ == "conj":
+        # "Raikkonen spun and crashed": the first verb's subject is the second's too.
+        inherited = _role_under(token, verb.head)
+        role = inherited if inherited in ("nsubj", "nsubjpass") else None
+    if role is None:
+        return -0.1
+    if question.type == "who" or question.type == "which":
+        wanted = question.wh_role or "nsubj"
+        subject_roles = ("nsubj", "nsubjpass", "agent")
+        if wanted in ("nsubj", "nsubjpass") and role in subject_roles:
+            return 0.5 if wanted == "nsubj" or role != "nsubjpass" else 0.3
+        if wanted in ("dobj", "pobj", "dative") and role in ("dobj", "dative", "prep", "attr"):
+            return 0.4
+        if wanted == "poss" and role in ("dobj", "nsubjpass", "nsubj"):
+            return 0.3
+        return 0.0
+    if question.type in ("when", "where") and role in ("prep", "npadvmod", "advmod", "pobj"):
+        return 0.3
+    if question.type in ("when", "where") and role in ("nsubj", "nsubjpass", "dobj"):
+        return -0.4  # "Islamabad expressed concern": a subject is not where something happened
+    return 0.1
+
+
+def _role_under(token, verb) -> str | None:
+    """The dependency of the verb's child whose subtree holds the token, or None."""
+    node = token
+    while node.head.i != node.i:
+        if node.head == verb:
+            return node.dep_
+        node = node.head
+    return None
+
+
+def _subject_phrases(question: Question, doc, anchors: list) -> list:
+    """Non-entity subjects of the matched verb ("A gunman opened fire"), for who-questions."""
+    spans = []
+    asked = _question_stems(question)
+    verbs = [a for a in anchors if a.pos_ == "VERB"]
+    if not verbs and (root := _main_clause_verb(doc)) is not None:
+        verbs = [root]  # "Which company said ...?" – "FirstGroup confirmed ..."
+    for verb in verbs:
+        for child in verb.children:
+            if child.dep_ in ("nsubj", "nsubjpass") and child.pos_ in ("NOUN", "PROPN"):
+                if stem(child.text) in asked or not (_is_actor(child) or child.pos_ == "PROPN"):
+                    continue
+                spans.append(child)
+            if child.dep_ == "agent":
+                spans += [g for g in child.children if g.dep_ == "pobj"]
+    return spans
+
+
+def _render_entity(question: Question, span) -> str:
+    """The answer text for an entity: who-answers widened with titles, names and appositions."""
+    if question.type in ("who", "which"):
+        return _phrase_text(span.root) or span.text
+    if question.type == "how_many":
+        head = span.root.head
+        if span.root.dep_ == "nummod" and head.pos_ == "NOUN":
+            return _clip(f"{span.text} {head.text}", MAX_SHORT_WORDS)
+    if question.type == "where":
+        return _clip(_with_following_place(span), MAX_SHORT_WORDS)
+    return _clip(_strip_preposition(span.text), MAX_SHORT_WORDS)
+
+
+def _with_following_place(span) -> str:
+    """ "Croydon, south London": a place followed by the larger place it is in."""
+    doc = span.doc
+    end = span.end
+    if end + 1 < len(doc) and doc[end].text == ",":
+        for ent in doc.ents:
+            if ent.start == end + 1 and ent.label_ in PLACES:
+                return doc[span.start : ent.end].text
+    return span.text
+
+
+def _strip_preposition(text: str) -> str:
+    return re.sub(r"^(on|in|at|by|since|until)\s+", "", text.strip(), flags=re.IGNORECASE)
+
+
+NOUN_PHRASE_DEPS = ("compound", "amod", "nmod", "flat", "nummod", "poss", "case", "det", "quantmod")
+
+
+def _phrase_text(token) -> str:
+    """A name widened to its noun phrase: "Pakistani Foreign Minister Shah Mahmood Qureshi"."""
+    head = token
+    while head.dep_ in ("compound", "flat", "amod") and head.head.pos_ in ("PROPN", "NOUN"):
+        if head.head.i == head.i:
+            break
+        head = head.head
+    core = _noun_phrase(head)
+    conjuncts = [c for c in head.children if c.dep_ == "conj" and c.pos_ in ("PROPN", "NOUN")]
+    parts = [core]
+    for conj in conjuncts:
+        parts.append(_noun_phrase(conj))
+    text = " and ".join(p for p in parts if p)
+    appos = [c for c in head.children if c.dep_ == "appos"]
+    if appos and not conjuncts:
+        widened = f"{core}, {_noun_phrase(appos[0])}"
+        if len(widened.split()) <= MAX_SHORT_WORDS:
+            text = widened
+    if len(text.split()) > MAX_SHORT_WORDS:
+        names = [_noun_phrase(c, names_only=True) for c in conjuncts]
+        text = " and ".join(n for n in [core, *names] if n)
+    if len(text.split()) > MAX_SHORT_WORDS:
+        names = [_noun_phrase(head, names_only=True), *names]
+        text = " and ".join(n for n in names if n)
+    return _clip(text, MAX_SHORT_WORDS)
+
+
+def _noun_phrase(head, *, names_only: bool = False) -> str:
+    """The head's premodifiers and the head (no determiners, clauses or prepositions)."""
+    keep = [head]
+    for child in head.lefts:
+        if child.dep_ in NOUN_PHRASE_DEPS and child.dep_ not in ("det", "case"):
+            if child.dep_ == "poss" and child.pos_ == "PRON":
+                continue
+            keep += [t for t in child.subtree if t.dep_ != "det" and t.text not in ",()"]
+    for child in head.rights:
+        if child.dep_ in ("flat", "compound") or (child.dep_ == "appos" and head.pos_ == "NOUN"):
+            keep += list(child.subtree)
+    if names_only:
+        keep = [t for t in keep if t.pos_ == "PROPN" or t == head]
+    keep = sorted(set(keep), key=lambda t: t.i)
+    return "".join(t.text_with_ws for t in keep).strip()
+
+
+def _clip(text: str, limit: int) -> str:
+    """At most ``limit`` words."""
+    parts = text.split()
+    return " ".join(parts[:limit])
+
+
+def _render_tokens(tokens: Iterable, limit: int = MAX_LONG_WORDS) -> str:
+    """Tokens in sentence order as text, clipped, without dangling punctuation."""
+    ordered = sorted(set(tokens), key=lambda t: t.i)
+    text = "".join(t.text_with_ws for t in ordered).strip()
+    text = _clip(text, limit)
+    return text.strip(" ,;:-\"'“”")
+
+
+CLAUSE_EXTRAS = ("advcl", "relcl", "acl", "ccomp", "parataxis", "punct", "cc", "conj", "mark")
+
+
+def _predicate(verb, limit: int = MAX_LONG_WORDS) -> str:
+    """The verb with its auxiliaries, particle, negation and object (else one complement)."""
+    keep = [verb]
+    has_object = False
+    for child in verb.children:
+        if child.dep_ in ("aux", "auxpass", "neg", "prt"):
+            keep.append(child)
+        elif child.dep_ in ("dobj", "attr", "acomp", "oprd", "dative"):
+            keep += list(child.subtree)
+            has_object = True
+    if not has_object:
+        later = [c for c in verb.children if c.i > verb.i]
+        for child in later:
+            if child.dep_ in ("xcomp", "ccomp", "prep", "advmod"):
+                keep += list(child.subtree)
+                break
+    return _render_tokens(keep, limit)
+
+
+def _extract_what(question: Question, doc, anchors: list) -> tuple[str, float] | None:
+    """What: an object, an action, an event or a definition, read off the parse."""
+    verbs = [a for a in anchors if a.pos_ in ("VERB", "AUX")]
+    focus = question.focus
+    if focus == "object" and verbs:
+        verb = verbs[0]
+        asked = _question_stems(question)
+        trailing = _trailing_preposition(question)
+        for child in verb.children:
+            # "What did Pakistan accuse India *of*?" – the answer is that preposition's object.
+            if trailing and child.dep_ == "prep" and child.lower_ == trailing:
+                return _render_tokens(t for c in child.children for t in c.subtree), 1.0
+        for dep in ("dobj", "attr", "oprd", "xcomp", "ccomp"):
+            for child in verb.children:
+                if child.dep_ != dep or child.pos_ == "PRON":
+                    continue
+                if {stem(t.text) for t in child.subtree if t.is_alpha} <= asked:
+                    continue  # the question's own object: "accuse *India*"
+                return _render_tokens(child.subtree), 1.0
+        if verb.lemma_ in ("say", "tell", "announce", "claim", "warn"):
+            return _quoted_or_clause(doc), 0.8
+        return _predicate(verb), 0.5
+    if focus == "event" and question.wh_role in ("nsubj", "nsubjpass") and verbs:
+        children = list(verbs[0].children)
+        for child in children:
+            if child.dep_ == "agent":  # "efforts were hampered *by soft soil*"
+                return _render_tokens(t for c in child.children for t in c.subtree), 1.0
+        for child in children:
+            if child.dep_ == "nsubj":
+                return _render_tokens(child.subtree), 1.0
+    if focus == "definition":
+        found = _definition(question, doc)
+        if found:
+            return found, 1.0
+    if focus == "action":
+        verb = _verb_of_subject(question, doc)
+        if verb is not None:
+            return _predicate(verb), 1.0
+    root = _main_clause_verb(doc)
+    if root is None:
+        return None
+    return _event_clause(root), 0.6
+
+
+def _trailing_preposition(question: Question) -> str | None:
+    """ "... accuse India of?" → "of": a question ending in a preposition."""
+    found = re.search(r"\b(of|on|for|about|with|to|into|from|at|in)\s*\?*\s*$", question.text, re.I)
+    return found.group(1).lower() if found else None
+
+
+def _quoted_or_clause(doc) -> str:
+    """What was said: the quotation in the sentence, else its main clause."""
+    match = re.search(r"[\"“]([^\"”]{8,})[\"”]", doc.text)
+    if match:
+        return _clip(match.group(1), MAX_LONG_WORDS)
+    root = _main_clause_verb(doc)
+    return _event_clause(root) if root is not None else doc.text
+
+
+def _definition(question: Question, doc) -> str | None:
+    """ "What is X?": an apposition of X, or the attribute of "X is ..."."""
+    targets = {stem(h) for h in question.object_hints} | {stem(k) for k in question.keywords}
+    for token in doc:
+        if stem(token.text) not in targets:
+            continue
+        for child in token.children:
+            if child.dep_ == "appos":
+                return _render_tokens(child.subtree)
+        if token.dep_ == "nsubj" and token.head.lemma_ == "be":
+            for child in token.head.children:
+                if child.dep_ == "attr":
+                    return _render_tokens(child.subtree)
+        if token.dep_ == "appos":
+            return _noun_phrase(token.head)
+    return None
+
+
+def _verb_of_subject(question: Question, doc):
+    """The verb whose subject is what the question asks about ("What did *Clinton* do?")."""
+    targets = {stem(h) for h in question.object_hints}
+    for token in doc:
+        if token.dep_ in ("nsubj", "nsubjpass") and stem(token.text) in targets:
+            return token.head
+    return None
+
+
+def _main_clause_verb(doc):
+    """The sentence's main verb (its root, or the root's first verbal complement)."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None:
+        return None
+    if root.lemma_ in ("say", "tell", "report", "claim", "confirm"):
+        for child in root.children:
+            if child.dep_ == "ccomp":
+                return child
+    return root
+
+
+def _event_clause(verb) -> str:
+    """Subject and predicate of a clause: "a tram derailed and overturned in Croydon"."""
+    subject = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    head = _phrase_text(subject[0]) if subject else ""
+    predicate = _predicate(verb, MAX_LONG_WORDS)
+    return _clip(f"{head} {predicate}".strip(), MAX_LONG_WORDS)
+
+
+CAUSE_MARKS = ("because", "since", "as", "after", "so")
+
+
+def _extract_why(doc, anchors: list) -> tuple[str, float] | None:
+    """Why: a because/since clause, "because of"/"due to", or a purpose "to ..." clause."""
+    verbs = [a for a in anchors if a.pos_ in ("VERB", "AUX")] or list(doc)
+    for verb in verbs:
+        for child in verb.subtree:
+            if child.dep_ == "advcl" and any(
+                m.lower_ in CAUSE_MARKS for m in child.children if m.dep_ == "mark"
+            ):
+                return _render_tokens(child.subtree), 1.0
+            if child.dep_ == "prep" and child.lower_ in ("because", "due", "over", "amid"):
+                return _render_tokens(child.subtree), 0.9
+        for child in verb.children:
+            if child.dep_ == "prep" and child.lower_ == "for" and verb.pos_ == "VERB":
+                return _render_tokens(child.subtree), 0.6  # "delayed for rain"
+        for child in verb.children:
+            if child.dep_ in ("advcl", "xcomp") and any(t.lower_ == "to" for t in child.lefts):
+                return _render_tokens(child.subtree), 0.7
+    return None
+
+
+def _extract_how(doc, anchors: list) -> tuple[str, float] | None:
+    """How: a by/with/through phrase on the verb, else the predicate."""
+    verbs = [a for a in anchors if a.pos_ in ("VERB", "AUX")]
+    for verb in verbs:
+        for child in verb.children:
+            if child.dep_ == "prep" and child.lower_ in ("by", "with", "through", "using"):
+                return _render_tokens(child.subtree), 1.0
+            if child.dep_ == "advmod" and child.lower_.endswith("ly"):
+                return child.text, 0.7
+        return _predicate(verb), 0.5
+    return None
+
+
+# -- dates -----------------------------------------------------------------------------------
+
+_FULL_DATE = re.compile(
+    rf"\b(\d{{1,2}}(st|nd|rd|th)?\s+({MONTHS})\.?,?\s+\d{{4}}|({MONTHS})\.?\s+\d{{1,2}}"
+    rf"(st|nd|rd|th)?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b",
+    re.IGNORECASE,
+)
+_DAY_MONTH = re.compile(
+    rf"\b(\d{{1,2}}(st|nd|rd|th)?\s+({MONTHS})\b\.?|({MONTHS})\.?\s+\d{{1,2}}(st|nd|rd|th)?)\b",
+    re.IGNORECASE,
+)
+_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+_RELATIVE_DAY = re.compile(r"\b(today|yesterday|tomorrow|tonight|\d+\s+days?\s+ago)\b", re.I)
+_RELATIVE_COARSE = re.compile(
+    r"\b((last|next|this|past)\s+(week|month|year)|\d+\s+(weeks|months|years)\s+ago)\b", re.I
+)
+
+
+def resolve_date(expression: str, published: str | None) -> tuple[str | None, str | None]:
+    """(YYYY-MM-DD or None, note): absolute dates as they are, relative ones from ``published``."""
+    text = expression.strip()
+    if match := _FULL_DATE.search(text):
+        day = _dateparse(match.group(0), None)
+        return (day.date().isoformat() if day else None), None
+    base = _published_datetime(published)
+    relative = _DAY_MONTH.search(text) or _WEEKDAY.search(text) or _RELATIVE_DAY.search(text)
+    coarse = _RELATIVE_COARSE.search(text)
+    if not relative and not coarse:
+        return None, None
+    if base is None:
+        return None, (
+            f"The story's publication date is unknown, so I can't tell which date "
+            f"“{expression}” is."
+        )
+    if relative is not None:
+        day = _resolve_day(relative.group(0), base)
+        return (day.isoformat() if day else None), None
+    month = _dateparse(coarse.group(0), base)
+    if month is None:
+        return None, None
+    return None, f"“{expression}” is around {month:%B %Y}, counting from the story's date."
+
+
+def _resolve_day(expression: str, base: datetime):
+    """A day-level relative expression as a date: weekdays count back from the base day."""
+    lower = expression.lower()
+    if lower in WEEKDAYS:
+        back = (base.weekday() - WEEKDAYS.index(lower)) % 7
+        return (base - timedelta(days=back)).date()
+    parsed = _dateparse(expression, base)
+    return parsed.date() if parsed else None
+
+
+def _published_datetime(published: str | None) -> datetime | None:
+    """The story's publication time as a naive datetime, or None."""
+    if not published:
+        return None
+    try:
+        return datetime.fromisoformat(published.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=2048)
+def _dateparse(text: str, base: datetime | None) -> datetime | None:
+    """dateparser, relative to ``base`` and preferring the past; None on failure."""
+    import dateparser
+
+    settings = {"PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
+    if base is not None:
+        settings["RELATIVE_BASE"] = base
+    try:
+        return dateparser.parse(text, languages=["en"], settings=settings)
+    except Exception:  # dateparser raises assorted errors on odd input; a date is optional
+        return None
+
+
+# -- the main event of one story -----------------------------------------------------------
+
+
+def main_event(
+    title: str | None,
+    sentences: Sequence[str],
+    entities: Sequence[StoredEntity] | None = None,
+    published: str | None = None,
+) -> Facts:
+    """Who did what, when and where, from the headline and the lead sentences.
+
+    ``entities`` (stored at ingest) are accepted for callers that have them; the lead is
+    re-parsed anyway because the answer is read off the dependency parse.
+    """
+    lead = [s for s in sentences[:4] if s.strip()]
+    headline = _usable_title(title, lead)
+    docs = [parse(headline)] if headline else []
+    docs += [parse(s) for s in lead[:3]]
+    if not docs:
+        return Facts()
+    who = _event_who(docs)
+    what = _event_what(docs)
+    when = _event_when(docs)
+    where = _event_where(docs)
+    date = resolve_date(when, published)[0] if when else None
+    if when is None and (day := _published_datetime(published)) is not None:
+        # No time in the lead: news reports the day it is published, so that is the event's
+        # day as far as the story says; it is the story's own date, not a guess.
+        when, date = f"{day:%B} {day.day}, {day.year}", day.date().isoformat()
+    return Facts(who=who, what=what, when=when, where=where, date=date)
+
+
+def _usable_title(title: str | None, lead: Sequence[str]) -> str | None:
+    """The headline, unless it was derived from the first sentence (then it adds nothing)."""
+    if not title or not title.strip():
+        return None
+    stripped = title.rstrip("…. ")
+    if lead and lead[0].startswith(stripped[: max(20, len(stripped) - 2)]):
+        return None
+    return title.strip()
+
+
+PERSON_NOUNS = frozenset(
+    [
+        "people",
+        "person",
+        "man",
+        "men",
+        "woman",
+        "women",
+        "boy",
+        "girl",
+        "child",
+        "children",
+        "driver",
+        "drivers",
+        "police",
+        "officer",
+        "officers",
+        "bomber",
+        "gunman",
+        "gunmen",
+        "attacker",
+        "attackers",
+        "victim",
+        "victims",
+        "fan",
+        "fans",
+        "player",
+        "players",
+        "minister",
+        "president",
+        "leader",
+        "leaders",
+        "official",
+        "officials",
+        "spokesman",
+        "spokeswoman",
+        "militant",
+        "militants",
+        "family",
+        "families",
+        "passenger",
+        "passengers",
+        "survivor",
+        "survivors",
+        "team",
+        "rescuer",
+        "rescuers",
+        "investigator",
+        "investigators",
+        "teenager",
+        "student",
+        "mother",
+        "father",
+        "son",
+        "daughter",
+        "singer",
+        "star",
+        "candidate",
+        "director",
+        "chief",
+        "troops",
+        "soldiers",
+        "residents",
+        "protesters",
+        "voters",
+        "workers",
+        "staff",
+    ]
+)
+
+
+def _is_actor(token) -> bool:
+    """A subject that can be a "who": a person, group or place name, or a person noun."""
+    if token.ent_type_ in PERSONISH:
+        return True
+    if token.lemma_.lower() in PERSON_NOUNS or token.lower_ in PERSON_NOUNS:
+        return True
+    return any(c.dep_ == "nummod" for c in token.children) and token.pos_ == "NOUN"
+
+
+def _subjects(doc) -> list:
+    """Subjects of a headline's or sentence's main clause (past a "Topic: clause" prefix)."""
+    verb = _headline_verb(doc)
+    if verb is None:
+        return []
+    found = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    for child in verb.children:
+        if child.dep_ == "agent":
+            found += [g for g in child.children if g.dep_ == "pobj"]
+    return [t for t in found if t.pos_ in ("PROPN", "NOUN", "NUM")]
+
+
+def _event_who(docs) -> str | None:
+    """The first actor-like subject of the headline or lead, widened to its phrase."""
+    for doc in docs:
+        for subject in _subjects(doc):
+            if _is_actor(subject):
+                return _phrase_text(subject) or subject.text
+    for doc in docs[:1]:
+        for ent in doc.ents:
+            if ent.label_ in ("PERSON", "ORG", "NORP"):
+                return _phrase_text(ent.root) or ent.text
+    for doc in docs:
+        for subject in _subjects(doc):
+            return _phrase_text(subject) or subject.text
+    return None
+
+
+def _headline_verb(doc):
+    """The main verb of a headline or sentence, looking past a "Topic: clause" prefix."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None:
+        return None
+    if root.pos_ in ("VERB", "AUX"):
+        return root
+    for token in doc:
+        if token.pos_ == "VERB" and token.dep_ in ("ccomp", "acl", "relcl", "appos", "conj"):
+            return token
+    return None
+
+
+def _event_what(docs) -> str | None:
+    """The headline's predicate: verb, particle, object and a short first complement."""
+    for doc in docs:
+        verb = _headline_verb(doc)
+        if verb is None:
+            continue
+        keep = [verb]
+        for child in verb.children:
+            if child.dep_ in ("dobj", "prt", "acomp", "oprd", "attr", "neg", "auxpass", "dative"):
+                keep += list(child.subtree)
+        later = [c for c in verb.children if c.i > verb.i and c.dep_ in ("prep", "xcomp")]
+        if later and len(list(later[0].subtree)) <= 6:
+            keep += list(later[0].subtree)
+        return _render_tokens(keep, 12)
+    return None
+
+
+def _event_when(docs) -> str | None:
+    """The first point in time in the headline or lead, a weekday one first."""
+    found = [
+        e.text
+        for doc in docs
+        for e in doc.ents
+        if e.label_ in TIMES and _is_point_in_time(e.text) and not _is_age_or_length(e.text)
+    ]
+    for text in found:
+        if _WEEKDAY.search(text):
+            return _clip(_strip_preposition(text), MAX_SHORT_WORDS)
+    return _clip(_strip_preposition(found[0]), MAX_SHORT_WORDS) if found else None
+
+
+def _is_age_or_length(text: str) -> bool:
+    """ "five-year-old", "90-minute", "62": DATE entities that are no date."""
+    lower = text.lower()
+    if re.search(r"(year|month|week|day|hour|minute)s?[- ]old|-minute|-hour|-day|-year\b", lower):
+        return True
+    bare = re.fullmatch(r"\d+", lower.strip())
+    return bool(bare) and not 1900 <= int(lower) <= 2100
+
+
+def _event_where(docs) -> str | None:
+    """The first place the event is *in* (not a modifier like "US election"), headline first."""
+    fallback = None
+    for doc in docs:
+        for ent in doc.ents:
+            if ent.label_ not in PLACES or _part_of_name(ent):
+                continue
+            root = ent.root
+            if root.dep_ in ("compound", "amod", "nmod", "poss") and root.head.pos_ == "NOUN":
+                continue
+            text = _clip(_with_following_place(ent), MAX_SHORT_WORDS)
+            if root.dep_ == "pobj" and root.head.lower_ in PLACE_PREPOSITIONS:
+                return text
+            fallback = fallback or text
+    return fallback

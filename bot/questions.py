@@ -1,0 +1,359 @@
+"""Understanding a question: what kind of answer it wants and which words must match.
+
+Only the question is parsed here (it is short); the stories' sentences are parsed later, and
+only the few that retrieval picks.
+
+    q = parse_question("Who signed the joint statement?")
+    q.type      # "who"
+    q.verb      # "sign"
+    q.keywords  # ("sign", "joint", "statement")
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from bot.language import full_pipeline
+
+MAX_QUESTION_CHARS = 500
+
+# Question types an answer can be extracted for; "other" still retrieves a sentence.
+TYPES = ("who", "what", "when", "where", "why", "how", "how_many", "which", "other")
+
+# Auxiliaries and light verbs carry no content: "did", "has", "was" never need to match.
+LIGHT_VERBS = frozenset({"be", "do", "have", "will", "would", "can", "could", "may", "might"})
+WH_WORDS = frozenset({"who", "whom", "whose", "what", "when", "where", "why", "how", "which"})
+# Words of the question's frame that a story sentence need not contain.
+FRAME_WORDS = frozenset(
+    {"happen", "story", "article", "report", "news", "say", "tell", "know", "exactly", "time"}
+)
+
+# Nouns after "what"/"which" that turn the question into a when or where question.
+WHEN_NOUNS = frozenset({"time", "date", "day", "year", "month", "week", "hour", "night"})
+WHERE_NOUNS = frozenset(
+    {"place", "city", "country", "town", "location", "state", "region", "venue", "area"}
+)
+WHO_NOUNS = frozenset(
+    {
+        "person",
+        "people",
+        "man",
+        "woman",
+        "minister",
+        "official",
+        "leader",
+        "company",
+        "group",
+        "organisation",
+        "organization",
+        "team",
+        "party",
+        "player",
+        "driver",
+        "president",
+    }
+)
+# The entity labels that can answer a "which <noun>" question.
+NOUN_LABELS = {
+    "country": ("GPE",),
+    "city": ("GPE",),
+    "town": ("GPE",),
+    "state": ("GPE",),
+    "company": ("ORG",),
+    "team": ("ORG",),
+    "organisation": ("ORG",),
+    "organization": ("ORG",),
+    "party": ("ORG", "NORP"),
+    "newspaper": ("ORG",),
+}
+
+# "How old/long/deep ..." asks for a number or a measure.
+HOW_MEASURES = frozenset(
+    {"old", "long", "far", "big", "fast", "high", "deep", "wide", "tall", "heavy", "large", "often"}
+)
+
+# Question words of other languages, to say "I only understand English" instead of guessing.
+FOREIGN_QUESTION_WORDS = frozenset(
+    {
+        "qui",
+        "quoi",
+        "quand",
+        "où",
+        "pourquoi",
+        "comment",
+        "quel",
+        "quelle",
+        "est-ce",
+        "wer",
+        "wen",
+        "wem",
+        "wann",
+        "wo",
+        "warum",
+        "wie",
+        "welche",
+        "welcher",
+        "wieso",
+        "quién",
+        "quien",
+        "qué",
+        "cuándo",
+        "cuando",
+        "dónde",
+        "donde",
+        "por",
+        "cómo",
+        "cuál",
+        "chi",
+        "cosa",
+        "quando",
+        "dove",
+        "perché",
+        "come",
+        "quem",
+        "onde",
+        "porque",
+        "kto",
+        "wat",
+        "waar",
+        "wanneer",
+        "waarom",
+        "hoe",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A parsed question: its type and the words an answering sentence should contain."""
+
+    text: str
+    type: str
+    keywords: tuple[str, ...] = ()  # content lemmas, lower case, in question order
+    words: tuple[str, ...] = ()  # the same content words as written, for full-text search
+    entities: tuple[tuple[str, str], ...] = ()  # (text, label) named in the question
+    verb: str | None = None  # the main verb's lemma, None for "what is X"
+    object_hints: tuple[str, ...] = ()  # lemmas of the question's object / subject phrase
+    focus: str | None = None  # what-questions: event, action, object, definition
+    wants_labels: tuple[str, ...] = field(default=())  # entity labels that fit the answer
+    wh_role: str | None = None  # the wh-word's dependency: nsubj, dobj, poss, ...
+    kind_noun: str | None = None  # "which *company*": names the answer's kind, weighs less
+    note: str | None = None  # why the question cannot be answered at all
+
+    @property
+    def ok(self) -> bool:
+        return self.note is None
+
+
+def clean_question(text: str) -> str:
+    """Normalised, length-capped question text (a 5,000-character paste is cut, not parsed)."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:MAX_QUESTION_CHARS]
+
+
+def looks_foreign(text: str) -> bool:
+    """True when the question is plainly not English (script or question word)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return False
+    latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
+    if latin / len(letters) < 0.5:
+        return True
+    first = re.findall(r"[\w'-]+", text.lower())[:2]
+    english = {"who", "what", "when", "where", "why", "how", "which", "whom", "whose"}
+    return bool(first) and first[0] in FOREIGN_QUESTION_WORDS and first[0] not in english
+
+
+def parse_question(text: str) -> Question:
+    """The question's type, keywords, entities, verb and object hints."""
+    cleaned = clean_question(text)
+    if not re.search(r"\w", cleaned):
+        return Question(cleaned, "other", note="Ask me a question about the stories here.")
+    if looks_foreign(cleaned):
+        return Question(
+            cleaned,
+            "other",
+            note="I can only answer questions in English about the stories here.",
+        )
+    return _parse(cleaned)
+
+
+@lru_cache(maxsize=2048)
+def _parse(text: str) -> Question:
+    doc = full_pipeline()(text)
+    wh = _wh_token(doc)
+    qtype, focus, labels = _classify(doc, wh)
+    verb = _main_verb(doc)
+    wh_noun = _wh_noun_token(doc, wh)
+    # "Which company": a "which" noun stays a keyword (stories say "the company which makes"),
+    # but "what time", "how old" only name the kind of answer.
+    keep_noun = wh is not None and wh.lower_ == "which"
+    skip = wh_noun.i if wh_noun is not None and not keep_noun else -1
+    keyword_tokens = [t for t in doc if _is_content(t, wh) and t.i != skip]
+    keywords = tuple(dict.fromkeys(t.lemma_.lower() for t in keyword_tokens))
+    words = tuple(dict.fromkeys(t.text for t in keyword_tokens))
+    entities = tuple(
+        (e.text, e.label_) for e in doc.ents if e.label_ not in ("CARDINAL", "ORDINAL")
+    )
+    if qtype == "what" and focus is None:
+        focus = _what_focus(doc, wh, verb)
+    return Question(
+        text=text,
+        type=qtype,
+        keywords=keywords,
+        words=words,
+        entities=entities,
+        verb=verb.lemma_.lower() if verb is not None and verb.lemma_ not in LIGHT_VERBS else None,
+        object_hints=_object_hints(verb, wh),
+        focus=focus,
+        wants_labels=labels,
+        wh_role=_wh_role(wh),
+        kind_noun=wh_noun.lemma_.lower() if wh_noun is not None and keep_noun else None,
+    )
+
+
+def _wh_token(doc):
+    """The first wh-word of the question ("And who signed it?" still finds "who")."""
+    for token in doc:
+        if token.lower_ in WH_WORDS:
+            return token
+    return None
+
+
+def _classify(doc, wh) -> tuple[str, str | None, tuple[str, ...]]:
+    """(type, what-focus, wanted entity labels) from the wh-word and the noun after it."""
+    if wh is None:
+        return "other", None, ()
+    word = wh.lower_
+    nxt = doc[wh.i + 1] if wh.i + 1 < len(doc) else None
+    nxt_lemma = nxt.lemma_.lower() if nxt is not None else ""
+    # "In what country/year ..." and "What day ..." ask for a place or time, not a thing.
+    if word in ("what", "which"):
+        noun = _wh_noun(doc, wh)
+        if noun in WHEN_NOUNS:
+            return "when", None, ("DATE", "TIME")
+        if noun in WHERE_NOUNS and _after_preposition(doc, wh):
+            return "where", None, ("GPE", "LOC", "FAC")
+        if noun in WHERE_NOUNS:
+            return "which", None, ("GPE", "LOC", "FAC")
+        if noun in NOUN_LABELS:
+            return "which", None, NOUN_LABELS[noun]
+        if noun in WHO_NOUNS:
+            return "who", None, ("PERSON", "ORG", "NORP", "GPE")
+        if word == "which":
+            return "which", None, ("PERSON", "ORG", "GPE", "NORP", "FAC", "LOC", "PRODUCT")
+        return "what", None, ()
+    if word in ("who", "whom", "whose"):
+        return "who", None, ("PERSON", "ORG", "NORP", "GPE")
+    if word == "when":
+        return "when", None, ("DATE", "TIME")
+    if word == "where":
+        return "where", None, ("GPE", "LOC", "FAC")
+    if word == "why":
+        return "why", None, ()
+    if word == "how" and nxt_lemma in ("many", "much"):
+        return "how_many", None, ("CARDINAL", "QUANTITY", "MONEY", "PERCENT")
+    if word == "how" and nxt_lemma in HOW_MEASURES:
+        return "how_many", None, ("CARDINAL", "QUANTITY", "DATE", "TIME", "MONEY")
+    return "how", None, ()
+
+
+def _after_preposition(doc, wh) -> bool:
+    """ "In what city ...": the wh-phrase is the object of a preposition."""
+    return wh.i > 0 and doc[wh.i - 1].pos_ == "ADP"
+
+
+def _wh_noun(doc, wh) -> str:
+    """The noun a wh-determiner qualifies: "what *country*", "which *team*"."""
+    if wh.dep_ == "det" and wh.head.pos_ in ("NOUN", "PROPN"):
+        return wh.head.lemma_.lower()
+    nxt = doc[wh.i + 1] if wh.i + 1 < len(doc) else None
+    if nxt is not None and nxt.pos_ == "NOUN":
+        return nxt.lemma_.lower()
+    return ""
+
+
+def _wh_noun_token(doc, wh):
+    """The noun of "what <noun>" (the answer's kind) or the measure of "how old/many"."""
+    if wh is None:
+        return None
+    if wh.lower_ == "how":
+        nxt = doc[wh.i + 1] if wh.i + 1 < len(doc) else None
+        if nxt is not None and (nxt.lower_ in HOW_MEASURES or nxt.lower_ in ("many", "much")):
+            return nxt
+        return None
+    if wh.lower_ not in ("what", "which"):
+        return None
+    nxt = doc[wh.i + 1] if wh.i + 1 < len(doc) else None
+    if nxt is not None and nxt.pos_ == "NOUN":
+        return nxt
+    return None
+
+
+def _main_verb(doc):
+    """The question's content verb: the root, or the verb a light root governs."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None:
+        return None
+    if root.pos_ in ("VERB", "AUX") and root.lemma_ not in LIGHT_VERBS:
+        return root
+    # "Who was it that signed ...", "What did X do to ..." – look for a content verb below.
+    for token in root.subtree:
+        if token.pos_ == "VERB" and token.lemma_ not in LIGHT_VERBS:
+            return token
+    return root if root.pos_ in ("VERB", "AUX") else None
+
+
+def _what_focus(doc, wh, verb) -> str:
+    """Which part of a sentence answers "what": the event, an action, an object, a definition."""
+    lemmas = {t.lemma_.lower() for t in doc}
+    if "happen" in lemmas or "occur" in lemmas:
+        return "event"
+    if verb is None or verb.lemma_ in ("be",):
+        return "definition"
+    if verb.lemma_ == "do":
+        return "action"
+    if wh is not None and wh.dep_ in ("nsubj", "nsubjpass"):
+        return "event"  # "What caused the crash?" – the answer is the subject
+    return "object"
+
+
+def _object_hints(verb, wh) -> tuple[str, ...]:
+    """Lemmas of the verb's noun phrases that are not the wh-word: what the answer is about."""
+    if verb is None:
+        return ()
+    hints: list[str] = []
+    for child in verb.children:
+        if child.dep_ in ("dobj", "nsubj", "nsubjpass", "attr", "pobj", "prep", "dative"):
+            for token in child.subtree:
+                if token.lower_ not in WH_WORDS and not token.is_stop and token.is_alpha:
+                    hints.append(token.lemma_.lower())
+    return tuple(dict.fromkeys(hints))
+
+
+def _wh_role(wh) -> str | None:
+    """The wh-word's role: subject ("Who signed?") or object ("Whom did he meet?")."""
+    if wh is None:
+        return None
+    if wh.lower_ == "whose":
+        return "poss"
+    if wh.dep_ == "det":
+        return wh.head.dep_
+    return wh.dep_
+
+
+def _is_content(token, wh) -> bool:
+    """A word worth matching in a story: not a stop word, wh-word, light verb or punctuation."""
+    if token.is_punct or token.is_space or not re.search(r"\w", token.text):
+        return False
+    if token.lower_ in WH_WORDS or (wh is not None and token.i == wh.i):
+        return False
+    lemma = token.lemma_.lower()
+    if lemma in LIGHT_VERBS or lemma in FRAME_WORDS:
+        return False
+    # spaCy's stop list holds nouns and verbs too ("well", "name", "show"): keep those.
+    return not (token.is_stop and token.ent_type_ == "" and token.pos_ not in ("NOUN", "PROPN"))

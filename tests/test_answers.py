@@ -1,0 +1,267 @@
+"""Short answers from a chat's stories: types, scoping, abstention, dates and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answers import (
+    NO_STORIES,
+    NOT_HERE,
+    NOT_SAID,
+    Answer,
+    answer,
+    facts,
+    main_event,
+    resolve_date,
+)
+from bot.documents import RawStory
+from bot.ingest import Ingestor
+from db.store import Store
+
+SPUTNIK = Path(__file__).parent / "data" / "cleaning" / "sputnik-asat-2019.txt"
+
+TRAM = (
+    "At least seven people were killed when a tram derailed in Croydon, south London, on "
+    "Wednesday. The tram overturned on a sharp bend near the Sandilands stop at about 6.10am. "
+    "British Transport Police arrested the driver, a 42-year-old man from Beckenham, on "
+    "suspicion of manslaughter. Investigators said the tram was travelling at a significantly "
+    "higher speed than permitted on the bend, which has a 12mph limit. More than 50 people "
+    "were taken to hospital after the crash."
+)
+TOBLERONE = (
+    "Toblerone has widened the gaps between the triangles of its chocolate bars in the UK. "
+    "Mondelez International, the company which makes the bar, said the change was made "
+    "because of the rising cost of ingredients. The 400g bars have been reduced to 360g, while "
+    "the packaging stays the same. Many fans called the move obscene and blamed it on Brexit, "
+    "which the company denied on Tuesday in a statement on its Facebook page."
+)
+UNDATED = (
+    "The city council approved a new cycling plan on Monday after a long debate. Councillor "
+    "Maria Lopez said the plan would add forty kilometres of protected bike lanes across the "
+    "city over the next three years, paid for by the regional transport fund. Residents will "
+    "be able to comment on the routes at public meetings in the town hall this spring."
+)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Store:
+    """Chat 1: Sputnik, tram and Toblerone stories; chat 2: the undated council story."""
+    from bot.language import full_pipeline
+
+    full_pipeline()  # load spaCy once for the module
+    store = Store(tmp_path_factory.mktemp("answers") / "answers.db")
+    ingestor = Ingestor(store)
+    outcomes = ingestor.ingest(
+        1,
+        [
+            RawStory(text=SPUTNIK.read_text(encoding="utf-8"), source_id="sputnik"),
+            RawStory(
+                text=TRAM,
+                title="Croydon tram crash: seven dead",
+                published="2016-11-10T08:00:00",
+                source_id="tram",
+            ),
+            RawStory(
+                text=TOBLERONE,
+                title="Toblerone shrinks chocolate bar",
+                published="2016-11-08T17:04:00",
+                source_id="toblerone",
+            ),
+        ],
+    )
+    assert all(o.added for o in outcomes), outcomes
+    ingestor.ingest(2, [RawStory(text=UNDATED, title="Council approves cycling plan")])
+    return store
+
+
+def ids(store: Store, chat: int) -> dict[str, int]:
+    """Story ids of a chat by the first word of their title."""
+    return {s.title.split()[0].lower(): s.id for s in store.chat(chat).latest_stories(10)}
+
+
+def ask(store: Store, question: str, chat: int = 1, story_id: int | None = None) -> Answer:
+    return answer(store.chat(chat), question, story_id=story_id)
+
+
+# -- each question type -----------------------------------------------------------------
+
+
+def test_who(store: Store) -> None:
+    result = ask(store, "Who signed the joint statement?")
+    assert result.answer and "Shah Mahmood Qureshi" in result.answer
+    assert "Pakistani Foreign Minister" in result.answer
+    assert len(result.answer.split()) <= 10
+    assert result.sentence and "signed a joint statement" in result.sentence
+    assert result.title and result.story_id is not None
+
+
+def test_who_subject_of_passive_and_arrest(store: Store) -> None:
+    result = ask(store, "Who arrested the tram driver?")
+    assert result.answer == "British Transport Police"
+
+
+def test_when_with_calendar_date(store: Store) -> None:
+    result = ask(store, "When did Pakistan and Russia sign the joint statement?")
+    assert result.answer == "Wednesday"
+    # The cleaner reads the scraped header "13:34 GMT16 May 2021" (a Sunday) as published.
+    assert result.date == "2021-05-12"
+
+
+def test_when_india_tested_the_missile(store: Store) -> None:
+    result = ask(store, "When did India test the missile?")
+    assert result.answer in ("26 March", "27 March")
+
+
+def test_where(store: Store) -> None:
+    assert ask(store, "Where was the joint statement signed?").answer == "Bishkek"
+    assert "Croydon" in (ask(store, "Where did the tram derail?").answer or "")
+
+
+def test_what_object(store: Store) -> None:
+    result = ask(store, "What did Pakistan and Russia sign?")
+    assert result.answer and "joint statement" in result.answer
+
+
+def test_what_happened(store: Store) -> None:
+    result = ask(store, "What happened in Croydon?")
+    assert result.answer and ("tram" in result.answer or "killed" in result.answer)
+
+
+def test_why_and_how_many(store: Store) -> None:
+    why = ask(store, "Why did Toblerone change its bars?")
+    assert why.answer and "cost of ingredients" in why.answer
+    many = ask(store, "How many people were taken to hospital?")
+    assert many.answer and "50" in many.answer
+
+
+def test_which(store: Store) -> None:
+    result = ask(store, "Which company makes Toblerone?")
+    assert result.answer and "Mondelez" in result.answer
+
+
+# -- scoping ----------------------------------------------------------------------------------
+
+
+def test_story_id_restricts_to_that_story(store: Store) -> None:
+    story = ids(store, 1)
+    inside = ask(store, "Where did the tram derail?", story_id=story["croydon"])
+    assert inside.story_id == story["croydon"]
+    outside = ask(store, "Where did the tram derail?", story_id=story["toblerone"])
+    assert outside.answer is None and outside.note == NOT_SAID
+
+
+def test_another_chats_story_is_never_used(store: Store) -> None:
+    # Chat 2 holds only the council story: the tram story of chat 1 must not answer.
+    result = ask(store, "Where did the tram derail?", chat=2)
+    assert result.answer is None
+    council = ask(store, "Who said the plan would add bike lanes?", chat=2)
+    assert council.answer and "Maria Lopez" in council.answer
+    # A story id from chat 1, asked in chat 2, is not found there.
+    foreign = ask(store, "Where did the tram derail?", chat=2, story_id=ids(store, 1)["croydon"])
+    assert foreign.answer is None and foreign.note == NOT_HERE
+
+
+# -- abstention ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who won the Tour de France?",
+        "When did the Berlin Wall fall?",
+        "What did Angela Merkel say about the tram crash?",
+        "Where did Lady Gaga get married?",
+    ],
+)
+def test_unrelated_questions_abstain(store: Store, question: str) -> None:
+    result = ask(store, question)
+    assert result.answer is None
+    assert result.note == NOT_SAID
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+
+def test_relative_weekday_resolved_against_published(store: Store) -> None:
+    result = ask(store, "When did the tram derail?")
+    assert result.answer and "Wednesday" in result.answer
+    assert result.date == "2016-11-09"  # published Thursday 10 November 2016
+
+
+def test_unknown_published_gives_no_date(store: Store) -> None:
+    result = ask(store, "When did the council approve the cycling plan?", chat=2)
+    assert result.answer == "Monday"
+    assert result.date is None
+    assert result.note and "publication date is unknown" in result.note
+
+
+def test_resolve_date_rules() -> None:
+    assert resolve_date("Wednesday", "2016-11-10T08:00:00") == ("2016-11-09", None)
+    assert resolve_date("Thursday", "2016-11-10T08:00:00")[0] == "2016-11-10"
+    assert resolve_date("March 27, 2019", None) == ("2019-03-27", None)
+    assert resolve_date("26 March", "2019-05-15T00:00:00")[0] == "2019-03-26"
+    date, note = resolve_date("last month", "2019-05-15T00:00:00")
+    assert date is None and note and "April 2019" in note
+    date, note = resolve_date("on Wednesday", None)
+    assert date is None and "unknown" in (note or "")
+    assert resolve_date("a month", "2019-05-15T00:00:00") == (None, None)
+
+
+# -- bad input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["", "   ", '"', "*", "NEAR", "title:tram", "(tram", 'tram" OR "x', "NEAR(tram crash)"],
+)
+def test_bad_or_fts_syntax_input_never_raises(store: Store, question: str) -> None:
+    result = ask(store, question)
+    assert isinstance(result, Answer)
+    assert result.answer is None or result.sentence
+
+
+def test_empty_question_note(store: Store) -> None:
+    assert ask(store, "").note == "Ask me a question about the stories here."
+
+
+def test_very_long_question_is_truncated(store: Store) -> None:
+    result = ask(store, "Who signed the joint statement? " + "blah " * 1000)
+    assert isinstance(result, Answer)
+
+
+def test_other_language(store: Store) -> None:
+    result = ask(store, "Qui a signé la déclaration commune ?")
+    assert result.answer is None and "English" in (result.note or "")
+
+
+def test_chat_without_stories(store: Store) -> None:
+    result = ask(store, "Who signed the joint statement?", chat=99)
+    assert result.answer is None and result.note == NO_STORIES
+
+
+# -- main event -------------------------------------------------------------------------------
+
+
+def test_facts_of_a_story(store: Store) -> None:
+    story = ids(store, 1)
+    event = facts(store.chat(1), story["toblerone"])
+    assert event is not None
+    assert event.who == "Toblerone"
+    assert event.what and "chocolate bar" in event.what
+    assert facts(store.chat(2), story["toblerone"]) is None
+
+
+def test_main_event_from_text() -> None:
+    event = main_event(
+        "Taliban bomber rams truck into German consulate in Afghanistan",
+        [
+            "A suicide bomber crashed a truck into the German consulate in Mazar-e-Sharif on Thursday."
+        ],
+        published="2016-11-11T01:11:34",
+    )
+    assert event.who and "bomber" in event.who
+    assert event.what and "truck" in event.what
+    assert event.when == "Thursday" and event.date == "2016-11-10"
+    assert event.where in ("Afghanistan", "Mazar-e-Sharif")
