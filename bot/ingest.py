@@ -102,6 +102,10 @@ class Ingestor:
             raws = read_document(filename, data)
         except Rejected as error:
             return [IngestOutcome("rejected", reason=str(error))]
+        if len(raws) > 1:
+            # The message id marks one story per message (so a redelivered update is not
+            # stored twice); a file of many stories relies on the content hash for that.
+            origin = {key: value for key, value in origin.items() if key != "message_id"}
         raws = [replace(raw, **origin) for raw in raws]  # type: ignore[arg-type]
         return self.ingest(chat_id, raws)
 

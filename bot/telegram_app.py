@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
+
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -9,6 +12,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -24,6 +28,57 @@ from bot.services import StoryService
 from handlers import browsing, errors, help, questions, stories, summaries
 
 
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Different chats are handled concurrently; one chat's updates one at a time, in order.
+
+    ``concurrent_updates(True)`` runs every update at once, so a quick /list could be answered
+    before the story sent just before it. Here each chat has a FIFO lock (updates reach it in
+    the order they arrived, and asyncio.Lock wakes waiters in order), and only the update at
+    the head of each chat's queue takes one of the ``max_running`` slots, so a chat sending a
+    flood can't hold up the others. PTB's own limit is set high: waiting updates cost memory
+    only.
+    """
+
+    def __init__(self, max_running: int = 256, max_waiting: int = 65_536) -> None:
+        super().__init__(max_waiting)
+        self._max_running = max_running
+        self._running = asyncio.BoundedSemaphore(max_running)
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._chat_users: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
+        key = _chat_key(update)
+        if key is None:
+            async with self._running:
+                await coroutine
+            return
+        lock = self._chat_locks.setdefault(key, asyncio.Lock())
+        self._chat_users[key] = self._chat_users.get(key, 0) + 1
+        try:
+            async with lock, self._running:
+                await coroutine
+        finally:
+            self._chat_users[key] -= 1
+            if not self._chat_users[key]:
+                del self._chat_users[key], self._chat_locks[key]
+
+    async def initialize(self) -> None:
+        # A fresh semaphore for this event loop (an application may be run more than once).
+        self._running = asyncio.BoundedSemaphore(self._max_running)
+
+    async def shutdown(self) -> None:
+        return None
+
+
+def _chat_key(update: object) -> int | None:
+    """The chat an update belongs to (the user's id for chat-less updates), if any."""
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else None
+
+
 def build_application(
     settings: Settings,
     service: StoryService | None = None,
@@ -31,13 +86,14 @@ def build_application(
     request: BaseRequest | None = None,
     token: str | None = None,
 ) -> Application:
-    """An Application with rate limiting, HTML defaults and concurrent updates."""
+    """An Application with rate limiting, HTML defaults and concurrent updates (in order
+    within each chat)."""
     builder = (
         ApplicationBuilder()
         .token(token or settings.token or "")
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .rate_limiter(AIORateLimiter(max_retries=5))
-        .concurrent_updates(True)
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_register_commands)
     )
     if settings.api_base_url:

@@ -88,6 +88,9 @@ async def receive_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     telegram_file = await document.get_file()
     data = bytes(await telegram_file.download_as_bytearray())
+    origin = origin_of(message)
+    if origin["source_kind"] == "text":  # a file the user sent, not a forwarded one
+        origin["source_kind"] = "document"
     results = await in_worker(
         update,
         context,
@@ -96,7 +99,7 @@ async def receive_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         document.file_name or "",
         data,
         message_id=message.message_id,
-        **origin_of(message),
+        **origin,
     )
     for saved in results[:5]:
         await send(update, context, saved_reply(saved))

@@ -193,3 +193,11 @@ def test_an_edited_post_updates_its_story(store: Store) -> None:
 
 def test_raw_story_with_only_whitespace_is_refused(ingestor: Ingestor) -> None:
     assert ingestor.ingest(1, [RawStory(text="\u00a0\n\u200b ")])[0].status == "rejected"
+
+
+def test_a_file_of_many_stories_sent_as_one_message_keeps_them_all(ingestor: Ingestor) -> None:
+    lines = "\n".join(json.dumps({"title": t, "text": article(t)}) for t in ["dam", "mine", "port"])
+    outcomes = ingestor.add_document(6, "many.jsonl", lines.encode(), message_id=12)
+    assert [o.status for o in outcomes] == ["added", "added", "added"]
+    again = ingestor.add_document(6, "many.jsonl", lines.encode(), message_id=12)
+    assert [o.status for o in again] == ["duplicate"] * 3

@@ -1,0 +1,468 @@
+"""The real bot process (``storybot run``) against a fake Telegram Bot API server.
+
+One bot process serves the whole module (spaCy takes seconds to load). Each test plays its
+own users and chats, so the tests don't see each other's stories, and asserts on the calls
+the fake recorded. ``pytest -s`` prints the burst's latency figures (also written as JSON).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO, SAMPLE, article
+from tests.fake_telegram import FakeTelegram
+
+TOKEN = "123:TEST"
+BOT_NAME = "storybot_test_bot"
+SORRY = "Sorry, something went wrong"
+ADMINS_ONLY = "Only this chat's admins"
+STARTUP_TIMEOUT = 90.0
+REPLY_TIMEOUT = 60.0
+
+_ids = count(1)
+
+
+@dataclass
+class Bot:
+    """The running bot, the fake Telegram it talks to, and its database."""
+
+    fake: FakeTelegram
+    process: subprocess.Popen
+    db: Path
+    log: Path
+    results: Path
+
+    def new_user(self, name: str) -> dict[str, Any]:
+        number = next(_ids)
+        return self.fake.user(50_000 + number, f"{name}{number}", f"{name.lower()}{number}")
+
+    def new_private_chat(self, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        user = self.new_user(name)
+        return self.fake.private_chat(user), user
+
+    def new_group_id(self) -> int:
+        return -1_001_000_000_000 - next(_ids)
+
+    def send(self, chat: dict, user: dict, text: str, **kwargs: Any) -> dict[str, Any]:
+        """A user's message, and the bot's reply to it."""
+        message = self.fake.user_sends_text(chat, user, text, **kwargs)
+        return self.fake.wait_for_reply(chat["id"], message, REPLY_TIMEOUT)
+
+    def stories(self, chat_id: int) -> list[sqlite3.Row]:
+        """The chat's stories, read from the bot's database while it runs (WAL)."""
+        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=10) as db:
+            db.row_factory = sqlite3.Row
+            return db.execute(
+                "SELECT * FROM stories WHERE chat_id = ? ORDER BY id", (chat_id,)
+            ).fetchall()
+
+    def wait_for_stories(
+        self, chat_id: int, predicate: Callable[[list[sqlite3.Row]], bool], timeout: float = 60
+    ) -> list[sqlite3.Row]:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.stories(chat_id)
+            if predicate(found):
+                return found
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise TimeoutError(f"stories of chat {chat_id}: {[dict(r) for r in found]}")
+            time.sleep(0.1)
+
+    def barrier(self, chat: dict, user: dict) -> dict[str, Any]:
+        """A /list in the chat, answered: everything sent to the chat before it is handled
+        (the bot handles one chat's updates in order)."""
+        return self.send(chat, user, f"/list@{BOT_NAME}")
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    folder = tmp_path_factory.mktemp("e2e")
+    fake = FakeTelegram(TOKEN, bot_username=BOT_NAME).start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STORYBOT_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+        STORYBOT_ALLOW_LOOPBACK_FETCH="1",
+        PYTHONUNBUFFERED="1",
+    )
+    db, log = folder / "bot.db", folder / "bot.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "--db", str(db), "run"],
+            cwd=REPO,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    running = Bot(fake, process, db, log, folder / "burst-latency.json")
+    try:
+        fake.wait_for(
+            lambda: fake.calls_to("getUpdates") or process.poll() is not None,
+            STARTUP_TIMEOUT,
+            "the bot to start polling",
+        )
+        if process.poll() is not None:
+            pytest.fail(f"the bot exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        yield running
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)  # run_polling stops cleanly on SIGINT
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+        fake.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_refusals(bot: Bot, request: pytest.FixtureRequest) -> Iterator[None]:
+    """No test may make the bot send what Telegram refuses, or apologise for a crash."""
+    calls_before = len(bot.fake.calls)
+    yield
+    new = bot.fake.calls[calls_before:]
+    refused = [(c.method, c.params, c.response) for c in new if not c.ok]
+    assert not refused, f"Telegram refused calls: {refused}"
+    sorry = [c.params for c in new if c.method == "sendMessage" and SORRY in c.params["text"]]
+    assert not sorry, f"the bot hit its error handler:\n{bot.log.read_text()[-3000:]}"
+
+
+def bullets(text: str) -> int:
+    return text.count("• ")
+
+
+def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [(b["text"], b["callback_data"]) for row in rows for b in row]
+
+
+def story_id(message: dict[str, Any]) -> int:
+    match = re.search(r"Story #(\d+)", message["text"])
+    assert match, message["text"]
+    return int(match.group(1))
+
+
+def answered(bot: Bot, query_id: str) -> dict[str, Any]:
+    return bot.fake.wait_for(
+        lambda: bot.fake.callback_queries[query_id]["answered"],
+        REPLY_TIMEOUT,
+        f"an answer to callback query {query_id}",
+    )
+
+
+def edits_of(bot: Bot, chat_id: int, message_id: int) -> list[dict[str, Any]]:
+    return [
+        c.result
+        for c in bot.fake.calls_to("editMessageText", chat_id)
+        if c.ok and int(c.params["message_id"]) == message_id
+    ]
+
+
+SAMPLE_TITLE = "The two countries signed a joint statement"
+
+
+# -- a private chat ------------------------------------------------------------------------
+
+
+def test_private_chat_story_buttons_and_commands(bot: Bot) -> None:
+    fake = bot.fake
+    chat, user = bot.new_private_chat("Alice")
+    help_text = bot.send(chat, user, "/start")["text"]
+    assert "Send me an article" in help_text
+
+    saved = bot.send(chat, user, SAMPLE.read_text(encoding="utf-8"))
+    assert "Saved." in saved["text"] and SAMPLE_TITLE in saved["text"]
+    assert bullets(saved["text"]) == 3
+    assert [label for label, _ in buttons(saved)] == ["Shorter", "Longer", "Facts", "Delete"]
+    sample_id = story_id(saved)
+
+    query = fake.user_presses(chat, user, saved, f"short:{sample_id}")
+    assert answered(bot, query) == {"text": "", "show_alert": False}
+    [edited] = fake.wait_for(lambda: edits_of(bot, chat["id"], saved["message_id"]))
+    assert SAMPLE_TITLE in edited["text"]
+    assert 0 < bullets(edited["text"]) < bullets(saved["text"])
+    assert buttons(edited) == buttons(saved) and "edit_date" in edited
+
+    listed = bot.send(chat, user, "/list")["text"]
+    assert "Stories 1/1 (1 in all)" in listed and f"#{sample_id} " in listed
+
+    two = bot.send(chat, user, "/summary 2")["text"]
+    assert SAMPLE_TITLE in two and bullets(two) == 2
+
+    sixty = bot.send(chat, user, "/summary 60w")["text"]
+    summary_words = " ".join(line for line in sixty.splitlines() if line.startswith("• "))
+    assert SAMPLE_TITLE in sixty and 0 < len(summary_words.split()) <= 80
+
+    assert "Usage: /summary" in bot.send(chat, user, "/summary xyz")["text"]
+
+    found = bot.send(chat, user, "/search satellite")["text"]
+    assert "1 matching story" in found and f"#{sample_id} " in found
+    assert "No stories here match" in bot.send(chat, user, "/search zeppelin")["text"]
+
+    refusal = bot.send(chat, user, "Bridge delayed again.")["text"]
+    assert "too short to keep as a story" in refusal
+    assert len(bot.stories(chat["id"])) == 1
+
+
+def test_question_in_a_private_chat(bot: Bot) -> None:
+    if importlib.util.find_spec("bot.answers") is None:
+        pytest.skip("bot/answers.py isn't written yet")
+    chat, user = bot.new_private_chat("Quentin")
+    bot.send(chat, user, SAMPLE.read_text(encoding="utf-8"))
+    reply = bot.send(chat, user, "Who signed the joint statement?")["text"]
+    assert "Qureshi" in reply or "Lavrov" in reply, reply
+
+
+def test_forwarded_channel_post_keeps_its_source(bot: Bot) -> None:
+    chat, user = bot.new_private_chat("Fiona")
+    channel = {"id": bot.new_group_id(), "type": "channel", "title": "Harbour News"}
+    reply = bot.send(chat, user, article("ferry line"), forward_from_channel=channel)
+    assert "Saved." in reply["text"] and "Harbour News" in reply["text"]
+    [story] = bot.stories(chat["id"])
+    assert (story["source"], story["source_kind"]) == ("Harbour News", "forward")
+
+
+def test_documents_and_the_size_limit(bot: Bot) -> None:
+    fake = bot.fake
+    chat, user = bot.new_private_chat("Dora")
+    upload = fake.user_sends_document(chat, user, "bridge.txt", article("harbour bridge").encode())
+    saved = fake.wait_for_reply(chat["id"], upload, REPLY_TIMEOUT)
+    assert "Saved." in saved["text"] and "harbour bridge" in saved["text"]
+    assert fake.calls_to("getFile") and [s["source_kind"] for s in bot.stories(chat["id"])] == [
+        "document"
+    ]
+
+    too_big = article("ferry terminal").encode().ljust(2_000_001, b"\n")
+    upload = fake.user_sends_document(chat, user, "huge.txt", too_big)
+    refusal = fake.wait_for_reply(chat["id"], upload, REPLY_TIMEOUT)["text"]
+    assert "2.0 MB" in refusal and "the limit is 2 MB" in refusal
+
+    # Just under the limit: downloaded and read (the padding is blank lines, so cleaning
+    # leaves a normal article: 2 MB of real prose takes minutes of language analysis).
+    just_under = article("ferry terminal").encode().ljust(1_999_999, b"\n")
+    upload = fake.user_sends_document(chat, user, "large.txt", just_under)
+    handled = fake.wait_for_reply(chat["id"], upload, REPLY_TIMEOUT)["text"]
+    assert "Saved." in handled and "ferry terminal" in handled
+    assert len(bot.stories(chat["id"])) == 2
+
+
+def test_a_jsonl_file_with_several_stories_keeps_them_all(bot: Bot) -> None:
+    fake = bot.fake
+    chat, user = bot.new_private_chat("Jules")
+    topics = ("city library", "tram depot", "ferry line")
+    lines = [json.dumps({"title": topic, "text": article(topic)}) for topic in topics]
+    upload = fake.user_sends_document(chat, user, "stories.jsonl", "\n".join(lines).encode())
+    fake.wait_for_messages(chat["id"], 3, REPLY_TIMEOUT)
+    assert sorted(s["title"] for s in bot.stories(chat["id"])) == sorted(topics)
+    assert fake.replies_to(chat["id"], upload["message_id"])
+
+
+def test_delete_button_asks_then_forgets(bot: Bot) -> None:
+    fake = bot.fake
+    chat, user = bot.new_private_chat("Dan")
+    saved = bot.send(chat, user, article("tram depot"))
+    sid = story_id(saved)
+    sent_before = len(fake.sent_messages(chat["id"]))
+    query = fake.user_presses(chat, user, saved, f"del:{sid}")
+    [confirm] = fake.wait_for_messages(chat["id"], 1, REPLY_TIMEOUT, after=sent_before)
+    answered(bot, query)
+    assert f"Delete story #{sid}" in confirm["text"]
+    assert buttons(confirm) == [("Delete", f"delok:{sid}"), ("Cancel", "cancel:0")]
+    assert bot.stories(chat["id"])  # not yet
+
+    fake.user_presses(chat, user, confirm, f"delok:{sid}")
+    [done] = fake.wait_for(lambda: edits_of(bot, chat["id"], confirm["message_id"]))
+    assert done["text"] == "Deleted." and "reply_markup" not in done
+    assert bot.stories(chat["id"]) == []
+    assert "No stories here yet" in bot.send(chat, user, "/list")["text"]
+
+
+# -- groups ---------------------------------------------------------------------------------
+
+
+def test_groups_store_silently_and_answer_only_when_addressed(bot: Bot) -> None:
+    fake = bot.fake
+    member, admin = bot.new_user("Gus"), bot.new_user("Ada")
+    group = fake.group(bot.new_group_id(), "Newsroom", admins=[admin])
+    other = fake.group(bot.new_group_id(), "Book club", admins=[admin])
+
+    story = fake.user_sends_text(group, member, SAMPLE.read_text(encoding="utf-8"))
+    question = fake.user_sends_text(group, member, "Who signed the joint statement?")
+    [stored] = bot.wait_for_stories(group["id"], bool)
+    assert stored["added_by"] == str(member["id"]) and SAMPLE_TITLE in stored["title"]
+    listed = bot.barrier(group, member)
+    assert f"#{stored['id']} " in listed["text"]
+    assert fake.replies_to(group["id"], story["message_id"]) == []
+    assert fake.replies_to(group["id"], question["message_id"]) == []
+
+    mention = bot.send(group, member, f"@{BOT_NAME} who signed the joint statement?")["text"]
+    assert "Qureshi" in mention or "Lavrov" in mention, mention
+
+    summary = bot.send(group, member, f"/summary@{BOT_NAME} 2")
+    assert SAMPLE_TITLE in summary["text"] and bullets(summary["text"]) == 2
+    follow_up = bot.send(group, member, "Who signed the joint statement?", reply_to=summary)
+    assert f"story #{stored['id']}" in follow_up["text"]
+
+    # The other group has nothing, and never sees the first group's story.
+    assert "No stories here yet" in bot.send(other, member, f"/list@{BOT_NAME}")["text"]
+    assert "no stories here yet" in bot.send(other, member, f"/summary@{BOT_NAME}")["text"].lower()
+
+    refused = bot.send(group, member, "/forget all")["text"]
+    assert ADMINS_ONLY in refused
+    confirm = bot.send(group, admin, "/forget all")
+    assert "Delete all 1 stories kept in this chat?" in confirm["text"]
+    assert ("Delete all 1", "delall:yes") in buttons(confirm)
+
+    query = fake.user_presses(group, member, confirm, "delall:yes")
+    assert answered(bot, query) == {"text": ADMINS_ONLY + " can do that.", "show_alert": True}
+    assert len(bot.stories(group["id"])) == 1
+    fake.user_presses(group, admin, confirm, "delall:yes")
+    [done] = fake.wait_for(lambda: edits_of(bot, group["id"], confirm["message_id"]))
+    assert done["text"] == "Deleted 1 stories." and bot.stories(group["id"]) == []
+    members_checked = {int(c.params["user_id"]) for c in fake.calls_to("getChatMember")}
+    assert {member["id"], admin["id"]} <= members_checked
+
+
+# -- channels -------------------------------------------------------------------------------
+
+
+def test_channel_posts_are_stored_and_edits_update_them(bot: Bot) -> None:
+    fake = bot.fake
+    channel = fake.channel(bot.new_group_id(), "City Desk")
+    post = fake.channel_posts(channel, article("riverside park"))
+    [stored] = bot.wait_for_stories(channel["id"], bool)
+    assert (stored["source"], stored["source_kind"]) == ("City Desk", "channel")
+    assert stored["message_id"] == post["message_id"]
+
+    fake.channel_edits(channel, post["message_id"], article("riverside stadium"))
+    [updated] = bot.wait_for_stories(channel["id"], lambda s: s and "stadium" in s[0]["text"])
+    assert updated["message_id"] == post["message_id"] and "park" not in updated["text"]
+    fake.wait_for(lambda: fake.pending_updates == 0, 10, "the bot to confirm every update")
+    assert fake.sent_messages(channel["id"]) == []
+
+
+# -- chats never see each other's stories ---------------------------------------------------
+
+
+def test_a_chat_never_reaches_another_chats_story(bot: Bot) -> None:
+    fake = bot.fake
+    chat_a, alice = bot.new_private_chat("Ann")
+    chat_b, bob = bot.new_private_chat("Ben")
+    id_a = story_id(bot.send(chat_a, alice, SAMPLE.read_text(encoding="utf-8")))
+    saved_b = bot.send(chat_b, bob, article("cycle lane"))
+    id_b = story_id(saved_b)
+
+    listed = bot.send(chat_b, bob, "/list")["text"]
+    assert f"#{id_b} " in listed and f"#{id_a} " not in listed
+    assert "No stories here match" in bot.send(chat_b, bob, "/search satellite")["text"]
+    summary = bot.send(chat_b, bob, "/summary")["text"]
+    assert f"Story #{id_b}" in summary and SAMPLE_TITLE not in summary
+    answer = bot.send(chat_b, bob, "Who signed the joint statement?")["text"]
+    assert "Qureshi" not in answer and f"story #{id_a}" not in answer
+    assert "isn't in this chat" in bot.send(chat_b, bob, f"/forget {id_a}")["text"]
+
+    for data in (f"short:{id_a}", f"facts:{id_a}"):
+        query = fake.user_presses(chat_b, bob, saved_b, data)
+        alert = answered(bot, query)
+        assert "isn't in this chat" in alert["text"] and alert["show_alert"]
+    sent_before = len(fake.sent_messages(chat_b["id"]))
+    query = fake.user_presses(chat_b, bob, saved_b, f"del:{id_a}")
+    [refusal] = fake.wait_for_messages(chat_b["id"], 1, REPLY_TIMEOUT, after=sent_before)
+    assert "isn't in this chat" in refusal["text"]
+    assert edits_of(bot, chat_b["id"], saved_b["message_id"]) == []
+
+    fake.user_presses(chat_b, bob, saved_b, f"delok:{id_a}")
+    [edited] = fake.wait_for(lambda: edits_of(bot, chat_b["id"], saved_b["message_id"]))
+    assert "isn't in this chat" in edited["text"]  # B's own message says so; nothing deleted
+    assert [s["id"] for s in bot.stories(chat_a["id"])] == [id_a]
+
+
+# -- a burst of traffic ---------------------------------------------------------------------
+
+
+def test_burst_from_twenty_chats_is_answered_once_each_in_order(bot: Bot) -> None:
+    fake = bot.fake
+    chats = [bot.new_private_chat("Burst") for _ in range(20)]
+    script = [
+        "story",
+        "/list",
+        "/summary 2",
+        "story",
+        "/search project",
+        "/list",
+        "/help",
+        "story",
+        "/summary 40w",
+        "/list",
+    ]
+    sent: list[tuple[dict, dict]] = []  # (chat, message)
+    for step, kind in enumerate(script):
+        for number, (chat, user) in enumerate(chats):
+            text = article(f"burst {number}-{step} market") if kind == "story" else kind
+            sent.append((chat, fake.user_sends_text(chat, user, text)))
+
+    def all_answered() -> bool:
+        return all(fake.replies_to(c["id"], m["message_id"]) for c, m in sent)
+
+    fake.wait_for(all_answered, 240, "answers to all 200 messages")
+
+    latencies = []
+    for chat, _ in chats:
+        ours = {m["message_id"] for c, m in sent if c["id"] == chat["id"]}
+        replies = [
+            m["reply_to_message"]["message_id"]
+            for m in fake.sent_messages(chat["id"])
+            if m.get("reply_to_message", {}).get("message_id") in ours
+        ]
+        assert replies == sorted(ours), f"chat {chat['id']}: replies out of order or repeated"
+    for chat, message in sent:
+        [reply_call] = [
+            c
+            for c in fake.calls_to("sendMessage", chat["id"])
+            if c.ok
+            and c.result.get("reply_to_message", {}).get("message_id") == message["message_id"]
+        ]
+        latencies.append(reply_call.at - fake.update_times[message["_update_id"]])
+
+    latencies.sort()
+    figures = {
+        "messages": len(latencies),
+        "chats": len(chats),
+        "p50_seconds": round(statistics.median(latencies), 3),
+        "p95_seconds": round(latencies[int(0.95 * len(latencies)) - 1], 3),
+        "max_seconds": round(latencies[-1], 3),
+    }
+    bot.results.write_text(json.dumps(figures, indent=2))
+    print(f"\nburst latency: {json.dumps(figures)} (written to {bot.results})")
+
+
+# -- everything the bot sent ----------------------------------------------------------------
+
+
+def test_everything_sent_was_valid_telegram_html(bot: Bot) -> None:
+    """Runs last: every message and edit was accepted (the fake parses Telegram HTML and
+    refuses texts over 4,096 characters with 400) and the bot never apologised for a crash."""
+    fake = bot.fake
+    texts = [c for c in fake.calls if c.method in ("sendMessage", "editMessageText")]
+    assert len(texts) > 200
+    assert [c.response for c in fake.errors()] == []
+    assert all(len(c.result["text"]) <= 4096 for c in texts)
+    assert all(c.params.get("parse_mode") == "HTML" for c in texts)
+    assert not any(SORRY in c.params["text"] for c in texts)
+    assert bot.process.poll() is None, bot.log.read_text()[-3000:]
