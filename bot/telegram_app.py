@@ -25,7 +25,7 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.services import StoryService
-from handlers import browsing, errors, help, questions, stories, summaries
+from handlers import browsing, digests, errors, help, questions, settings, stories, summaries
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -116,6 +116,8 @@ def _file_url(base_url: str) -> str:
 
 async def _register_commands(application: Application) -> None:
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in help.COMMANDS])
+    # Schedules live in the database; JobQueue does not persist them, so register them anew.
+    digests.register_jobs(application)
 
 
 async def _only_allowed_chats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -138,9 +140,20 @@ def add_handlers(application: Application) -> None:
         "list": browsing.list_command,
         "search": browsing.search_command,
         "forget": browsing.forget_command,
+        "settings": settings.settings_command,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))
+    # Digest commands also work when posted in a channel the bot administers.
+    in_chats_and_channels = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POST
+    channel_commands = {
+        "digest": digests.digest_command,
+        "follow": digests.follow_command,
+        "unfollow": digests.unfollow_command,
+        "feeds": digests.feeds_command,
+    }
+    for name, callback in channel_commands.items():
+        application.add_handler(CommandHandler(name, callback, filters=in_chats_and_channels))
     buttons = {
         r"^(short|long):\d+$": summaries.resize_button,
         r"^facts:\d+$": summaries.facts_button,

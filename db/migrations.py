@@ -102,7 +102,43 @@ def _create_settings_and_schedules(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_create_stories, _create_settings_and_schedules]
+def _create_feeds(db: sqlite_utils.Database) -> None:
+    """Version 3: followed RSS/Atom feeds, the items already seen, and when a schedule began."""
+    # AUTOINCREMENT for the same reason as stories: an old /unfollow ID never hits a new feed.
+    db.execute(
+        """
+        CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            chat_id INTEGER NOT NULL REFERENCES chats(id),
+            url TEXT NOT NULL,
+            title TEXT,
+            etag TEXT,
+            modified TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_poll_at TEXT,
+            reported_failure INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        )"""
+    )
+    db.execute("CREATE UNIQUE INDEX feeds_by_chat_url ON feeds (chat_id, url)")
+    db.execute("CREATE INDEX feeds_by_next_poll ON feeds (next_poll_at)")
+    db.execute(
+        """
+        CREATE TABLE feed_items (
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            item_key TEXT NOT NULL,
+            PRIMARY KEY (feed_id, item_key)
+        )"""
+    )
+    # A schedule that never sent needs its start time to tell whether a slot was missed.
+    db.execute("ALTER TABLE digest_schedules ADD COLUMN created_at TEXT")
+
+
+MIGRATIONS: list[Migration] = [
+    _create_stories,
+    _create_settings_and_schedules,
+    _create_feeds,
+]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -25,7 +25,8 @@ HELP = [
         "/search words – find stories\n"
         "/list – your stories\n"
         "/forget [all] – delete a story, or all of them\n"
-        "/digest – a digest of recent stories\n"
+        "/digest – a digest of recent stories; /digest daily 08:00 Europe/Berlin schedules one\n"
+        "/follow URL, /unfollow, /feeds – follow news feeds for digests\n"
         "/settings – default summary length and time zone"
     ),
 ]
@@ -38,6 +39,8 @@ COMMANDS = [
     ("list", "List the stories kept here"),
     ("forget", "Delete a story, or all of them"),
     ("digest", "A digest of recent stories"),
+    ("follow", "Follow an RSS or Atom feed for digests"),
+    ("feeds", "The feeds this chat follows"),
     ("settings", "Summary length and time zone"),
     ("help", "How to use storybot"),
 ]

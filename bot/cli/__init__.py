@@ -7,9 +7,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import bench, chat, questions, run, stories, summaries
+from bot.cli import bench, chat, digests, questions, run, stories, summaries
 
-COMMAND_MODULES = (stories, summaries, questions, chat, run, bench)
+COMMAND_MODULES = (stories, summaries, questions, digests, chat, run, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

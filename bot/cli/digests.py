@@ -1,0 +1,58 @@
+"""``storybot digest``: a chat's digest from the command line, as the chat would get it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+
+from bot.config import Settings
+from bot.digests import chat_digest, digest_json, digest_text
+from bot.schedules import TIMEZONE_SETTING, default_zone_of
+from db.schedules import iso_utc
+from db.store import Store
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("digest", help="a chat's digest of recent stories")
+    parser.add_argument("--chat", type=int, required=True, help="the chat id")
+    parser.add_argument(
+        "--since",
+        metavar="ISO8601",
+        help="start of the period (default: the chat's last digest, else 24 hours ago)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help='print {"items": [...], "since", "until"}'
+    )
+    parser.set_defaults(handler=digest_command)
+
+
+def digest_command(args: argparse.Namespace) -> int:
+    """Print the digest (the text Telegram would get, as plain text) without marking it sent."""
+    since = None
+    if args.since:
+        try:
+            since = iso_utc(_aware(datetime.fromisoformat(args.since)))
+        except ValueError:
+            print(
+                f"“{args.since}” isn't an ISO 8601 time, e.g. 2024-05-06T09:00+02:00.",
+                file=sys.stderr,
+            )
+            return 2
+    store = Store(Settings.from_env(args.db).db_path)
+    try:
+        digest = chat_digest(store, args.chat, since=since)
+        if args.json:
+            print(json.dumps(digest_json(digest), ensure_ascii=False))
+        else:
+            zone = default_zone_of(store.chat(args.chat).setting(TIMEZONE_SETTING))
+            print(digest_text(digest, zone))
+    finally:
+        store.close()
+    return 0
+
+
+def _aware(moment: datetime) -> datetime:
+    """A time without an offset is taken as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

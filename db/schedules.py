@@ -1,0 +1,137 @@
+"""Digest schedules in the ``digest_schedules`` table: one schedule per chat, kept across restarts.
+
+    save_schedule(store, Schedule(chat_id=-100, frequency="daily", time_of_day="09:00",
+                                  timezone="Europe/Berlin"))
+    schedule_for(store, -100)
+    mark_sent(store, -100, datetime.now(UTC))
+
+Times are stored as ISO 8601 UTC text, like every other time in the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from db.store import Store, utc_now
+
+# The chat setting that remembers when the chat last got a digest, scheduled or asked for.
+LAST_DIGEST_SETTING = "last_digest_at"
+
+_COLUMNS = (
+    "chat_id, source_chat_id, frequency, weekday, time_of_day, timezone, last_sent_at, created_at"
+)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a chat gets its digest: daily or weekly, at a local wall time in an IANA zone."""
+
+    chat_id: int
+    frequency: str  # "daily" or "weekly"
+    time_of_day: str  # "HH:MM", local wall time in ``timezone``
+    timezone: str  # an IANA name such as "Europe/Berlin"
+    weekday: int | None = None  # 0 = Monday … 6 = Sunday; weekly only
+    source_chat_id: int | None = None  # whose stories; None means the chat's own
+    last_sent_at: str | None = None
+    created_at: str | None = None
+
+    @property
+    def source(self) -> int:
+        """The chat whose stories the digest covers."""
+        return self.source_chat_id if self.source_chat_id is not None else self.chat_id
+
+
+def save_schedule(store: Store, schedule: Schedule, now: datetime | None = None) -> Schedule:
+    """Create or replace the chat's schedule; a new schedule starts counting from ``now``."""
+    store.chat(schedule.chat_id).ensure_exists()
+    created = schedule.created_at or (iso_utc(now) if now is not None else utc_now())
+    saved = replace(schedule, created_at=created)
+    with store.lock:
+        store.db["digest_schedules"].upsert(
+            {
+                "chat_id": saved.chat_id,
+                "source_chat_id": saved.source_chat_id,
+                "frequency": saved.frequency,
+                "weekday": saved.weekday,
+                "time_of_day": saved.time_of_day,
+                "timezone": saved.timezone,
+                "last_sent_at": saved.last_sent_at,
+                "created_at": saved.created_at,
+            },
+            pk="chat_id",
+        )
+    return saved
+
+
+def schedule_for(store: Store, chat_id: int) -> Schedule | None:
+    """The chat's schedule, or None."""
+    with store.lock:
+        row = store.db.execute(
+            f"SELECT {_COLUMNS} FROM digest_schedules WHERE chat_id = ?", [chat_id]
+        ).fetchone()
+    return Schedule(*_reorder(row)) if row else None
+
+
+def all_schedules(store: Store) -> list[Schedule]:
+    """Every chat's schedule, by chat id."""
+    with store.lock:
+        rows = store.db.execute(
+            f"SELECT {_COLUMNS} FROM digest_schedules ORDER BY chat_id"
+        ).fetchall()
+    return [Schedule(*_reorder(row)) for row in rows]
+
+
+def clear_schedule(store: Store, chat_id: int) -> bool:
+    """Remove the chat's schedule; False when it had none."""
+    with store.lock:
+        cursor = store.db.execute("DELETE FROM digest_schedules WHERE chat_id = ?", [chat_id])
+    return cursor.rowcount > 0
+
+
+def mark_sent(store: Store, chat_id: int, when: datetime) -> None:
+    """Record a digest sent to the chat at ``when``: the next one starts from there."""
+    stamp = iso_utc(when)
+    chat = store.chat(chat_id)
+    chat.change_setting(LAST_DIGEST_SETTING, stamp)
+    with store.lock:
+        store.db.execute(
+            "UPDATE digest_schedules SET last_sent_at = ? WHERE chat_id = ?", [stamp, chat_id]
+        )
+
+
+def record_run(store: Store, chat_id: int, when: datetime) -> None:
+    """Record a scheduled run that had nothing to send: the slot is done, the digest period
+    (which only a sent digest ends) goes on."""
+    with store.lock:
+        store.db.execute(
+            "UPDATE digest_schedules SET last_sent_at = ? WHERE chat_id = ?",
+            [iso_utc(when), chat_id],
+        )
+
+
+def set_source(store: Store, chat_id: int, source_chat_id: int | None) -> None:
+    """Point an existing schedule at another chat's stories (None: the chat's own)."""
+    with store.lock:
+        store.db.execute(
+            "UPDATE digest_schedules SET source_chat_id = ? WHERE chat_id = ?",
+            [source_chat_id, chat_id],
+        )
+
+
+def last_digest_at(store: Store, chat_id: int) -> str | None:
+    """When the chat last got a digest (ISO 8601 UTC), or None."""
+    return store.chat(chat_id).setting(LAST_DIGEST_SETTING)
+
+
+def iso_utc(when: datetime) -> str:
+    """An aware datetime as ISO 8601 UTC to the second, the store's time format."""
+    if when.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    return when.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def _reorder(row: tuple) -> tuple:
+    """Table column order → Schedule field order."""
+    chat_id, source, frequency, weekday, time_of_day, zone, last_sent, created = row
+    return (chat_id, frequency, time_of_day, zone, weekday, source, last_sent, created)

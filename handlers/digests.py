@@ -1,0 +1,351 @@
+"""/digest, /follow, /unfollow and /feeds, and the jobs that send digests and poll feeds.
+
+Schedules live in the database; jobs are only the in-memory alarm clock. At start-up
+``register_jobs`` sets one alarm per schedule from the database (sending a missed digest once,
+straight away) and a repeating feed poll. Each digest job, when it fires, sets the next alarm
+from the schedule's local wall time, so DST changes never shift it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.digests import SOURCE_SETTING, chat_digest, digest_source, format_digest
+from bot.feeds import FeedFollower
+from bot.replies import Block, Reply, render, text_reply
+from bot.schedules import (
+    TIMEZONE_SETTING,
+    ScheduleError,
+    default_zone_of,
+    first_period_start,
+    missed_run,
+    next_run,
+    parse_digest_args,
+    parse_utc,
+    schedule_confirmation,
+    schedule_status,
+)
+from bot.services import StoryService
+from db.schedules import (
+    Schedule,
+    all_schedules,
+    clear_schedule,
+    iso_utc,
+    last_digest_at,
+    mark_sent,
+    record_run,
+    save_schedule,
+    schedule_for,
+    set_source,
+)
+from db.store import Store
+from handlers.browsing import ADMINS_ONLY, is_admin
+from handlers.replying import in_worker, send, service
+
+log = logging.getLogger(__name__)
+
+FEED_POLL_SECONDS = 60
+FOLLOW_USAGE = "Usage: /follow URL — an RSS or Atom feed (or a site that links to one)"
+UNFOLLOW_USAGE = "Usage: /unfollow ID or URL — see /feeds for the numbers"
+# Late alarms still run (a busy loop, a start-up burst) and a backlog runs once, not per slot.
+_JOB_OPTIONS = {"misfire_grace_time": None, "coalesce": True}
+
+
+# -- the clock and shared objects ----------------------------------------------------------
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def clock(application: Application) -> Callable[[], datetime]:
+    """The application's clock: ``bot_data["clock"]`` when a test sets one, else real time."""
+    return application.bot_data.get("clock", utc_now)
+
+
+def store_of(application: Application) -> Store:
+    story_service: StoryService = application.bot_data["service"]
+    return story_service.store
+
+
+def follower(application: Application) -> FeedFollower:
+    """The feed follower, made once per application over the service's store and ingestor."""
+    if "feeds" not in application.bot_data:
+        story_service: StoryService = application.bot_data["service"]
+        application.bot_data["feeds"] = FeedFollower(story_service.store, story_service.ingestor)
+    return application.bot_data["feeds"]
+
+
+def chat_zone(store: Store, chat_id: int) -> str:
+    """The chat's time zone setting if valid, else UTC."""
+    return default_zone_of(store.chat(chat_id).setting(TIMEZONE_SETTING))
+
+
+async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Private chats: yes. Channels: whoever posts is an admin. Groups: admins only."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.CHANNEL:
+        return True
+    return await is_admin(update, context)
+
+
+# -- /digest ---------------------------------------------------------------------------------
+
+
+async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/digest [daily HH:MM [Zone] | weekly DAY HH:MM [Zone] | off | status | from @channel]."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    store = service(context).store
+    try:
+        command = parse_digest_args(list(context.args or []), chat.id, chat_zone(store, chat.id))
+    except ScheduleError as error:
+        await send(update, context, text_reply(str(error)))
+        return
+    now = clock(context.application)()
+    if command.action == "now":
+        reply = await in_worker(update, context, digest_now, store, chat.id, now)
+        await send(update, context, reply)
+        return
+    if command.action == "status":
+        await send(update, context, text_reply(schedule_status(schedule_for(store, chat.id), now)))
+        return
+    if not await may_change(update, context):
+        await send(update, context, text_reply(ADMINS_ONLY))
+        return
+    if command.action == "off":
+        removed = clear_schedule(store, chat.id)
+        cancel_job(context.application, chat.id)
+        text = "Scheduled digests are off." if removed else "No digest was scheduled here."
+        await send(update, context, text_reply(text))
+    elif command.action == "set" and command.schedule is not None:
+        source = digest_source(store, chat.id)
+        schedule = replace(
+            command.schedule, source_chat_id=None if source == chat.id else source, created_at=None
+        )
+        saved = save_schedule(store, schedule, now)
+        schedule_job(context.application, saved, now)
+        reply = schedule_confirmation(saved, now, command.zone_defaulted)
+        await send(update, context, text_reply(reply))
+    elif command.action == "from" and command.source is not None:
+        await _set_source(update, context, command.source)
+
+
+def digest_now(store: Store, chat_id: int, now: datetime | None = None) -> Reply:
+    """Build the chat's digest, remember it was sent, and format it in the chat's zone."""
+    digest = chat_digest(store, chat_id, now=now)
+    if digest.items:
+        mark_sent(store, chat_id, parse_utc(digest.until))
+    return format_digest(digest, chat_zone(store, chat_id))
+
+
+async def _set_source(update: Update, context: ContextTypes.DEFAULT_TYPE, which: str) -> None:
+    """/digest from @channel: digests here are made from that chat's stories (admins of both)."""
+    chat = update.effective_chat
+    user = update.effective_user
+    assert chat is not None
+    store = service(context).store
+    if which.lower() in ("here", "off", "none", "this"):
+        store.chat(chat.id).change_setting(SOURCE_SETTING, str(chat.id))
+        set_source(store, chat.id, None)
+        await send(update, context, text_reply("Digests here are made from this chat's stories."))
+        return
+    if user is None:
+        await send(update, context, text_reply("Ask in a group, as an admin of both chats."))
+        return
+    source_id = await _resolve_chat(context, which)
+    if source_id is None:
+        await send(
+            update,
+            context,
+            text_reply(f"I can't see {which}. Add me to it (as an admin, for a channel) first."),
+        )
+        return
+    if not await _is_admin_of(context, source_id, user.id):
+        await send(update, context, text_reply(f"Only admins of {which} and of this chat can."))
+        return
+    store.chat(source_id).ensure_exists("channel")
+    store.chat(chat.id).change_setting(SOURCE_SETTING, str(source_id))
+    set_source(store, chat.id, source_id)
+    await send(update, context, text_reply(f"Digests here are now made from {which}'s stories."))
+
+
+async def _resolve_chat(context: ContextTypes.DEFAULT_TYPE, which: str) -> int | None:
+    """A chat id from '@username' or a numeric id, if the bot can see that chat."""
+    if which.lstrip("-").isdigit():
+        return int(which)
+    if not which.startswith("@"):
+        return None
+    try:
+        return (await context.bot.get_chat(which)).id
+    except TelegramError:
+        return None
+
+
+async def _is_admin_of(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int) -> bool:
+    """Whether the user administers that chat, by getChatMember (no if the bot can't ask)."""
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except TelegramError:
+        return False
+    return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+
+
+# -- feeds -----------------------------------------------------------------------------------
+
+
+async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/follow URL: store the feed's new items as stories here."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    if len(context.args or []) != 1:
+        await send(update, context, text_reply(FOLLOW_USAGE))
+        return
+    if not await may_change(update, context):
+        await send(update, context, text_reply(ADMINS_ONLY))
+        return
+    feeds = follower(context.application)
+    now = clock(context.application)()
+    result = await in_worker(update, context, feeds.follow, chat.id, context.args[0], now)
+    await send(update, context, text_reply(result.message))
+
+
+async def unfollow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/unfollow ID|URL: stop following a feed."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    if len(context.args or []) != 1:
+        await send(update, context, text_reply(UNFOLLOW_USAGE))
+        return
+    if not await may_change(update, context):
+        await send(update, context, text_reply(ADMINS_ONLY))
+        return
+    removed = follower(context.application).unfollow(chat.id, context.args[0])
+    text = f"Stopped following “{removed.name}”." if removed else "This chat follows no such feed."
+    await send(update, context, text_reply(text))
+
+
+async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/feeds: the feeds this chat follows."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    feeds = follower(context.application).feeds(chat.id)
+    if not feeds:
+        await send(update, context, text_reply("This chat follows no feeds. " + FOLLOW_USAGE))
+        return
+    blocks = [Block(f"Feeds followed here ({len(feeds)})", "b")]
+    for feed in feeds:
+        line = f"#{feed.id} {feed.name}"
+        if feed.title:
+            line += f" — {feed.url}"
+        if feed.failures:
+            line += f" (failing: {feed.last_error})"
+        blocks.append(Block(line))
+    await send(update, context, render(blocks))
+
+
+# -- jobs ------------------------------------------------------------------------------------
+
+
+def job_name(chat_id: int) -> str:
+    return f"digest:{chat_id}"
+
+
+def cancel_job(application: Application, chat_id: int) -> None:
+    """Drop the chat's pending digest alarm, if any."""
+    for job in application.job_queue.get_jobs_by_name(job_name(chat_id)):
+        job.schedule_removal()
+
+
+def schedule_job(
+    application: Application, schedule: Schedule, now: datetime, *, missed: bool = False
+) -> datetime:
+    """Set the chat's one digest alarm: its next run, or right away for a missed run."""
+    cancel_job(application, schedule.chat_id)
+    when = now if missed else next_run(schedule, now)
+    application.job_queue.run_once(
+        send_scheduled_digest,
+        when=max(when - now, timedelta(0)),
+        data={"chat_id": schedule.chat_id, "slot": when.isoformat()},
+        name=job_name(schedule.chat_id),
+        chat_id=schedule.chat_id,
+        job_kwargs=dict(_JOB_OPTIONS),
+    )
+    return when
+
+
+def register_jobs(application: Application) -> None:
+    """At start-up: an alarm per stored schedule (missed digests sent once, now) and the poll."""
+    store = store_of(application)
+    now = clock(application)()
+    for schedule in all_schedules(store):
+        missed = missed_run(schedule, now)
+        if missed:
+            log.info("digest for chat %s was missed while down; sending it now", schedule.chat_id)
+        schedule_job(application, schedule, now, missed=missed)
+    application.job_queue.run_repeating(
+        poll_feeds,
+        interval=FEED_POLL_SECONDS,
+        first=5,
+        name="feeds",
+        job_kwargs=dict(_JOB_OPTIONS),
+    )
+
+
+async def post_init(application: Application) -> None:
+    """An Application post_init hook: register the digest and feed jobs."""
+    register_jobs(application)
+
+
+async def send_scheduled_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A digest alarm: send the chat's digest (if there is news), then set the next alarm."""
+    application = context.application
+    data = context.job.data if context.job else {}
+    chat_id = int(data["chat_id"])
+    store = store_of(application)
+    schedule = schedule_for(store, chat_id)
+    if schedule is None:
+        return  # turned off after the alarm was set
+    # An alarm never counts as earlier than its slot, so a clock a little fast can't resend it.
+    now = max(clock(application)(), parse_utc(data["slot"]))
+    since = last_digest_at(store, chat_id) or iso_utc(first_period_start(schedule, now))
+    digest = await asyncio.to_thread(chat_digest, store, chat_id, now=now, since=since)
+    try:
+        if digest.items:
+            for message in format_digest(digest, schedule.timezone).messages:
+                await context.bot.send_message(chat_id, message, disable_web_page_preview=True)
+            mark_sent(store, chat_id, parse_utc(digest.until))
+        else:
+            record_run(store, chat_id, now)
+    except Forbidden:
+        # Removed from the chat: nobody can read the digests, so the schedule goes too.
+        log.warning("bot can't post in chat %s any more; dropping its digest schedule", chat_id)
+        clear_schedule(store, chat_id)
+        return
+    except TelegramError:
+        log.exception("sending the digest to chat %s failed; trying at the next slot", chat_id)
+    schedule_job(application, schedule, now)
+
+
+async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The repeating feed poll: fetch due feeds and pass on what a chat should hear."""
+    application = context.application
+    results = await asyncio.to_thread(follower(application).poll_due, clock(application)())
+    for result in results:
+        if result.message:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_message(result.feed.chat_id, result.message)
