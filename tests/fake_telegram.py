@@ -407,11 +407,18 @@ class FakeTelegram:
         admins: Iterable[JSON] = (),
         creator: JSON | None = None,
         supergroup: bool = True,
+        username: str | None = None,
     ) -> JSON:
-        """A group (a supergroup unless told, ids like -100…) with its admins."""
-        chat = self._add_chat(
-            {"id": chat_id, "type": "supergroup" if supergroup else "group", "title": title}
-        )
+        """A group (a supergroup unless told, ids like -100…) with its admins; a public
+        supergroup has a username."""
+        chat: JSON = {
+            "id": chat_id,
+            "type": "supergroup" if supergroup else "group",
+            "title": title,
+        }
+        if username:
+            chat["username"] = username
+        chat = self._add_chat(chat)
         with self._state:
             roles = self.admins.setdefault(chat_id, {})
             for admin in admins:
@@ -895,6 +902,26 @@ class FakeTelegram:
             return {"status": "member", "user": user}
         return _member(user, self.admins.get(chat["id"], {}).get(user_id))
 
+    def api_getchat(self, params: Params) -> JSON:
+        """A ChatFullInfo: the chat (by id, or a public group's or channel's @username) with the
+        fields the Bot API always sends."""
+        chat = self._chat_param(params)
+        info: JSON = {
+            **{k: v for k, v in chat.items() if not k.startswith("_")},
+            "accent_color_id": abs(chat["id"]) % 7,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
+        if chat["type"] in ("group", "supergroup"):
+            info["permissions"] = {"can_send_messages": True}
+        return info
+
     def api_getchatadministrators(self, params: Params) -> list[JSON]:
         chat = self._chat_param(params)
         if chat["type"] == "private":
@@ -919,8 +946,12 @@ class FakeTelegram:
             raise bad_request("chat_id is empty")
         value = params.str("chat_id") or ""
         if value.startswith("@"):
+            # "@username" names a public supergroup or channel, never a user's private chat.
             for chat in self.chats.values():
-                if chat.get("username", "").lower() == value[1:].lower():
+                if (
+                    chat["type"] != "private"
+                    and chat.get("username", "").lower() == value[1:].lower()
+                ):
                     return chat
             raise bad_request("chat not found")
         try:

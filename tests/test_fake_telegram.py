@@ -180,3 +180,48 @@ def test_documents_and_chat_members(fake: FakeTelegram) -> None:
         member["id"]: "administrator",
         fake.bot["id"]: "administrator",
     }
+
+
+def test_get_chat_resolves_usernames_and_channel_members(fake: FakeTelegram) -> None:
+    owner, reader = fake.user(12, "Nia", "nia"), fake.user(13, "Raf")
+    channel = fake.channel(-100888, "Harbour Wire", username="HarbourWire")
+    fake.private_chat(owner)
+    fake.set_admin(channel, owner, "creator")
+
+    for chat_id in (channel["id"], "@harbourwire", "@HarbourWire"):
+        status, answer = call(fake, "getChat", form=True, chat_id=chat_id)
+        assert status == 200, answer
+        info = answer["result"]
+        assert (info["id"], info["type"], info["title"]) == (-100888, "channel", "Harbour Wire")
+        assert info["username"] == "HarbourWire"
+        # ChatFullInfo's always-present fields (python-telegram-bot requires them)
+        assert isinstance(info["accent_color_id"], int)
+        assert isinstance(info["max_reaction_count"], int)
+        assert set(info["accepted_gift_types"]) >= {
+            "unlimited_gifts",
+            "limited_gifts",
+            "unique_gifts",
+            "premium_subscription",
+        }
+    # @username names public groups and channels only, and must exist
+    for missing in ("@nia", "@nosuchchannel", "12345"):
+        assert call(fake, "getChat", chat_id=missing) == (
+            400,
+            {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"},
+        )
+    assert call(fake, "getChat")[1]["description"] == "Bad Request: chat_id is empty"
+    _, private = call(fake, "getChat", chat_id=owner["id"])
+    assert private["result"]["type"] == "private" and private["result"]["first_name"] == "Nia"
+
+    group = fake.group(-100999, "Public Room", username="publicroom")
+    assert call(fake, "getChat", chat_id="@publicroom")[1]["result"]["id"] == group["id"]
+
+    def status_in(chat_id: object, user: dict) -> str:
+        _, answer = call(fake, "getChatMember", chat_id=chat_id, user_id=user["id"])
+        return answer["result"]["status"]
+
+    assert status_in("@HarbourWire", owner) == "creator"
+    assert status_in(channel["id"], reader) == "member"
+    assert status_in(channel["id"], fake.bot) == "administrator"
+    fake.set_admin(channel, reader)
+    assert status_in("@harbourwire", reader) == "administrator"

@@ -27,6 +27,7 @@ import pytest
 
 from tests.conftest import REPO, SAMPLE, article
 from tests.fake_telegram import FakeTelegram
+from tests.test_digests import REPORTS, Report
 
 TOKEN = "123:TEST"
 BOT_NAME = "storybot_test_bot"
@@ -355,6 +356,143 @@ def test_channel_posts_are_stored_and_edits_update_them(bot: Bot) -> None:
     assert updated["message_id"] == post["message_id"] and "park" not in updated["text"]
     fake.wait_for(lambda: fake.pending_updates == 0, 10, "the bot to confirm every update")
     assert fake.sent_messages(channel["id"]) == []
+
+
+# -- digests -------------------------------------------------------------------------------
+
+
+def reports(*events: str) -> list[Report]:
+    """Realistic news reports (two outlets, in their own words, for most events)."""
+    found = [r for r in REPORTS if r.event in events]
+    assert {r.event for r in found} == set(events)
+    return found
+
+
+def report_text(report: Report) -> str:
+    return f"{report.title}\n\n{report.text}"
+
+
+def digest_items(text: str) -> list[str]:
+    """A digest message's items, each its lines from "N. headline" to the next item."""
+    return [item.strip() for item in re.split(r"\n\n(?=\d+\. )", text)[1:]]
+
+
+def ids_of(item: str) -> set[int]:
+    """The story numbers an item's "N reports: … · #a, #b" line names."""
+    line = next(line for line in item.splitlines() if re.search(r"reports? ?[:·]", line))
+    return {int(n) for n in re.findall(r"#(\d+)", line.rpartition("·")[2])}
+
+
+def check_digest(
+    message: dict[str, Any], stories: list[sqlite3.Row], same_event: list[set[str]]
+) -> list[str]:
+    """The digest message groups each set of titles into one item, lists every story once,
+    and is bold-headed Telegram HTML; its items."""
+    text = message["text"]
+    assert text.startswith("Digest: "), text
+    assert len(text) <= 4096
+    assert any(e["type"] == "bold" and e["offset"] == 0 for e in message.get("entities", []))
+    items = digest_items(text)
+    by_title = {s["title"]: s["id"] for s in stories}
+    groups = [{by_title[title] for title in titles} for titles in same_event]
+    events = len(stories) - sum(len(g) - 1 for g in groups)
+    assert len(items) == events, text
+    assert f"{events} events from {len(stories)} stories" in text.splitlines()[0]
+    item_ids = [ids_of(item) for item in items]
+    assert sorted(i for ids in item_ids for i in ids) == sorted(by_title.values()), text
+    for group, titles in zip(groups, same_event, strict=True):
+        [item] = [item for item, ids in zip(items, item_ids, strict=True) if ids == group]
+        headline = item.splitlines()[0]
+        assert any(title in headline for title in titles), item
+        assert f"{len(group)} reports" in item
+    return items
+
+
+def test_group_digest_groups_one_event_and_schedules(bot: Bot) -> None:
+    fake = bot.fake
+    member, admin = bot.new_user("Gwen"), bot.new_user("Abe")
+    group = fake.group(bot.new_group_id(), "World desk", admins=[admin])
+    wire = {"id": bot.new_group_id(), "type": "channel", "title": "Wire News"}
+    daily = {"id": bot.new_group_id(), "type": "channel", "title": "Daily News"}
+    pairs = reports("quake", "ecb")
+    for report in pairs:
+        origin = wire if report.source == "Wire News" else daily
+        fake.user_sends_text(group, member, report_text(report), forward_from_channel=origin)
+    [single] = reports("louvre")
+    fake.user_sends_text(group, admin, report_text(single))
+    stories = bot.wait_for_stories(group["id"], lambda s: len(s) == 5)
+    assert fake.sent_messages(group["id"]) == []  # stored silently
+
+    asked = fake.user_sends_text(group, admin, f"/digest@{BOT_NAME}")
+    digest = fake.wait_for_reply(group["id"], asked, REPLY_TIMEOUT)
+    same_event = [{r.title for r in pairs if r.event == e} for e in ("quake", "ecb")]
+    items = check_digest(digest, stories, same_event)
+    assert sum("Wire News, Daily News" in item for item in items) == 2
+    # one message held it all: nothing else followed the reply
+    assert len(fake.sent_messages(group["id"])) == 1
+
+    again = bot.send(group, admin, "/digest")["text"]
+    assert again.startswith("Nothing new since "), again
+
+    refused = bot.send(group, member, "/digest daily 08:00 Europe/Berlin")["text"]
+    assert ADMINS_ONLY in refused
+    assert "No digest is scheduled here" in bot.send(group, member, "/digest status")["text"]
+    scheduled = bot.send(group, admin, "/digest daily 08:00 Europe/Berlin")["text"]
+    assert "Digest scheduled daily at 08:00 (Europe/Berlin)" in scheduled, scheduled
+    assert "Time zone used: Europe/Berlin." in scheduled
+    assert re.search(r"arrives \w{3} \d{1,2} \w{3}, 08:00 CES?T", scheduled), scheduled
+    status = bot.send(group, member, f"/digest@{BOT_NAME} status")["text"]
+    assert "Digest daily at 08:00 (Europe/Berlin). Next: " in status, status
+    assert ADMINS_ONLY in bot.send(group, member, "/digest off")["text"]
+    assert "Digest daily at 08:00" in bot.send(group, member, "/digest status")["text"]
+    assert bot.send(group, admin, "/digest off")["text"] == "Scheduled digests are off."
+    assert "No digest is scheduled here" in bot.send(group, admin, "/digest status")["text"]
+    assert "isn't a time" in bot.send(group, admin, "/digest daily 25:00")["text"]
+
+
+def test_channel_digest_in_the_channel_and_from_a_group(bot: Bot) -> None:
+    fake = bot.fake
+    number = next(_ids)
+    username = f"metro_wire_{number}"
+    channel = fake.channel(bot.new_group_id(), "Metro Wire", username=username)
+    posts = reports("berlin-strike", "ariane", "orca")
+    for report in posts:
+        fake.channel_posts(channel, report_text(report))
+    stories = bot.wait_for_stories(channel["id"], lambda s: len(s) == len(posts))
+    assert {s["source"] for s in stories} == {"Metro Wire"}
+    same_event = [{r.title for r in posts if r.event == e} for e in ("berlin-strike", "ariane")]
+
+    # /digest posted in the channel: the channel's digest, posted to the channel
+    command = fake.channel_posts(channel, "/digest")
+    digest = fake.wait_for_reply(channel["id"], command, REPLY_TIMEOUT)
+    assert digest["chat"]["id"] == channel["id"] and digest["sender_chat"]["id"] == channel["id"]
+    items = check_digest(digest, stories, same_event)
+    assert all("Metro Wire" in item for item in items)
+    assert len(bot.stories(channel["id"])) == len(posts)  # the command isn't a story
+
+    # /digest from @channel in a group: admins of both chats only
+    both, group_only = bot.new_user("Bea"), bot.new_user("Gil")
+    group = fake.group(bot.new_group_id(), "Metro readers", admins=[both, group_only])
+    fake.set_admin(channel, both)
+    refused = bot.send(group, group_only, f"/digest from @{username}")["text"]
+    assert f"Only admins of @{username} and of this chat can" in refused, refused
+    member = bot.new_user("Moe")
+    assert ADMINS_ONLY in bot.send(group, member, f"/digest from @{username}")["text"]
+    assert "No digest is scheduled" in bot.send(group, both, "/digest status")["text"]
+
+    chosen = bot.send(group, both, f"/digest@{BOT_NAME} from @{username}")["text"]
+    assert f"Digests here are now made from @{username}'s stories" in chosen, chosen
+    resolved = fake.calls_to("getChat")
+    assert any(c.ok and c.params["chat_id"] == f"@{username}" for c in resolved)
+    asked = {
+        (int(c.params["chat_id"]), int(c.params["user_id"])) for c in fake.calls_to("getChatMember")
+    }
+    assert {(channel["id"], both["id"]), (channel["id"], group_only["id"])} <= asked
+
+    from_channel = bot.send(group, member, "/digest")
+    items = check_digest(from_channel, stories, same_event)
+    assert all("Metro Wire" in item for item in items)
+    assert bot.stories(group["id"]) == []  # the group's own stories: none
 
 
 # -- chats never see each other's stories ---------------------------------------------------
