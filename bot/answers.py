@@ -7,14 +7,17 @@
 
 Retrieval never leaves the chat: candidate stories come from ``ChatStories.search`` (FTS5
 BM25), or from the one story a reply points at. Sentences are ranked by how much of the
-question they cover; only the best few are parsed (cached), and the answer is read off the
-dependency parse. When no sentence covers the question well enough the answer is None and
+question they cover; only the best few are parsed (cached, in one batch, without NER: their
+named entities are the ones stored at ingest), and the answer is read off the dependency
+parse. When no sentence covers the question well enough the answer is None and
 ``note`` says the stories here don't say: an unrelated story is never used to guess.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +39,9 @@ MAX_LONG_WORDS = 20  # what/why/how answers
 MIN_COVERAGE = 0.75
 VERB_MISSING = 0.8  # coverage factor when the question's verb is nowhere near the sentence
 MIN_QUALITY = 0.15  # below this an extracted candidate is too loosely tied to the question
+MAX_QUALITY = 1.0  # extract() never rates a candidate higher
+# Question types whose answers are read off the sentence's named entities.
+ENTITY_TYPES = ("who", "which", "when", "where", "how_many")
 
 NOT_SAID = "The stories in this chat don't say."
 NO_STORIES = "There are no stories here yet. Send me a story (text, a link or a file) first."
@@ -86,6 +92,7 @@ class _Sentence:
     position: int
     text: str
     entities: list[StoredEntity]
+    story_has_entities: bool = True  # False: stored without NER, so the parse must find them
     coverage: float = 0.0
     score: float = 0.0
 
@@ -99,6 +106,12 @@ def _stemmer():
     from nltk.stem.snowball import EnglishStemmer
 
     return EnglishStemmer()
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    """The model's stop words (those ``token.is_stop`` marks in a question)."""
+    return frozenset(full_pipeline().Defaults.stop_words)
 
 
 @lru_cache(maxsize=1)
@@ -187,6 +200,17 @@ def answer(chat: ChatStories, question_text: str, story_id: int | None = None) -
     return best
 
 
+def warm_up() -> None:
+    """Load what the first question would otherwise wait for: the spaCy model, the stemmer
+    tables and dateparser (its first call compiles its patterns: a few hundred ms)."""
+    parse_question("Who met whom in London on Monday?")
+    stem("met")
+    _stop_words()
+    base = datetime(2020, 1, 8, 12)
+    for expression in ("8 January 2020", "two days ago", "last week"):
+        _dateparse(expression, base)
+
+
 def facts(chat: ChatStories, story_id: int) -> Facts | None:
     """The main event (who, what, when, where) of one of this chat's stories."""
     story = chat.story(story_id)
@@ -204,15 +228,31 @@ def _candidate_stories(chat: ChatStories, question: Question, story_id: int | No
     if story_id is not None:
         story = chat.story(story_id)
         return [story] if story is not None else []
-    query = " ".join(dict.fromkeys(question.words + question.keywords))
-    found = chat.search(query, limit=CANDIDATE_STORIES)
+    terms = list(dict.fromkeys(question.words + question.keywords))
+    found = chat.search(" ".join(terms), limit=CANDIDATE_STORIES)
     if len(found) < CANDIDATE_STORIES:
         seen = {s.id for s in found}
-        for story in chat.search(query, limit=CANDIDATE_STORIES * 2, any_word=True):
+        for story in chat.search(
+            _any_word_query(terms), limit=CANDIDATE_STORIES * 2, any_word=True
+        ):
             if story.id not in seen and len(found) < CANDIDATE_STORIES:
                 found.append(story)
                 seen.add(story.id)
     return found
+
+
+def _any_word_query(terms: Sequence[str]) -> str:
+    """The words worth an any-word search: no stop words and no single characters.
+
+    Any-word BM25 scores every story holding one of the words. A stop word ("the" of "the
+    Berlin Wall") or a lone character ("m" of "19.1m") is in a large part of the stories, so
+    it adds next to nothing to the ranking but makes the search score most of the chat.
+    "US" in capitals is a name and stays. With nothing left, all the words are used.
+    """
+    stop = _stop_words()
+    pieces = [piece for term in terms for piece in re.findall(r"\w+", term)]
+    kept = [p for p in pieces if len(p) > 1 and (p.isupper() or p.lower() not in stop)]
+    return " ".join(dict.fromkeys(kept or pieces))
 
 
 def _rank_sentences(
@@ -229,28 +269,34 @@ def _rank_sentences(
     ranked: list[_Sentence] = []
     for rank, story in enumerate(stories):
         sentences = chat.sentences(story.id)
-        story_stems = sentence_stems(story.title).union(
-            *(sentence_stems(s.text) for s in sentences)
-        )
+        title_stems = sentence_stems(story.title)
+        stems = [sentence_stems(s.text) for s in sentences]
+        story_stems = title_stems.union(*stems)
         # A question naming someone the story never mentions is not about this story.
         if needed and not all(any(n in story_stems for n in alts) for alts in needed):
             continue
         by_sentence: dict[int, list[StoredEntity]] = {}
-        for entity in chat.entities(story.id):
+        stored = chat.entities(story.id)
+        for entity in stored:
             by_sentence.setdefault(entity.sentence, []).append(entity)
-        title_stems = sentence_stems(story.title)
+        # Each sentence's matched keywords once; its neighbours' and the title's are "near".
+        title_matched = _matched(weights, title_stems, lemma_of)
+        matched = [_matched(weights, found, lemma_of) for found in stems]
         for index, sentence in enumerate(sentences):
-            own = _matched(weights, sentence_stems(sentence.text), lemma_of)
-            near = set(_matched(weights, title_stems, lemma_of))
-            for other in sentences[max(0, index - 1) : index + 2]:
-                near |= _matched(weights, sentence_stems(other.text), lemma_of)
+            own = matched[index]
+            near = title_matched.union(*matched[max(0, index - 1) : index + 2])
             covered = sum(
                 weights[k] * (1.0 if k in own else 0.6 if k in near else 0) for k in weights
             )
             if verb_key and verb_key not in near and verb_key not in own:
                 covered *= VERB_MISSING  # "Who replaced Comey?" – a sentence without replacing
             item = _Sentence(
-                story, rank, sentence.position, sentence.text, by_sentence.get(index, [])
+                story,
+                rank,
+                sentence.position,
+                sentence.text,
+                by_sentence.get(index, []),
+                story_has_entities=bool(stored),
             )
             item.coverage = covered / total
             has_type = any(e.label in question.wants_labels for e in item.entities)
@@ -296,34 +342,170 @@ def parse(text: str):  # -> spacy.tokens.Doc
     return full_pipeline()(text)
 
 
+# A stored sentence's key: its text and its stored entities as (start, end, label), or None
+# when its story was stored without entities (then NER runs on it at question time).
+_SentenceKey = tuple[str, tuple[tuple[int, int, str], ...] | None]
+
+
+class _ParseCache:
+    """Parsed candidate sentences, least recently used dropped first; safe across threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._docs: OrderedDict[_SentenceKey, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: _SentenceKey):
+        with self._lock:
+            doc = self._docs.get(key)
+            if doc is not None:
+                self._docs.move_to_end(key)
+            return doc
+
+    def put(self, key: _SentenceKey, doc) -> None:
+        with self._lock:
+            self._docs[key] = doc
+            self._docs.move_to_end(key)
+            while len(self._docs) > self.size:
+                self._docs.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._docs.clear()
+
+
+_parsed = _ParseCache(4096)
+
+
+def _sentence_key(item: _Sentence) -> _SentenceKey:
+    if not item.story_has_entities:
+        return item.text, None
+    return item.text, tuple((e.start, e.end, e.label) for e in item.entities)
+
+
+def parse_sentences(keys: Sequence[_SentenceKey]) -> list:
+    """Stored sentences parsed, cached: NER only where the story was stored without entities.
+
+    Ingest already ran NER over the whole story (with more context than one sentence), so a
+    sentence with stored entities is tagged and parsed without the NER component, its
+    ``doc.ents`` set from the store. The uncached sentences go through ``nlp.pipe`` together.
+    """
+    docs = {key: _parsed.get(key) for key in keys}
+    missing = [key for key, doc in docs.items() if doc is None]
+    if missing:
+        nlp = full_pipeline()
+        with_ner = [key for key in missing if key[1] is None]
+        without_ner = [key for key in missing if key[1] is not None]
+        for group, disable in ((without_ner, ["ner"]), (with_ner, [])):
+            if not group:
+                continue
+            for key, doc in zip(
+                group, nlp.pipe([k[0] for k in group], disable=disable), strict=True
+            ):
+                if key[1] is not None:
+                    doc = _with_entities(doc, key[1])
+                _parsed.put(key, doc)
+                docs[key] = doc
+    return [docs[key] for key in keys]
+
+
+def _own_entities(text: str, doc):
+    """The sentence with the entities NER finds in it alone (a copy of its stored-entity doc).
+
+    The NER component has its own token encoder here, so running it on the tagged and parsed
+    doc gives exactly what the full pipeline would; only the NER cost is paid.
+    """
+    key = (text, None)
+    cached = _parsed.get(key)
+    if cached is not None:
+        return cached
+    own = doc.copy()
+    own.set_ents([], default="missing")
+    own = full_pipeline().get_pipe("ner")(own)
+    _parsed.put(key, own)
+    return own
+
+
+def _with_entities(doc, stored: Sequence[tuple[int, int, str]]):
+    """The doc with its entities set from stored (start, end, label) character offsets."""
+    spans = []
+    last_end = -1
+    for start, end, label in sorted(stored):
+        span = doc.char_span(start, end, label=label, alignment_mode="expand")
+        if span is None or span.start < last_end:
+            continue  # out of range (the text changed) or overlapping the previous one
+        spans.append(span)
+        last_end = span.end
+    doc.set_ents(spans, default="outside")
+    return doc
+
+
 def _best_answer(question: Question, sentences: Sequence[_Sentence]) -> Answer | None:
     """Parse the top sentences, extract a candidate from each, keep the best supported one."""
-    best: tuple[float, Answer] | None = None
     top = sentences[0].score if sentences else 0.0
-    for item in sentences[:PARSED_SENTENCES]:
-        # Parsing is the cost: a sentence too far behind the best cannot win, so skip it.
-        if item.coverage < MIN_COVERAGE or item.score < top - PARSE_MARGIN:
+    # Parsing is the cost: a sentence too far behind the best cannot win, so skip it.
+    chosen = [
+        item
+        for item in sentences[:PARSED_SENTENCES]
+        if item.coverage >= MIN_COVERAGE
+        and item.score >= top - PARSE_MARGIN
+        and not _has_no_answer_entity(question, item)
+    ]
+    best: tuple[float, str, _Sentence] | None = None
+    # The best sentence first, alone: when its answer's quality is high, no sentence behind
+    # it can still win (quality is at most 1), and the rest need no parsing. Those that can
+    # are parsed together.
+    batches = [chosen[:1], chosen[1:]]
+    for batch in batches:
+        if best is not None:
+            batch = [i for i in batch if i.score + 0.4 * MAX_QUALITY > best[0]]
+        if not batch:
             continue
-        doc = parse(item.text)
-        found = extract(question, doc)
-        if found is None:
-            continue
-        text, quality = found
-        score = item.score + 0.4 * quality
-        if best is None or score > best[0]:
-            result = Answer(
-                text,
-                question.type,
-                sentence=item.text,
-                story_id=item.story.id,
-                title=item.story.title,
-                score=round(score, 3),
-            )
-            if question.type == "when":
-                date, note = resolve_date(text, item.story.published)
-                result = _with(result, date=date, note=note)
-            best = (score, result)
-    return best[1] if best else None
+        for item, doc in zip(
+            batch, parse_sentences([_sentence_key(i) for i in batch]), strict=True
+        ):
+            found = extract(question, doc)
+            if found is None and _may_relabel(question, item):
+                # Story-wide NER may label a name differently ("Mondelez International" as
+                # FAC, not the company asked for): with no answer, try the sentence's own NER.
+                found = extract(question, _own_entities(item.text, doc))
+            if found is None:
+                continue
+            text, quality = found
+            score = item.score + 0.4 * quality
+            if best is None or score > best[0]:
+                best = (score, text, item)
+    if best is None:
+        return None
+    score, text, item = best
+    result = Answer(
+        text,
+        question.type,
+        sentence=item.text,
+        story_id=item.story.id,
+        title=item.story.title,
+        score=round(score, 3),
+    )
+    if question.type == "when":
+        date, note = resolve_date(text, item.story.published)
+        result = _with(result, date=date, note=note)
+    return result
+
+
+def _has_no_answer_entity(question: Question, item: _Sentence) -> bool:
+    """A when/where/how-many question and a sentence with no stored entity of a kind that
+    answers it: only such entities can be the answer, so the sentence needs no parse."""
+    if not item.story_has_entities or question.type not in ("when", "where", "how_many"):
+        return False
+    return not any(e.label in question.wants_labels for e in item.entities)
+
+
+def _may_relabel(question: Question, item: _Sentence) -> bool:
+    """True when the sentence's own NER might find an answer its stored entities lack: an
+    entity question, and no stored entity in the sentence has a label the question wants."""
+    if not item.story_has_entities or question.type not in ENTITY_TYPES:
+        return False
+    return not any(e.label in question.wants_labels for e in item.entities)
 
 
 def _with(result: Answer, **changes) -> Answer:

@@ -265,3 +265,43 @@ def test_main_event_from_text() -> None:
     assert event.what and "truck" in event.what
     assert event.when == "Thursday" and event.date == "2016-11-10"
     assert event.where in ("Afghanistan", "Mazar-e-Sharif")
+
+
+# -- parsing with stored entities --------------------------------------------------------------
+
+
+def test_sentences_take_their_entities_from_the_store() -> None:
+    from bot.answers import parse_sentences
+
+    text = "Mondelez International said on Tuesday that it makes the bar."
+    stored = ((0, 22, "ORG"), (31, 38, "DATE"))
+    (doc,) = parse_sentences([(text, stored)])
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("Mondelez International", "ORG"),
+        ("Tuesday", "DATE"),
+    ]
+    assert doc[0].dep_  # tagged and parsed all the same
+    (plain,) = parse_sentences([(text, None)])  # stored without entities: NER runs
+    assert any(e.text == "Tuesday" for e in plain.ents)
+
+
+def test_story_stored_without_entities_is_still_answered(tmp_path: Path) -> None:
+    from db.store import NewStory, StoryAnalysis
+
+    store = Store(tmp_path / "plain.db")
+    chat = store.chat(5)
+    sentences = [(0, s) for s in TRAM.replace("Wednesday. ", "Wednesday.\n").split("\n")]
+    new = NewStory("Croydon tram crash", TRAM, "bulk", "tram-plain", len(TRAM.split()))
+    chat.add_story(new, StoryAnalysis(sentences=sentences))  # no entities stored
+    assert chat.entities(1) == []
+    result = answer(chat, "Who arrested the tram driver?")
+    assert result.answer == "British Transport Police"
+    store.close()
+
+
+def test_any_word_search_leaves_out_stop_words_and_lone_characters() -> None:
+    from bot.answers import _any_word_query
+
+    assert _any_word_query(["the", "Berlin", "Wall", "fall"]) == "Berlin Wall fall"
+    assert _any_word_query(["US", "took", "£9.9", "m"]) == "US took"
+    assert _any_word_query(["the", "are"]) == "the are"  # nothing left: every word

@@ -35,6 +35,10 @@ def run_command(args: argparse.Namespace) -> int:
     # httpx logs every request URL, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     application = build_application(settings)
+    from bot.answers import warm_up
+
+    # Load the language models before the first update, so no user waits for them.
+    warm_up()
     if args.webhook:
         application.run_webhook(
             listen=args.listen,
