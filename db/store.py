@@ -24,7 +24,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from db.migrations import migrate
+from db.migrations import chat_tag, migrate
 
 DEFAULT_PATH = "storybot.db"
 
@@ -222,11 +222,12 @@ class ChatStories:
         added_at = utc_now()
         with self.store.transaction() as db:
             cursor = db.execute(
-                "INSERT INTO stories (chat_id, title, text, url, source, source_kind, published, "
-                "added_by, added_at, content_hash, message_id, language, word_count) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO stories (chat_id, chat_tag, title, text, url, source, source_kind, "
+                "published, added_by, added_at, content_hash, message_id, language, word_count) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     self.chat_id,
+                    chat_tag(self.chat_id),
                     story.title,
                     story.text,
                     story.url,
@@ -369,13 +370,16 @@ class ChatStories:
         query = fts_query(words, any_word=any_word)
         if query is None:
             return []
+        # The chat's token narrows the match inside FTS5; the chat_id test keeps the rule
+        # in plain SQL as well.
+        scoped = f'chat_tag : "{chat_tag(self.chat_id)}" AND ({query})'
         with self.store.lock:
             rows = self.db.execute(
                 f"SELECT {', '.join('s.' + c.strip() for c in _STORY_COLUMNS.split(','))} "
                 "FROM stories_fts JOIN stories s ON s.id = stories_fts.rowid "
                 "WHERE stories_fts MATCH ? AND s.chat_id = ? "
-                "ORDER BY bm25(stories_fts, 2.0, 1.0), s.id DESC LIMIT ?",
-                [query, self.chat_id, limit],
+                "ORDER BY bm25(stories_fts, 2.0, 1.0, 0.0), s.id DESC LIMIT ?",
+                [scoped, self.chat_id, limit],
             ).fetchall()
         return [Story(*row) for row in rows]
 
