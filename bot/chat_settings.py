@@ -67,6 +67,7 @@ def canonical_zone(name: str) -> str | None:
     try:
         ZoneInfo(name)
         return name
-    except (ZoneInfoNotFoundError, ValueError):
+    # A directory ("Europe") fails as IsADirectoryError, an OSError, not as "not found".
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         lowered = name.lower()
         return next((zone for zone in available_timezones() if zone.lower() == lowered), None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from db.store import DEFAULT_PATH
@@ -16,7 +17,7 @@ def _chat_ids(value: str) -> frozenset[int]:
     ids = set()
     for part in value.split(","):
         part = part.strip()
-        if part.lstrip("-").isdigit():
+        if re.fullmatch(r"-?[0-9]{1,19}", part):
             ids.add(int(part))
     return frozenset(ids)
 

@@ -242,7 +242,7 @@ class LocalChat:
             return True
         if stripped.startswith("/press"):
             number = stripped[6:].strip()
-            await self.press(int(number) if number.isdigit() else 0)
+            await self.press(int(number) if number.isascii() and number.isdigit() else 0)
             return True
         text = (
             line

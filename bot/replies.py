@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from bot.services import Saved, StoryFacts, StoryPage, StorySummary
 from bot.tokenizer import split_sentences
 
-MESSAGE_LIMIT = 4096
+MESSAGE_LIMIT = 4096  # Telegram counts UTF-16 code units: an emoji like 😀 counts 2
+
+
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units). Measured on the HTML source, which
+    is never shorter than the text left after entity parsing, so it is a safe bound."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ def render(blocks: Sequence[Block], buttons: list[list[Button]] | None = None) -
     for block in blocks:
         for piece in _render_block(block):
             candidate = f"{current}\n\n{piece}" if current else piece
-            if len(candidate) <= MESSAGE_LIMIT:
+            if telegram_length(candidate) <= MESSAGE_LIMIT:
                 current = candidate
             else:
                 messages.append(current)
@@ -59,8 +65,11 @@ def render(blocks: Sequence[Block], buttons: list[list[Button]] | None = None) -
 
 
 def _render_block(block: Block) -> list[str]:
-    """The block as one or more HTML pieces, each under the limit."""
-    overhead = len(_wrap("", block))
+    """The block as one or more HTML pieces, each under the limit (none for blank text:
+    Telegram refuses a message whose text is empty or only spaces)."""
+    if not block.text.strip():
+        return []
+    overhead = telegram_length(_wrap("", block))
     pieces = _split_plain(block.text, MESSAGE_LIMIT - overhead)
     return [_wrap(piece, block) for piece in pieces]
 
@@ -76,13 +85,13 @@ def _wrap(text: str, block: Block) -> str:
 
 def _split_plain(text: str, limit: int) -> list[str]:
     """Cut text into pieces whose escaped form fits, at sentence, then word, then char bounds."""
-    if len(escape(text)) <= limit:
+    if telegram_length(escape(text)) <= limit:
         return [text]
     pieces: list[str] = []
     current = ""
     for unit in _units(text, limit):
         candidate = f"{current} {unit}" if current else unit
-        if len(escape(candidate)) <= limit:
+        if telegram_length(escape(candidate)) <= limit:
             current = candidate
         else:
             if current:
@@ -96,7 +105,7 @@ def _split_plain(text: str, limit: int) -> list[str]:
 def _units(text: str, limit: int) -> list[str]:
     units: list[str] = []
     for sentence in split_sentences(text) or [text]:
-        if len(escape(sentence)) <= limit:
+        if telegram_length(escape(sentence)) <= limit:
             units.append(sentence)
             continue
         for word in sentence.split():
@@ -104,7 +113,7 @@ def _units(text: str, limit: int) -> list[str]:
             step = max(1, limit // 6)
             units += (
                 [word[i : i + step] for i in range(0, len(word), step)]
-                if len(escape(word)) > limit
+                if telegram_length(escape(word)) > limit
                 else [word]
             )
     return units

@@ -109,7 +109,8 @@ def parse_zone(text: str) -> str:
         return "UTC"
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    # A directory ("Europe") or an over-long name fails as an OSError, not as "not found".
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ScheduleError(
             f"“{text}” isn't a time zone I know. Use an Area/City name such as Europe/Berlin, "
             "America/New_York or Asia/Kolkata."

@@ -224,5 +224,18 @@ def parse_length(text: str) -> SummaryLength | None:
     return SummaryLength(sentences=number) if 1 <= number <= 50 else None
 
 
+MAX_STORY_ID = 2**63 - 1  # SQLite's INTEGER: a larger id can't name a story, and can't be bound
+
+
+def parse_story_id(text: str | None) -> int | None:
+    """A story id typed by a user or carried in callback data: ASCII digits within SQLite's
+    range, else None ('²'.isdigit() is true but int('²') fails; 10**30 overflows SQLite)."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_STORY_ID else None
+
+
 def story_ids(stories: Sequence[Story]) -> list[int]:
     return [story.id for story in stories]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import Awaitable
 
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -24,6 +27,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings
+from bot.rate_limits import TOO_FAST, RateLimiter
 from bot.services import StoryService
 from handlers import browsing, digests, errors, help, questions, settings, stories, summaries
 
@@ -104,6 +108,8 @@ def build_application(
     application = builder.build()
     application.bot_data["service"] = service or StoryService.from_settings(settings)
     application.bot_data["settings"] = settings
+    application.bot_data["rate_limiter"] = RateLimiter()
+    install_token_filter(token or settings.token)
     add_handlers(application)
     return application
 
@@ -128,9 +134,64 @@ async def _only_allowed_chats(update: Update, context: ContextTypes.DEFAULT_TYPE
         raise ApplicationHandlerStop
 
 
+async def _rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A user sending too fast is told once, and the rest of the flood is dropped unread."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:  # channel posts: only the channel's admins can post
+        return
+    limiter: RateLimiter | None = context.application.bot_data.get("rate_limiter")
+    verdict = limiter.check((chat.id, user.id)) if limiter is not None else "allow"
+    if verdict == "allow":
+        return
+    if verdict == "warn":
+        with contextlib.suppress(TelegramError):
+            if update.callback_query is not None:
+                await update.callback_query.answer(TOO_FAST, show_alert=True)
+            else:
+                await context.bot.send_message(chat.id, TOO_FAST)
+    raise ApplicationHandlerStop
+
+
+class TokenFilter(logging.Filter):
+    """Replaces the bot token in every log record (message, arguments and traceback): httpx
+    and some Telegram errors put request URLs, which hold the token, into their messages."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        hidden = "<token>"
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, hidden), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self.token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, hidden)
+        if record.stack_info and self.token in record.stack_info:
+            record.stack_info = record.stack_info.replace(self.token, hidden)
+        return True
+
+
+def install_token_filter(token: str | None) -> None:
+    """Redact the token in everything the root logger's handlers write (records from every
+    logger reach them; a logger's own filters would miss its children's records)."""
+    if not token:
+        return
+    root = logging.getLogger()
+    for target in (root, *root.handlers):
+        for old in [f for f in target.filters if isinstance(f, TokenFilter)]:
+            target.removeFilter(old)
+        target.addFilter(TokenFilter(token))
+
+
 def add_handlers(application: Application) -> None:
     """The single place where updates meet handlers."""
-    application.add_handler(TypeHandler(Update, _only_allowed_chats), group=-1)
+    # Group -2 turns away chats off the allow-list before they count against any limit; group
+    # -1 then drops a user's flood. (Only one handler runs per group, so they can't share one.)
+    application.add_handler(TypeHandler(Update, _only_allowed_chats), group=-2)
+    application.add_handler(TypeHandler(Update, _rate_limit), group=-1)
     commands = {
         "start": help.start,
         "help": help.help_command,

@@ -30,11 +30,16 @@ class SyntokTokenizer:
 def split_sentences(text: str) -> list[str]:
     """Split text into sentences; each paragraph (blank-line separated) ends its own sentence."""
     sentences: list[str] = []
-    for paragraph in segmenter.analyze(text):
-        for sentence in paragraph:
-            rendered = "".join(token.spacing + token.value for token in sentence).strip()
-            if rendered:
-                sentences.append(rendered)
+    # syntok pads each paragraph with as many spaces as its offset in the text and scans the
+    # padding again, so analyze() on the whole text is quadratic in the number of paragraphs
+    # (a 1 MB file of 8,400 paragraphs took 67 s). Split the paragraphs first, with syntok's
+    # own rule, and analyze each from offset 0: the same sentences, in linear time.
+    for _, piece in segmenter.preprocess_with_offsets(text):
+        for paragraph in segmenter.analyze(piece):
+            for sentence in paragraph:
+                rendered = "".join(token.spacing + token.value for token in sentence).strip()
+                if rendered:
+                    sentences.append(rendered)
     return sentences
 
 

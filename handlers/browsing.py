@@ -7,6 +7,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
 from bot.replies import Block, Button, render, story_page_reply, text_reply
+from bot.services import parse_story_id
 from handlers.questions import replied_story_id
 from handlers.replying import edit, in_worker, send, service
 
@@ -91,7 +92,8 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             render([Block(f"Delete all {count} stories kept in this chat?")], confirm),
         )
         return
-    story_id = int(argument) if argument.isdigit() else replied_story_id(update, context)
+    # Not int(): '²' passes isdigit() and a 30-digit id overflows SQLite; 0 is no story.
+    story_id = parse_story_id(argument) or replied_story_id(update, context)
     if story_id is None:
         await send(update, context, text_reply(FORGET_USAGE))
         return
@@ -117,7 +119,7 @@ async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if query is None or not query.data:
         return
     await query.answer()
-    await ask_to_delete(update, context, int(query.data.partition(":")[2]))
+    await ask_to_delete(update, context, parse_story_id(query.data.partition(":")[2]) or 0)
 
 
 async def confirm_delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -139,6 +141,7 @@ async def confirm_delete_button(update: Update, context: ContextTypes.DEFAULT_TY
         await query.answer()
         await edit(update, text_reply(f"Deleted {count} stories."))
         return
-    deleted = await in_worker(update, context, service(context).forget, chat.id, int(value))
+    story_id = parse_story_id(value) or 0  # 0 names no story: "That story isn't in this chat."
+    deleted = await in_worker(update, context, service(context).forget, chat.id, story_id)
     await query.answer()
     await edit(update, text_reply("Deleted." if deleted else "That story isn't in this chat."))

@@ -8,6 +8,7 @@ from telegram import Bot, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.replies import answer_reply, text_reply
+from bot.services import parse_story_id
 from handlers.replying import in_worker, send, service
 
 ASK_USAGE = "Usage: /ask question — for example: /ask Who signed the joint statement?"
@@ -40,7 +41,7 @@ def replied_story_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int 
     if story is not None:
         return story.id
     match = re.search(r"Story #(\d+)", replied.text or "")
-    return int(match.group(1)) if match else None
+    return parse_story_id(match.group(1)) if match else None
 
 
 async def answer_question(

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.replies import facts_reply, summary_reply, text_reply
-from bot.services import parse_length
+from bot.services import parse_length, parse_story_id
 from bot.summaries import longer, shorter
 from handlers.questions import replied_story_id
 from handlers.replying import edit, in_worker, send, service
@@ -55,7 +55,7 @@ async def resize_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     current = context.chat_data.get(("length", raw_id)) or service(context).default_length(chat.id)
     length = shorter(current) if action == "short" else longer(current)
     result = await in_worker(
-        update, context, service(context).summary, chat.id, int(raw_id), length
+        update, context, service(context).summary, chat.id, parse_story_id(raw_id) or 0, length
     )
     if result is None:
         await query.answer(NOT_HERE, show_alert=True)
@@ -71,7 +71,7 @@ async def facts_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     chat = update.effective_chat
     if query is None or chat is None or not query.data:
         return
-    story_id = int(query.data.partition(":")[2])
+    story_id = parse_story_id(query.data.partition(":")[2]) or 0  # 0 names no story
     result = await in_worker(update, context, service(context).facts, chat.id, story_id)
     if result is None:
         await query.answer(NOT_HERE, show_alert=True)

@@ -1,0 +1,89 @@
+"""A per-user rate limit against spam: a token bucket for each (chat, user).
+
+Each bucket holds up to ``burst`` tokens and refills at ``rate`` tokens per ``per`` seconds; a
+message spends one. A user who runs out is told once ("You're sending messages too fast …")
+and every further message is dropped until a token has come back; the next time they run out
+they are told again. Buckets that have refilled completely carry no information and are
+pruned, so memory stays bounded by the users active in the last minute or so.
+
+Nothing here knows Telegram: :mod:`bot.telegram_app` asks ``check`` for each update.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Literal
+
+TOO_FAST = "You're sending messages too fast; wait a minute."
+
+RATE = 20  # messages …
+PER_SECONDS = 60.0  # … per minute, sustained
+BURST = 20  # at most this many at once (a handful of forwards in a row is normal use)
+PRUNE_AT = 10_000  # buckets kept before full ones are swept out
+
+Verdict = Literal["allow", "warn", "drop"]
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+    warned: bool = False
+
+
+class RateLimiter:
+    """Token buckets keyed by (chat id, user id); thread-safe, with an injectable clock."""
+
+    def __init__(
+        self,
+        rate: float = RATE,
+        per: float = PER_SECONDS,
+        burst: int = BURST,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if rate <= 0 or per <= 0 or burst < 1:
+            raise ValueError("rate, per and burst must be positive")
+        self.refill = rate / per  # tokens per second
+        self.burst = float(burst)
+        self.clock = clock
+        self._buckets: dict[Hashable, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: Hashable) -> Verdict:
+        """'allow' (a token was spent), 'warn' (the first refusal: tell the user once) or
+        'drop' (refused again: say nothing)."""
+        now = self.clock()
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                if len(self._buckets) >= PRUNE_AT:
+                    self._prune(now)
+                bucket = self._buckets[key] = _Bucket(self.burst, now)
+            else:
+                elapsed = max(0.0, now - bucket.updated)
+                bucket.tokens = min(self.burst, bucket.tokens + elapsed * self.refill)
+                bucket.updated = now
+            if bucket.tokens >= 1.0:
+                bucket.tokens -= 1.0
+                bucket.warned = False
+                return "allow"
+            if bucket.warned:
+                return "drop"
+            bucket.warned = True
+            return "warn"
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def _prune(self, now: float) -> None:
+        """Forget buckets that would be full by now: they behave exactly like new ones."""
+        full = [
+            key
+            for key, bucket in self._buckets.items()
+            if bucket.tokens + (now - bucket.updated) * self.refill >= self.burst
+        ]
+        for key in full:
+            del self._buckets[key]

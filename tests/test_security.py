@@ -1,0 +1,527 @@
+"""Security: chat isolation, hostile queries and markup, limits, the allow-list, the token.
+
+Updates go in-process through the real Application (every handler, the allow-list and the
+rate limit) to a recording Bot API stand-in, so each test sees every call the bot made.
+Link fetching (SSRF, redirects, sizes) is covered in test_fetching.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import itertools
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.request import BaseRequest, RequestData
+
+from bot.cli import main as cli_main
+from bot.config import Settings
+from bot.documents import MAX_DOCUMENT_BYTES
+from bot.rate_limits import TOO_FAST, RateLimiter
+from bot.services import StoryService
+from bot.telegram_app import TokenFilter, build_application
+from db.store import Store
+from handlers.errors import SORRY
+from tests.conftest import article
+from tests.test_properties import telegram_text
+
+TOKEN = "123456789:AAHsecretTOKENvalue-do_not_leak"
+BOT = {"id": 999, "is_bot": True, "first_name": "storybot", "username": "storybot_test_bot"}
+ALICE, BOB = 501, 502  # private chats have the user's id
+GROUP = -100_777
+
+
+class RecordingApi(BaseRequest):
+    """Answers the Bot API calls the handlers make and records each one."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.urls: list[str] = []
+        self.chats: dict[int, dict[str, Any]] = {}
+        self.message_ids = itertools.count(10_000)
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, **_: Any
+    ) -> tuple[int, bytes]:
+        self.urls.append(url)
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        self.calls.append((api_method, params))
+        return 200, json.dumps({"ok": True, "result": self.result(api_method, params)}).encode()
+
+    def result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT
+        if method in ("sendMessage", "editMessageText"):
+            chat_id = int(params["chat_id"]) if "chat_id" in params else ALICE
+            return {
+                "message_id": params.get("message_id") or next(self.message_ids),
+                "date": int(time.time()),
+                "chat": self.chats.get(chat_id, {"id": chat_id, "type": "private"}),
+                "from": BOT,
+                "text": params.get("text", ""),
+            }
+        if method == "getChatMember":
+            return {"status": "creator", "user": {"id": 1, "is_bot": False, "first_name": "A"}}
+        return True
+
+    # -- what the bot did -------------------------------------------------------------------
+
+    def texts(self, chat_id: int | None = None) -> list[str]:
+        """Texts of sent and edited messages (to one chat), and of callback answers."""
+        shown = []
+        for method, params in self.calls:
+            shown_here = chat_id is None or int(params.get("chat_id", chat_id)) == chat_id
+            if method in ("sendMessage", "editMessageText", "answerCallbackQuery") and shown_here:
+                shown.append(params.get("text", ""))
+        return shown
+
+    def to_chat(self, chat_id: int) -> list[tuple[str, dict[str, Any]]]:
+        return [(m, p) for m, p in self.calls if str(p.get("chat_id")) == str(chat_id)]
+
+
+class Harness:
+    """One Application over a temporary store, driven by synthetic updates."""
+
+    def __init__(self, tmp_path: Path, **settings: Any) -> None:
+        self.settings = Settings(db_path=str(tmp_path / "security.db"), **settings)
+        self.service = StoryService(Store(self.settings.db_path), self.settings)
+        self.api = RecordingApi()
+        self.app = build_application(self.settings, self.service, request=self.api, token=TOKEN)
+        self.ids = itertools.count(1)
+
+    def chat(self, chat_id: int) -> dict[str, Any]:
+        kind = "private" if chat_id > 0 else "group"
+        chat = {"id": chat_id, "type": kind, "first_name" if kind == "private" else "title": "C"}
+        self.api.chats[chat_id] = chat
+        return chat
+
+    def message(self, chat_id: int, user_id: int, text: str, **fields: Any) -> dict[str, Any]:
+        message = {
+            "message_id": next(self.ids),
+            "date": int(time.time()),
+            "chat": self.chat(chat_id),
+            "from": {"id": user_id, "is_bot": False, "first_name": f"U{user_id}"},
+            "text": text,
+            **fields,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return message
+
+    async def update(self, payload: dict[str, Any]) -> None:
+        payload["update_id"] = next(self.ids)
+        await self.app.process_update(Update.de_json(payload, self.app.bot))
+
+    async def say(self, chat_id: int, text: str, user_id: int | None = None, **fields) -> None:
+        user = user_id or (chat_id if chat_id > 0 else ALICE)
+        await self.update({"message": self.message(chat_id, user, text, **fields)})
+
+    async def press(self, chat_id: int, data: str, user_id: int | None = None) -> None:
+        user = user_id or (chat_id if chat_id > 0 else ALICE)
+        bot_message = {
+            "message_id": next(self.ids),
+            "date": int(time.time()),
+            "chat": self.chat(chat_id),
+            "from": BOT,
+            "text": "…",
+        }
+        query = {
+            "id": str(next(self.ids)),
+            "from": {"id": user, "is_bot": False, "first_name": f"U{user}"},
+            "chat_instance": str(chat_id),
+            "data": data,
+            "message": bot_message,
+        }
+        await self.update({"callback_query": query})
+
+    def run(self, scenario: Callable[[Harness], Any]) -> None:
+        async def go() -> None:
+            async with self.app:
+                await scenario(self)
+
+        asyncio.run(go())
+
+    def all_sent_valid(self) -> None:
+        """Every message the bot sent or edited is Telegram HTML; none is the error apology."""
+        for method, params in self.api.calls:
+            if method in ("sendMessage", "editMessageText"):
+                telegram_text(params["text"])
+                assert SORRY not in params["text"], "a handler failed"
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Harness:
+    made = Harness(tmp_path)
+    yield made
+    made.service.store.close()
+
+
+# -- chat isolation --------------------------------------------------------------------------
+
+
+def test_no_command_or_button_reaches_another_chats_story(harness: Harness) -> None:
+    secret = article("secret tunnel")
+
+    async def scenario(h: Harness) -> None:
+        await h.say(ALICE, secret)
+        await h.say(BOB, article("harbour bridge"))
+        alice_story = h.service.chat(ALICE).latest_story()
+        bob_story = h.service.chat(BOB).latest_story()
+        assert alice_story and bob_story and "secret tunnel" in alice_story.text
+        theirs = alice_story.id
+        h.api.calls.clear()
+        for data in (f"short:{theirs}", f"long:{theirs}", f"facts:{theirs}"):
+            await h.press(BOB, data)
+        await h.press(BOB, f"del:{theirs}")
+        await h.press(BOB, f"delok:{theirs}")
+        await h.say(BOB, f"/forget {theirs}")
+        # Replies naming Alice's story: to a message with her story number, and /summary ID.
+        quoted = h.message(BOB, BOT["id"], f"Story #{theirs}")
+        await h.say(BOB, "/summary", reply_to_message=quoted)
+        await h.say(BOB, "/facts", reply_to_message=quoted)
+        await h.say(BOB, "/ask Where is the secret tunnel project?", reply_to_message=quoted)
+        await h.say(BOB, "Where is the secret tunnel project?")
+        await h.say(BOB, "/search secret tunnel")
+        await h.say(BOB, "/list")
+        await h.say(BOB, "/digest")
+        await h.press(BOB, "list:0")
+        bob_saw = " ".join(h.api.texts(BOB)).lower()
+        # Bob's own words come back ("No stories here match “secret tunnel”"); Alice's text,
+        # title or story number never do.
+        for phrase in ("tunnel project", "tunnel plan", "tunnel scheme", "tunnel site"):
+            assert phrase not in bob_saw.replace("tunnel project?", ""), bob_saw
+        assert not re.search(rf"#{theirs}\b", bob_saw), bob_saw
+        assert "that story isn't in this chat" in bob_saw
+        assert h.service.chat(ALICE).story(theirs) is not None, "Bob deleted Alice's story"
+        assert all(not p.get("chat_id") or int(p["chat_id"]) == BOB for _, p in h.api.calls)
+        h.all_sent_valid()
+
+    harness.run(scenario)
+
+
+def test_cli_never_shows_another_chats_stories(tmp_path: Path, capsys) -> None:
+    db = str(tmp_path / "cli.db")
+    store = Store(db)
+    service = StoryService(store)
+    service.save_text(1, article("secret tunnel"))
+    service.save_text(2, article("harbour bridge"))
+    store.close()
+    runs = [
+        ["ask", "--chat", "2", "Where is the secret tunnel project?"],
+        ["list", "--chat", "2"],
+        ["list", "--chat", "2", "--json"],
+        ["digest", "--chat", "2", "--since", "2000-01-01"],
+        ["digest", "--chat", "2", "--since", "2000-01-01", "--json"],
+    ]
+    for argv in runs:
+        with pytest.raises(SystemExit):
+            cli_main(["--db", db, *argv])
+        out, err = capsys.readouterr()
+        assert "tunnel" not in (out + err).lower(), argv
+    with pytest.raises(SystemExit):
+        cli_main(["--db", db, "list", "--chat", "1"])
+    assert "tunnel" in capsys.readouterr().out.lower()  # the check above can see a leak
+
+
+# -- hostile queries and markup --------------------------------------------------------------
+
+FTS5_SYNTAX = [
+    '"',
+    "*",
+    "NEAR(",
+    "NEAR(tunnel bridge, 2)",
+    ":",
+    "title:tunnel",
+    "(",
+    ")",
+    "-",
+    "-tunnel",
+    "^",
+    "^tunnel",
+    "OR",
+    "AND NOT",
+    "tunnel AND NOT bridge",
+    '"unbalanced',
+    'a"b"c"',
+    "tun*",
+    "{title text}: x",
+    "'; DROP TABLE stories; --",
+]
+
+
+def test_fts5_syntax_in_search_and_questions_is_never_an_error(harness: Harness) -> None:
+    async def scenario(h: Harness) -> None:
+        await h.say(ALICE, article("secret tunnel"))
+        for query in FTS5_SYNTAX:
+            await h.say(ALICE, f"/search {query}")
+            await h.say(ALICE, f"/ask Who built the {query} tunnel?")
+            await h.say(ALICE, f"What {query}?")
+        h.all_sent_valid()
+        assert h.service.chat(ALICE).count() == 1  # questions were not stored as stories
+
+    harness.run(scenario)
+
+
+def test_markup_in_titles_and_sources_is_escaped_in_every_reply(harness: Harness) -> None:
+    hostile_title = "<b>x</a><script> Harbour Bridge Opens To Traffic & More"
+    forward = {
+        "forward_origin": {
+            "type": "channel",
+            "date": int(time.time()),
+            "chat": {"id": -100_555, "type": "channel", "title": "<i>"},
+            "message_id": 7,
+        }
+    }
+
+    async def scenario(h: Harness) -> None:
+        await h.say(ALICE, hostile_title + "\n\n" + article("harbour bridge"), **forward)
+        story = h.service.chat(ALICE).latest_story()
+        assert story is not None and story.source == "<i>"
+        assert "<script>" in story.title, "the test needs the markup to reach the title"
+        for command in ("/summary", "/summary 60w", "/facts", "/list", "/search harbour"):
+            await h.say(ALICE, command)
+        await h.say(ALICE, "/digest")
+        await h.say(ALICE, "Who approved the harbour bridge plan?")
+        for data in ("short", "long", "facts", "del"):
+            await h.press(ALICE, f"{data}:{story.id}")
+        await h.say(ALICE, "/search <b>x</a><script> &amp; \u202e")
+        h.all_sent_valid()
+        sent = [p["text"] for m, p in h.api.calls if m in ("sendMessage", "editMessageText")]
+        assert sent and all("<script>" not in text for text in sent)
+        shown = [telegram_text(text) for text in sent]  # as the user sees them
+        assert any("<b>x</a><script>" in text for text in shown), "the title is shown, as text"
+        assert any(f"Story #{story.id} · <i>" in text for text in shown), "so is the source"
+
+    harness.run(scenario)
+
+
+# -- limits ----------------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_token_bucket() -> None:
+    clock = Clock()
+    limiter = RateLimiter(rate=20, per=60, burst=20, clock=clock)
+    verdicts = [limiter.check((1, 1)) for _ in range(25)]
+    assert verdicts == ["allow"] * 20 + ["warn"] + ["drop"] * 4
+    assert limiter.check((1, 2)) == "allow" and limiter.check((2, 1)) == "allow"  # own buckets
+    clock.now += 3.0  # one token back (20 a minute)
+    assert [limiter.check((1, 1)) for _ in range(3)] == ["allow", "warn", "drop"]
+    clock.now += 60.0
+    assert [limiter.check((1, 1)) for _ in range(21)] == ["allow"] * 20 + ["warn"]
+    clock.now -= 500  # a clock going backwards never adds tokens
+    assert limiter.check((1, 1)) == "drop"
+    with pytest.raises(ValueError):
+        RateLimiter(rate=0)
+
+
+def test_token_bucket_memory_is_bounded(monkeypatch) -> None:
+    import bot.rate_limits as rate_limits
+
+    monkeypatch.setattr(rate_limits, "PRUNE_AT", 100)
+    clock = Clock()
+    limiter = RateLimiter(clock=clock)
+    for user in range(1000):
+        limiter.check((1, user))
+        clock.now += 5.0  # each bucket is full again a minute later
+    assert len(limiter) <= 101
+
+
+HELP = "storybot keeps the news stories"
+
+
+def test_a_flooding_user_is_told_once_and_dropped(harness: Harness) -> None:
+    clock = Clock()
+    harness.app.bot_data["rate_limiter"] = RateLimiter(clock=clock)  # the defaults: 20 a minute
+
+    async def scenario(h: Harness) -> None:
+        for _ in range(30):
+            await h.say(ALICE, "/help")
+        await h.press(ALICE, "list:0")  # buttons count too
+        await h.say(BOB, "/help")  # someone else is served
+        texts = h.api.texts(ALICE)
+        assert texts.count(TOO_FAST) == 1 and sum(HELP in t for t in texts) == 20
+        assert len(texts) == 21, "the rest of the flood was dropped unanswered"
+        assert HELP in h.api.texts(BOB)[0]
+        clock.now += 3.0  # a token back
+        await h.say(ALICE, "/help")
+        assert HELP in h.api.texts(ALICE)[-1]
+
+    harness.run(scenario)
+
+
+def test_the_limit_is_per_user_within_a_group(harness: Harness) -> None:
+    # Small numbers: PTB's own AIORateLimiter paces a group's messages at 20 a minute.
+    harness.app.bot_data["rate_limiter"] = RateLimiter(rate=3, per=60, burst=3, clock=Clock())
+
+    async def scenario(h: Harness) -> None:
+        for _ in range(6):
+            await h.say(GROUP, "/help", user_id=ALICE)
+        await h.say(GROUP, "/help", user_id=BOB)
+        texts = h.api.texts(GROUP)
+        assert texts.count(TOO_FAST) == 1 and sum(HELP in t for t in texts) == 4
+        assert HELP in texts[-1]
+
+    harness.run(scenario)
+
+
+def test_input_size_limits(harness: Harness) -> None:
+    async def scenario(h: Harness) -> None:
+        await h.say(ALICE, article("secret tunnel"))
+        started = time.monotonic()
+        # Telegram caps a text message at 4,096 characters: the longest question and search.
+        await h.say(ALICE, "/ask Who " + "tunnel " * 584)
+        await h.say(ALICE, "Who " + "dug the tunnel " * 270 + "?")
+        await h.say(ALICE, "/search " + " ".join(f"w{i}" for i in range(800)))
+        await h.say(ALICE, "/search " + "x" * 4000)
+        await h.say(ALICE, "/forget " + "9" * 4000)
+        await h.say(ALICE, "/summary " + "9" * 4000)
+        await h.say(ALICE, "/digest daily 09:00 " + "Europe/" * 500)
+        await h.say(ALICE, "/settings timezone " + "a" * 4000)
+        assert time.monotonic() - started < 20, "long inputs are cut, not chewed on"
+        document = {
+            "file_id": "big",
+            "file_unique_id": "big",
+            "file_name": "big.txt",
+            "file_size": MAX_DOCUMENT_BYTES + 1,
+        }
+        await h.update({"message": {**h.message(ALICE, ALICE, ""), "document": document}})
+        assert "the limit is 2 MB" in h.api.texts(ALICE)[-1]
+        assert not any(m == "getFile" for m, _ in h.api.calls), "a too-big file is not fetched"
+        h.all_sent_valid()
+
+    harness.run(scenario)
+
+
+def test_questions_are_truncated_and_search_words_capped() -> None:
+    from bot.questions import MAX_QUESTION_CHARS, parse_question
+    from db.store import fts_query
+
+    assert len(parse_question("Who " + "x " * 5000 + "?").text) <= MAX_QUESTION_CHARS
+    query = fts_query(" ".join(f"w{i}" for i in range(1000)))
+    assert query is not None and query.count('"') == 2 * 64
+
+
+# -- the allow-list --------------------------------------------------------------------------
+
+
+def test_chats_off_the_allow_list_get_nothing_and_store_nothing(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, allowed_chats=frozenset({ALICE}))
+
+    async def scenario(h: Harness) -> None:
+        stranger = BOB
+        await h.say(stranger, article("harbour bridge"))
+        await h.say(stranger, "/start")
+        await h.say(stranger, "/settings length 5")
+        await h.say(stranger, "/digest daily 09:00")
+        await h.say(stranger, "Who approved the plan?")
+        await h.press(stranger, "list:0")
+        await h.say(GROUP, article("group story"), user_id=ALICE)  # Alice, but in a group
+        post = {**h.message(-100_999, 0, article("channel story")), "chat": {
+            "id": -100_999, "type": "channel", "title": "Elsewhere"}}  # fmt: skip
+        post.pop("from")
+        await h.update({"channel_post": post})
+        calls = [method for method, _ in h.api.calls if method != "getMe"]
+        assert calls == [], "no reply, no typing, no callback answer"
+        store = h.service.store
+        assert store.story_count() == 0
+        assert {row["id"] for row in store.chats()} <= {ALICE}
+        await h.say(ALICE, "/start")
+        assert h.api.to_chat(ALICE), "the allowed chat is served"
+
+    try:
+        harness.run(scenario)
+    finally:
+        harness.service.store.close()
+
+
+# -- the bot token -----------------------------------------------------------------------------
+
+
+def test_token_filter_redacts_messages_arguments_and_tracebacks() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(TokenFilter(TOKEN))
+    log = logging.getLogger("tests.token")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        log.warning("GET https://api.telegram.org/bot%s/getMe", TOKEN)
+        log.warning("plain %(url)s", {"url": f"/bot{TOKEN}/x"})
+        log.warning(f"in the message /bot{TOKEN}/y")
+        try:
+            raise RuntimeError(f"Client error for url 'https://api.telegram.org/bot{TOKEN}/z'")
+        except RuntimeError:
+            log.exception("failed")
+        log.warning("stack", stack_info=True)
+    finally:
+        log.removeHandler(handler)
+        log.propagate = True
+    written = stream.getvalue()
+    assert TOKEN not in written and written.count("<token>") == 4
+    assert "RuntimeError" in written and "Traceback" in written
+
+
+def test_the_token_never_reaches_logs_or_error_replies(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)  # before build_application, as `storybot run` configures logging
+    root.setLevel(logging.DEBUG)
+    try:
+        harness = Harness(tmp_path)
+
+        def broken(*args: object) -> None:
+            raise RuntimeError(f"POST https://api.telegram.org/bot{TOKEN}/sendMessage failed")
+
+        harness.service.page_of_stories = broken  # type: ignore[method-assign]
+
+        async def scenario(h: Harness) -> None:
+            await h.say(ALICE, "/list")
+            logging.getLogger("httpx").info(
+                'HTTP Request: POST %s "HTTP/1.1 200 OK"',
+                f"https://api.telegram.org/bot{TOKEN}/getUpdates",
+            )
+
+        harness.run(scenario)
+        harness.service.store.close()
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        for old in [f for f in root.filters if isinstance(f, TokenFilter)]:
+            root.removeFilter(old)
+    written = stream.getvalue()
+    assert "error while handling an update" in written and "<token>" in written
+    assert TOKEN not in written
+    assert any(TOKEN in url for url in harness.api.urls), "the token was in play"
+    replies = harness.api.texts(ALICE)
+    assert replies == [SORRY] and all(TOKEN not in text for text in replies)
