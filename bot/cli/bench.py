@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = {"ingest": "benchmarks.ingest", "answers": "benchmarks.answer_speed"}
+BENCHMARKS = {
+    "ingest": "benchmarks.ingest",
+    "answers": "benchmarks.answer_speed",
+    "load": "benchmarks.load",
+    "large-store": "benchmarks.large_store",
+}
 EVALUATIONS = {"summaries": "benchmarks.summaries", "answers": "benchmarks.answers"}
 
 
