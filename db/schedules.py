@@ -90,13 +90,42 @@ def clear_schedule(store: Store, chat_id: int) -> bool:
 
 
 def mark_sent(store: Store, chat_id: int, when: datetime) -> None:
-    """Record a digest sent to the chat at ``when``: the next one starts from there."""
-    stamp = iso_utc(when)
-    chat = store.chat(chat_id)
-    chat.change_setting(LAST_DIGEST_SETTING, stamp)
-    with store.lock:
-        store.db.execute(
-            "UPDATE digest_schedules SET last_sent_at = ? WHERE chat_id = ?", [stamp, chat_id]
+    """Record a digest sent to the chat at ``when``: the next one starts from there.
+
+    Both marks (the chat's last digest and its schedule's last run) change in one
+    transaction, so a crash can't leave one without the other.
+    """
+    store.chat(chat_id).ensure_exists()
+    _write_marks(store, chat_id, iso_utc(when), iso_utc(when))
+
+
+def sent_marks(store: Store, chat_id: int) -> tuple[str | None, str | None]:
+    """(when the chat last got a digest, when its schedule last ran): to undo a mark_sent."""
+    schedule = schedule_for(store, chat_id)
+    return last_digest_at(store, chat_id), schedule.last_sent_at if schedule else None
+
+
+def restore_marks(store: Store, chat_id: int, marks: tuple[str | None, str | None]) -> None:
+    """Put back what ``sent_marks`` read: a digest marked as sent that surely never arrived."""
+    _write_marks(store, chat_id, *marks)
+
+
+def _write_marks(store: Store, chat_id: int, last_digest: str | None, last_run: str | None) -> None:
+    # Plain SQL: sqlite-utils' upsert would commit inside the transaction.
+    with store.transaction() as db:
+        if last_digest is None:
+            db.execute(
+                "DELETE FROM chat_settings WHERE chat_id = ? AND name = ?",
+                [chat_id, LAST_DIGEST_SETTING],
+            )
+        else:
+            db.execute(
+                "INSERT INTO chat_settings (chat_id, name, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (chat_id, name) DO UPDATE SET value = excluded.value",
+                [chat_id, LAST_DIGEST_SETTING, last_digest],
+            )
+        db.execute(
+            "UPDATE digest_schedules SET last_sent_at = ? WHERE chat_id = ?", [last_run, chat_id]
         )
 
 

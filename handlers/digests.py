@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -44,13 +45,15 @@ from db.schedules import (
     last_digest_at,
     mark_sent,
     record_run,
+    restore_marks,
     save_schedule,
     schedule_for,
+    sent_marks,
     set_source,
 )
 from db.store import Store
 from handlers.browsing import ADMINS_ONLY, is_admin
-from handlers.replying import in_worker, send, service
+from handlers.replying import in_worker, send, send_message_reliably, service
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +118,11 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     now = clock(context.application)()
     if command.action == "now":
+        # Marked as sent before it goes out (at most once: a crash mid-send doesn't send it
+        # again); unmarked if it surely never arrived, so the next digest covers its stories.
+        before = sent_marks(store, chat.id)
         reply = await in_worker(update, context, digest_now, store, chat.id, now)
-        await send(update, context, reply)
+        await send(update, context, reply, undo=lambda: restore_marks(store, chat.id, before))
         return
     if command.action == "status":
         await send(update, context, text_reply(schedule_status(schedule_for(store, chat.id), now)))
@@ -183,7 +189,8 @@ async def _set_source(update: Update, context: ContextTypes.DEFAULT_TYPE, which:
 
 async def _resolve_chat(context: ContextTypes.DEFAULT_TYPE, which: str) -> int | None:
     """A chat id from '@username' or a numeric id, if the bot can see that chat."""
-    if which.lstrip("-").isdigit():
+    # ASCII digits only: '²' passes str.isdigit() but int() rejects it.
+    if re.fullmatch(r"-?[0-9]{1,19}", which):
         return int(which)
     if not which.startswith("@"):
         return None
@@ -312,7 +319,13 @@ async def post_init(application: Application) -> None:
 
 
 async def send_scheduled_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A digest alarm: send the chat's digest (if there is news), then set the next alarm."""
+    """A digest alarm: send the chat's digest (if there is news), then set the next alarm.
+
+    At most once: the digest is marked as sent before it goes out, so a crash or kill while
+    it is being sent never sends it again after a restart (its stories are not repeated in
+    the next digest either). Only when its first message surely did not arrive is the mark
+    taken back, and the next slot covers those stories.
+    """
     application = context.application
     data = context.job.data if context.job else {}
     chat_id = int(data["chat_id"])
@@ -324,20 +337,30 @@ async def send_scheduled_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     now = max(clock(application)(), parse_utc(data["slot"]))
     since = last_digest_at(store, chat_id) or iso_utc(first_period_start(schedule, now))
     digest = await asyncio.to_thread(chat_digest, store, chat_id, now=now, since=since)
+    if not digest.items:
+        record_run(store, chat_id, now)
+        schedule_job(application, schedule, now)
+        return
+    before = sent_marks(store, chat_id)
+    mark_sent(store, chat_id, parse_utc(digest.until))
+    went_out = 0
     try:
-        if digest.items:
-            for message in format_digest(digest, schedule.timezone).messages:
-                await context.bot.send_message(chat_id, message, disable_web_page_preview=True)
-            mark_sent(store, chat_id, parse_utc(digest.until))
-        else:
-            record_run(store, chat_id, now)
+        for message in format_digest(digest, schedule.timezone).messages:
+            await send_message_reliably(
+                context.bot, chat_id, message, disable_web_page_preview=True
+            )
+            went_out += 1
     except Forbidden:
         # Removed from the chat: nobody can read the digests, so the schedule goes too.
         log.warning("bot can't post in chat %s any more; dropping its digest schedule", chat_id)
         clear_schedule(store, chat_id)
         return
     except TelegramError:
-        log.exception("sending the digest to chat %s failed; trying at the next slot", chat_id)
+        if went_out:
+            log.exception("the digest to chat %s was cut short after %d part(s)", chat_id, went_out)
+        else:
+            restore_marks(store, chat_id, before)
+            log.exception("sending the digest to chat %s failed; trying at the next slot", chat_id)
     schedule_job(application, schedule, now)
 
 

@@ -1,8 +1,15 @@
-"""The one error handler: log the failure, tell the user briefly, never show a traceback."""
+"""The one error handler: log the failure, tell the user briefly, never show a traceback.
+
+A database that can't be written (the disk is full, or the file or its folder is read-only)
+gets its own log line and its own short reply, since retrying won't help until the admin
+acts. Nothing half-written remains: every story is saved in one transaction, which SQLite
+rolls back when a write fails.
+"""
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -10,17 +17,53 @@ from telegram.ext import ContextTypes
 log = logging.getLogger(__name__)
 
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+STORAGE_TROUBLE = (
+    "I can't save stories right now: the storage is {state}. The admin has been told in the log."
+)
+
+
+def storage_trouble(error: BaseException | None) -> str | None:
+    """ "full" or "read-only" when the error (or one behind it) is SQLite unable to write."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, sqlite3.OperationalError):
+            name = getattr(error, "sqlite_errorname", "") or ""
+            text = str(error).lower()
+            if name == "SQLITE_FULL" or "database or disk is full" in text:
+                return "full"
+            if name.startswith("SQLITE_READONLY") or "readonly database" in text:
+                return "read-only"
+        error = error.__cause__ or error.__context__
+    return None
 
 
 async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error with the update's ids and answer the chat briefly."""
-    log.error("error while handling an update", exc_info=context.error)
+    state = storage_trouble(context.error)
+    if state is not None:
+        service = context.application.bot_data.get("service")
+        path = getattr(getattr(service, "store", None), "path", "?")
+        log.error(
+            "STORAGE %s: can't write to the database %s (%s); stories are not being saved "
+            "until the admin frees space or makes it writable",
+            state.upper(),
+            path,
+            context.error,
+        )
+    elif update is None:  # python-telegram-bot reports failed polls (and jobs) this way
+        log.error(
+            "error outside any update (polling for updates, or a job)", exc_info=context.error
+        )
+    else:
+        log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    text = STORAGE_TROUBLE.format(state=state) if state else SORRY
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(SORRY, show_alert=True)
+            await update.callback_query.answer(text[:200], show_alert=True)
         else:
-            await context.bot.send_message(update.effective_chat.id, SORRY)
+            await context.bot.send_message(update.effective_chat.id, text)
     except Exception:  # the chat may be gone or Telegram unreachable; the log has the error
         log.warning("could not tell the chat about the error", exc_info=True)
