@@ -339,6 +339,11 @@ class ChatStories:
             ).fetchall()
         return [Story(*row) for row in rows]
 
+    def _is_minority(self) -> bool:
+        """Whether this chat holds under half of all stories ever stored (ids never reused)."""
+        highest = self.db.execute("SELECT max(id) FROM stories").fetchone()[0] or 0
+        return self.count() * 2 < highest
+
     def count(self) -> int:
         with self.store.lock:
             return self.db.execute(
@@ -370,10 +375,16 @@ class ChatStories:
         query = fts_query(words, any_word=any_word)
         if query is None:
             return []
-        # The chat's token narrows the match inside FTS5; the chat_id test keeps the rule
-        # in plain SQL as well.
-        scoped = f'chat_tag : "{chat_tag(self.chat_id)}" AND ({query})'
+        # The chat_id test below is the isolation rule. When the chat holds a small share of
+        # the store, its token also narrows the match inside FTS5, so a chat of ten thousand
+        # stories among a million costs its own matches; when it holds most of the store the
+        # token only adds work, so it is left out.
         with self.store.lock:
+            scoped = (
+                f'chat_tag : "{chat_tag(self.chat_id)}" AND ({query})'
+                if self._is_minority()
+                else query
+            )
             rows = self.db.execute(
                 f"SELECT {', '.join('s.' + c.strip() for c in _STORY_COLUMNS.split(','))} "
                 "FROM stories_fts JOIN stories s ON s.id = stories_fts.rowid "

@@ -85,3 +85,18 @@ def test_a_failed_write_leaves_no_partial_rows(
         for table in ("stories", "sentences", "entities", "story_buckets", "stories_fts")
     ]
     assert counts == [0, 0, 0, 0, 0]
+
+
+def test_search_is_scoped_whether_the_chat_is_a_small_or_large_share(
+    store: Store, ingestor: Ingestor
+) -> None:
+    # Chat 1 holds one story of four (searched through its FTS token), chat 2 holds three
+    # (searched without it): both paths must find only the asking chat's stories.
+    small = ingestor.ingest(1, [_raw(article("harbour bridge"))])[0].story.id
+    large = [
+        ingestor.ingest(2, [_raw(article(topic))])[0].story.id
+        for topic in ("harbour bridge tolls", "harbour ferry", "harbour museum")
+    ]
+    assert store.chat(1)._is_minority() and not store.chat(2)._is_minority()
+    assert [s.id for s in store.chat(1).search("harbour", any_word=True)] == [small]
+    assert sorted(s.id for s in store.chat(2).search("harbour", any_word=True)) == sorted(large)
