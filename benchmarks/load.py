@@ -42,6 +42,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks.answer_speed import load_articles
+
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "123:LOAD"
 BOT_NAME = "storybot_load_bot"
@@ -57,17 +59,6 @@ UNRELATED = (
     "Where did the Olympic torch relay start?",
     "What did the Pope say about climate change?",
 )
-
-
-def load_articles(folder: Path) -> list[tuple[str, list[str]]]:
-    """(title, paragraphs) of each BBC article, in a stable order."""
-    articles = []
-    for path in sorted((folder / "News Articles").glob("*/*.txt")):
-        lines = path.read_text(encoding="latin-1").strip().split("\n")
-        paragraphs = [p.strip() for p in "\n".join(lines[1:]).split("\n\n") if p.strip()]
-        if lines and paragraphs:
-            articles.append((lines[0].strip(), paragraphs))
-    return articles
 
 
 def story_message(title: str, paragraphs: Sequence[str]) -> str:

@@ -27,7 +27,7 @@ import numpy as np
 from sumy.nlp.stemmers import Stemmer
 from sumy.utils import get_stop_words
 
-from bot.replies import MESSAGE_LIMIT, Block, Reply, render
+from bot.replies import Block, Reply, pack, render
 from bot.schedules import local_time_text, parse_utc
 from bot.summaries import StoryText, SummaryLength, TextTooShort, summarize_many
 from bot.tokenizer import split_sentences, words
@@ -437,7 +437,7 @@ def format_digest(digest: Digest, zone: str = "UTC") -> Reply:
         pieces += render(item_blocks(number, item)).messages
     if digest.more:
         pieces += render([Block(f"…and {digest.more} more — see /list", "i")]).messages
-    return Reply(_pack(pieces))
+    return Reply(pack(pieces))
 
 
 def item_blocks(number: int, item: DigestItem) -> list[Block]:
@@ -455,22 +455,6 @@ def item_blocks(number: int, item: DigestItem) -> list[Block]:
     if link:
         blocks.append(Block(_source_name(link), href=link))
     return blocks
-
-
-def _pack(pieces: list[str]) -> list[str]:
-    """As few messages as hold the pieces whole, in order."""
-    messages: list[str] = []
-    current = ""
-    for piece in pieces:
-        candidate = f"{current}\n\n{piece}" if current else piece
-        if len(candidate) <= MESSAGE_LIMIT:
-            current = candidate
-        else:
-            messages.append(current)
-            current = piece
-    if current:
-        messages.append(current)
-    return messages or ["…"]
 
 
 def _count(number: int, noun: str) -> str:

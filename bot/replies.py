@@ -49,19 +49,24 @@ def escape(text: str) -> str:
 
 def render(blocks: Sequence[Block], buttons: list[list[Button]] | None = None) -> Reply:
     """Join blocks into as few messages as fit, never splitting inside a tag."""
+    pieces = [piece for block in blocks for piece in _render_block(block)]
+    return Reply(pack(pieces), buttons or [])
+
+
+def pack(pieces: Sequence[str]) -> list[str]:
+    """As few messages as hold the HTML pieces whole, in order, each within Telegram's limit."""
     messages: list[str] = []
     current = ""
-    for block in blocks:
-        for piece in _render_block(block):
-            candidate = f"{current}\n\n{piece}" if current else piece
-            if telegram_length(candidate) <= MESSAGE_LIMIT:
-                current = candidate
-            else:
-                messages.append(current)
-                current = piece
+    for piece in pieces:
+        candidate = f"{current}\n\n{piece}" if current else piece
+        if telegram_length(candidate) <= MESSAGE_LIMIT:
+            current = candidate
+        else:
+            messages.append(current)
+            current = piece
     if current:
         messages.append(current)
-    return Reply(messages or ["…"], buttons or [])
+    return messages or ["…"]
 
 
 def _render_block(block: Block) -> list[str]:
