@@ -28,11 +28,9 @@ chat (a story and a question) runs first and is not counted: it pays for loading
 from __future__ import annotations
 
 import argparse
-import os
 import queue
 import random
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -148,39 +146,11 @@ def vm_field(pid: int, name: str) -> int | None:
 
 
 def start_bot(fake, folder: Path) -> tuple[subprocess.Popen, Path]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STORYBOT_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=fake.base_url,
-        PYTHONUNBUFFERED="1",
-    )
+    """The bot process on a new database in ``folder``, and its log."""
+    from tests.bot_process import start_bot as start_bot_process
+
     log = folder / "bot.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "--db", str(folder / "bot.db"), "run"],
-            cwd=REPO,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    fake.wait_for(
-        lambda: fake.calls_to("getUpdates") or process.poll() is not None,
-        STARTUP_TIMEOUT,
-        "the bot to start polling",
-    )
-    if process.poll() is not None:
-        raise RuntimeError(f"the bot exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-    return process, log
-
-
-def stop_bot(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)  # run_polling stops cleanly on SIGINT
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+    return start_bot_process(fake, folder / "bot.db", log, timeout=STARTUP_TIMEOUT), log
 
 
 def warm_up(fake, articles: Sequence[tuple[str, list[str]]]) -> None:
@@ -281,6 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))  # tests.fake_telegram, when run as a script
+    from tests.bot_process import stop_bot as stop_bot_process
 
     articles = load_articles(folder)
     rng = random.Random(SEED)
@@ -313,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             alive = process.poll() is None
             db_bytes = sum(p.stat().st_size for p in Path(scratch).glob("bot.db*"))
         finally:
-            stop_bot(process)
+            stop_bot_process(process)
             fake.stop()
         if not alive:
             print(log.read_text()[-3000:])

@@ -20,11 +20,9 @@ import asyncio
 import json
 import logging
 import os
-import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -38,7 +36,8 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from tests.conftest import REPO, article
+from tests.bot_process import start_bot, stop_bot
+from tests.conftest import article
 from tests.fake_telegram import (
     Call,
     FakeTelegram,
@@ -62,54 +61,6 @@ _ids = count(1)
 
 
 # -- running the bot -------------------------------------------------------------------------
-
-
-def start_bot(fake: FakeTelegram, db: Path, log: Path) -> subprocess.Popen:
-    """``storybot run`` against the fake, its output appended to ``log``; returns once it
-    polls."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STORYBOT_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=fake.token,
-        TELEGRAM_API_BASE_URL=fake.base_url,
-        PYTHONUNBUFFERED="1",
-    )
-    polls_before = fake.faults.arrived("getUpdates")
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "--db", str(db), "run"],
-            cwd=REPO,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        fake.wait_for(
-            lambda: fake.faults.arrived("getUpdates") > polls_before or process.poll() is not None,
-            STARTUP_TIMEOUT,
-            "the bot to start polling",
-        )
-    except BaseException:
-        kill(process)
-        raise
-    if process.poll() is not None:
-        pytest.fail(f"the bot exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-    return process
-
-
-def stop_bot(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)  # run_polling stops cleanly on SIGINT
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            kill(process)
-
-
-def kill(process: subprocess.Popen) -> None:
-    """SIGKILL: no clean-up of any kind, as in a power cut of the process."""
-    if process.poll() is None:
-        process.kill()
-    process.wait(10)
 
 
 @dataclass

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
-import signal
 import sqlite3
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, SAMPLE, article
+from tests.bot_process import start_bot, stop_bot
+from tests.conftest import SAMPLE, article
 from tests.fake_telegram import FakeTelegram
 from tests.test_digests import REPORTS, Report
 
@@ -95,40 +93,18 @@ class Bot:
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     folder = tmp_path_factory.mktemp("e2e")
     fake = FakeTelegram(TOKEN, bot_username=BOT_NAME).start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STORYBOT_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=fake.base_url,
-        STORYBOT_ALLOW_LOOPBACK_FETCH="1",
-        PYTHONUNBUFFERED="1",
-    )
     db, log = folder / "bot.db", folder / "bot.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "--db", str(db), "run"],
-            cwd=REPO,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    running = Bot(fake, process, db, log, folder / "burst-latency.json")
     try:
-        fake.wait_for(
-            lambda: fake.calls_to("getUpdates") or process.poll() is not None,
-            STARTUP_TIMEOUT,
-            "the bot to start polling",
+        process = start_bot(
+            fake, db, log, timeout=STARTUP_TIMEOUT, extra_env={"STORYBOT_ALLOW_LOOPBACK_FETCH": "1"}
         )
-        if process.poll() is not None:
-            pytest.fail(f"the bot exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        yield running
+    except BaseException:
+        fake.stop()
+        raise
+    try:
+        yield Bot(fake, process, db, log, folder / "burst-latency.json")
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)  # run_polling stops cleanly on SIGINT
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+        stop_bot(process)
         fake.stop()
 
 
