@@ -798,14 +798,44 @@ def _render_entity(question: Question, span) -> str:
 
 
 def _with_following_place(span) -> str:
-    """ "Croydon, south London": a place followed by the larger place it is in."""
+    """ "Croydon, south London", "Trump Tower in New York City": a place and the larger
+    place it is in; a hyphenated name whole ("Mazar-i-Sharif", which NER cuts at "Mazar")."""
     doc = span.doc
-    end = span.end
-    if end + 1 < len(doc) and doc[end].text == ",":
+    start, end = _hyphen_whole(span)
+    if end + 1 < len(doc) and (doc[end].text == "," or doc[end].lower_ == "in"):
         for ent in doc.ents:
             if ent.start == end + 1 and ent.label_ in PLACES:
-                return doc[span.start : ent.end].text
-    return span.text
+                return doc[start : _hyphen_whole(ent)[1]].text
+    return doc[start:end].text
+
+
+def _hyphen_whole(span) -> tuple[int, int]:
+    """(start, end) of a span widened over names glued to it by hyphens ("Mazar-i-Sharif",
+    not "US-based")."""
+    doc = span.doc
+
+    def glued(i: int) -> bool:  # doc[i] is a hyphen between two words, no spaces
+        return (
+            0 < i < len(doc) - 1
+            and doc[i].text == "-"
+            and not doc[i - 1].whitespace_
+            and not doc[i].whitespace_
+            and doc[i - 1].is_alpha
+            and doc[i + 1].is_alpha
+        )
+
+    start, end = span.start, span.end
+    probe = end
+    while glued(probe):
+        probe += 2
+        if doc[probe - 1].text[:1].isupper():
+            end = probe
+    probe = start
+    while glued(probe - 1):
+        probe -= 2
+        if doc[probe].text[:1].isupper():
+            start = probe
+    return start, end
 
 
 def _strip_preposition(text: str) -> str:
@@ -1136,12 +1166,13 @@ def main_event(
         return Facts()
     who = _event_who(docs)
     what = _event_what(docs)
-    when = _event_when(docs)
+    base = _published_datetime(published)
+    when = _event_when(docs, base.year if base else None)
     where = _event_where(docs)
     date = resolve_date(when, published)[0] if when else None
-    if when is None and (day := _published_datetime(published)) is not None:
-        # No time in the lead: news reports the day it is published, so that is the event's
-        # day as far as the story says; it is the story's own date, not a guess.
+    if when is None and (day := base) is not None:
+        # No time of the event in the lead: news reports the day it is published, so that is
+        # the event's day as far as the story says; it is the story's own date, not a guess.
         when, date = f"{day:%B} {day.day}, {day.year}", day.date().isoformat()
     return Facts(who=who, what=what, when=when, where=where, date=date)
 
@@ -1249,7 +1280,13 @@ def _subjects(doc) -> list:
 
 
 def _event_who(docs) -> str | None:
-    """The first actor-like subject of the headline or lead, widened to its phrase."""
+    """The first actor-like subject of the headline or lead, widened to its phrase, with
+    surnames completed from the lead ("Trump and Obama" → "Donald Trump and Barack Obama")."""
+    found = _event_who_phrase(docs)
+    return _full_names(found, docs) if found else None
+
+
+def _event_who_phrase(docs) -> str | None:
     for doc in docs:
         for subject in _subjects(doc):
             if _is_actor(subject):
@@ -1262,6 +1299,33 @@ def _event_who(docs) -> str | None:
         for subject in _subjects(doc):
             return _phrase_text(subject) or subject.text
     return None
+
+
+def _full_names(text: str, docs) -> str:
+    """Lone surnames in an answer replaced by the full name the story gives them."""
+    full: dict[str, str] = {}
+    for doc in docs:
+        for ent in doc.ents:
+            if ent.label_ != "PERSON":
+                continue
+            parts = re.sub(r"['’]s$", "", ent.text).split()
+            if 2 <= len(parts) <= 4 and all(p[:1].isupper() for p in parts):
+                key = parts[-1]
+                if len(parts) > len(full.get(key, "").split()):
+                    full[key] = " ".join(parts)
+    if not full:
+        return text
+    tokens = text.split()
+    out: list[str] = []
+    for n, token in enumerate(tokens):
+        bare = re.sub(r"['’]s$", "", token)
+        name = full.get(bare)
+        before = tokens[n - 1] if n else ""
+        if name and not before[:1].isupper() or name and n == 0:
+            out.append(name + token[len(bare) :])
+        else:
+            out.append(token)
+    return _clip(" ".join(out), MAX_SHORT_WORDS)
 
 
 def _headline_verb(doc):
@@ -1294,18 +1358,113 @@ def _event_what(docs) -> str | None:
     return None
 
 
-def _event_when(docs) -> str | None:
-    """The first point in time in the headline or lead, a weekday one first."""
-    found = [
-        e.text
-        for doc in docs
+def _event_when(docs, year: int | None = None) -> str | None:
+    """The main event's point in time in the headline or lead.
+
+    Each candidate is a whole time expression ("the early hours of Thursday", "two days
+    before the election", see ``time_expressions``). A day or clock time beats a vaguer one
+    ("Sunday" over "this month"); one in a relative clause or a quotation ("Jos, who competed
+    ...") more likely dates something else and comes last. A year other than the
+    publication's ("an image from 2011") is background, never the answer: with nothing else,
+    None (the caller falls back on the publication date). Ties go to the earliest.
+    """
+    best: tuple[float, int, str] | None = None
+    order = 0
+    for doc in docs:
+        for span, text in time_expressions(doc):
+            order += 1
+            rank = _when_rank(span, text, year)
+            if rank is not None and (best is None or rank > best[0]):
+                best = (rank, order, text)
+    return _clip(_strip_preposition(best[2]), MAX_SHORT_WORDS) if best else None
+
+
+def _when_rank(span, text: str, year: int | None = None) -> float | None:
+    """How surely a time expression dates the main event (higher first; None: not at all)."""
+    rank = 0.0
+    years = [int(y) for y in re.findall(r"\b(1[89]\d\d|20\d\d)\b", text)]
+    if year is not None and years and year not in years:
+        return None  # background: "since 1908", "from 1994 to 2003"
+    if _WEEKDAY.search(text) or _CLOCK.search(text) or _FULL_DATE.search(text):
+        rank += 1.0
+    elif re.search(r"\b(before|after)\b", text, re.I) and _DURATION.search(text):
+        rank += 1.0  # "two days before the election" pins a day as well as a weekday does
+    elif _DAY_MONTH.search(text) or _RELATIVE_DAY.search(text):
+        rank += 0.8
+    if _in_side_clause(span.root):
+        rank -= 1.5
+    return rank
+
+
+def _in_side_clause(token) -> bool:
+    """True inside a relative clause, an apposition or quoted speech: not the main event."""
+    for node in [token, *token.ancestors]:
+        if node.dep_ == "appos" or (node.dep_ == "relcl" and _has_relative_word(node)):
+            return True
+    doc = token.doc
+    before = doc[: token.i].text
+    return before.count('"') % 2 == 1 or before.count("“") > before.count("”")
+
+
+def _has_relative_word(verb) -> bool:
+    """A finite relative clause ("who competed ..."), not an infinitive ("an honour to meet")."""
+    return any(c.tag_ in ("WDT", "WP", "WP$", "WRB") or c.lower_ == "that" for c in verb.children)
+
+
+# A counted stretch of time: "108 years", "two days" (not a point in time by itself).
+_DURATION = re.compile(
+    r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few)\s+"
+    r"(second|minute|hour|day|week|month|year)s?\b",
+    re.I,
+)
+# Clock times NER may miss or call CARDINAL: "00:48", "6.10am", "11 p.m.".
+_CLOCK = re.compile(r"\b\d{1,2}(:\d{2}|[.:]\d{2}\s*[ap]\.?m\b\.?|\s*[ap]\.?m\b\.?)", re.I)
+# Words that may join two time expressions into one: "11am local time on Sunday".
+_TIME_JOINERS = frozenset({"on", "of", "at", ",", "local", "time"})
+
+
+def time_expressions(doc) -> list[tuple[object, str]]:
+    """(span, text) of each point in time in a parsed sentence, whole.
+
+    DATE and TIME entities are joined when only joiners stand between them ("the early
+    hours" + "of" + "Thursday"), a clock time NER called a number counts ("At 00:48"), and a
+    duration followed by before/after takes the event it counts from ("two days before the
+    election"). Ages, lengths and bare durations ("a month") are left out.
+    """
+    ents = [
+        e
         for e in doc.ents
-        if e.label_ in TIMES and _is_point_in_time(e.text) and not _is_age_or_length(e.text)
+        if e.label_ in TIMES or (e.label_ == "CARDINAL" and _CLOCK.fullmatch(e.text.strip()))
     ]
-    for text in found:
-        if _WEEKDAY.search(text):
-            return _clip(_strip_preposition(text), MAX_SHORT_WORDS)
-    return _clip(_strip_preposition(found[0]), MAX_SHORT_WORDS) if found else None
+    merged: list[list[int]] = []
+    for ent in ents:
+        if _is_age_or_length(ent.text):
+            continue
+        if merged:
+            gap = doc[merged[-1][1] : ent.start]
+            joinable = not _DURATION.search(doc[merged[-1][0] : merged[-1][1]].text)
+            if joinable and len(gap) <= 3 and all(t.lower_ in _TIME_JOINERS for t in gap):
+                merged[-1][1] = ent.end
+                continue
+        merged.append([ent.start, ent.end])
+    found = []
+    for start, end in merged:
+        span = doc[start:end]
+        if (
+            end < len(doc)
+            and doc[end].lower_ in ("before", "after")
+            and not _is_point_in_time(span.text)
+        ):
+            objects = [c for c in doc[end].children if c.dep_ == "pobj"]
+            if objects:
+                last = max(t.i for t in objects[0].subtree)
+                if last - start < MAX_SHORT_WORDS:
+                    span = doc[start : last + 1]
+                    found.append((span, span.text))
+                    continue
+        if _is_point_in_time(span.text):
+            found.append((span, span.text))
+    return found
 
 
 def _is_age_or_length(text: str) -> bool:
@@ -1313,22 +1472,58 @@ def _is_age_or_length(text: str) -> bool:
     lower = text.lower()
     if re.search(r"(year|month|week|day|hour|minute)s?[- ]old|-minute|-hour|-day|-year\b", lower):
         return True
+    if re.fullmatch(
+        r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(year|minute|hour)", lower
+    ):
+        return True
     bare = re.fullmatch(r"\d+", lower.strip())
     return bool(bare) and not 1900 <= int(lower) <= 2100
 
 
 def _event_where(docs) -> str | None:
-    """The first place the event is *in* (not a modifier like "US election"), headline first."""
-    fallback = None
+    """Where the main event happened, from the headline and the lead.
+
+    In order: a dateline ("WASHINGTON, Nov 6 (Reuters) -", "LONDON --"); the first place the
+    event is *in* ("in Bishkek"); any other place that is not a modifier; a modifier of a
+    noun that is itself in a place ("in the *Detroit* suburbs"); last, a place named only as
+    a modifier ("the UK-only change").
+    """
+    for doc in docs:
+        if (line := _dateline(doc.text)) is not None:
+            return line
+    tiers: list[str | None] = [None, None, None]
     for doc in docs:
         for ent in doc.ents:
             if ent.label_ not in PLACES or _part_of_name(ent):
                 continue
             root = ent.root
-            if root.dep_ in ("compound", "amod", "nmod", "poss") and root.head.pos_ == "NOUN":
-                continue
             text = _clip(_with_following_place(ent), MAX_SHORT_WORDS)
-            if root.dep_ == "pobj" and root.head.lower_ in PLACE_PREPOSITIONS:
+            if root.dep_ in ("compound", "amod", "nmod", "poss") and root.head.pos_ == "NOUN":
+                head = root.head
+                in_place = head.dep_ == "pobj" and head.head.lower_ in PLACE_PREPOSITIONS
+                tier = 1 if in_place else 2
+            elif root.dep_ == "pobj" and root.head.lower_ in PLACE_PREPOSITIONS:
                 return text
-            fallback = fallback or text
-    return fallback
+            else:
+                tier = 0
+            tiers[tier] = tiers[tier] or text
+    return next((t for t in tiers if t), None)
+
+
+# A news dateline at the start of a story's text: "WASHINGTON, Nov 6 (Reuters) -",
+# "LONDON --", "NEW DELHI (AP) —".
+_DATELINE = re.compile(
+    r"(?:^|\s)((?:[A-Z][A-Z'-]+\s){0,2}[A-Z][A-Z'-]{2,})(?:,\s*[A-Z][a-zA-Z.]*\.?\s*\d{0,2})?"
+    r"\s*(?:\([A-Za-z. ]+\))?\s*(?:--|—|–|-)\s"
+)
+
+
+def _dateline(text: str) -> str | None:
+    """The place of a dateline within the first words of a text, as written."""
+    match = _DATELINE.search(text[:200])
+    if match is None:
+        return None
+    place = match.group(1)
+    if place in ("AP", "AFP", "UPDATE", "BREAKING", "EXCLUSIVE", "PHOTO", "VIDEO", "WATCH"):
+        return None
+    return place
