@@ -401,26 +401,30 @@ def _lexrank(similarity: np.ndarray, threshold: float = 0.1) -> np.ndarray:
 class NewsWeights:
     """Weights of the news summarizer's signals.
 
-    The position prior (``lead``, ``lead_decay``, ``first``) is fixed by design - the inverted
-    pyramid of news writing - because the dev sets cannot teach it: XSum removes each story's
-    lead sentence and the BBC references keep ~40% of a story. The other weights were picked by
-    coordinate descent over a small grid on the dev sets only (bbc-news-summary sample of 400 and
-    xsum-test-251, mean ROUGE-2); the CNN/DM and SummEval sets were never tuned on.
+    Picked by coordinate descent over a small grid (``python -m benchmarks.tune_summaries``) on
+    the development sets only: a seeded sample of 300 BBC News Summary articles, xsum-test-251
+    and the writer summaries (minus the 3 articles shared with a held-out set). The objective
+    was the worst set's ROUGE-2 relative to the lead baseline, so no set is won by losing
+    another. The CNN/DM and SummEval sets were never tuned on. Two-fold cross-validation on the
+    writer summaries put the held-out gain over the lead at about 2%, well below the in-sample
+    5%: the weights overfit somewhat, and the README says so.
     """
 
-    lead: float = 1.0
+    lead: float = 2.0
     lead_decay: float = 0.3
     first: float = 0.3
     centrality: float = 0.5
-    title: float = 0.4
-    entities: float = 0.3
-    length_target: float = 35.0
+    centroid: float = 0.5
+    lede: float = 0.25
+    title: float = 0.8
+    entities: float = 0.6
+    length_target: float = 20.0
     length: float = 0.4
-    quote: float = 0.0
-    question: float = 0.0
+    quote: float = 0.5
+    question: float = 1.0
     caption: float = 0.3
     byline: float = 2.0
-    fragment: float = 0.8
+    fragment: float = 1.5
     redundancy: float = 0.0
 
 
@@ -446,10 +450,13 @@ def news_signals(story: _Story, lead_decay: float, length_target: float) -> dict
     """Per-sentence signals, each roughly in [0, 1]; penalties are positive and weighted down."""
     n = len(story.sentences)
     position = np.arange(n)
+    similarity = _tfidf_similarity(story.content)
     signals = {
         "lead": np.exp(-lead_decay * position),
         "first": (position == 0).astype(float),
-        "centrality": np.log1p(_lexrank(_tfidf_similarity(story.content))),
+        "centrality": np.log1p(_lexrank(similarity)),
+        "centroid": similarity.mean(axis=1),
+        "lede": similarity[:, 0] * (position > 0),
         "title": np.zeros(n),
         "entities": np.array([_entity_density(t) for t in story.tokens]),
         "length": np.array([-_length_penalty(len(t), length_target) for t in story.tokens]),

@@ -35,6 +35,20 @@ ARTICLES = [
     ),
 ]
 
+# Stories of their own for the writer-summary set (the others all reuse ARTICLES).
+WRITER_ARTICLES = [
+    [
+        "The city council approved a new cycle lane along the river on Monday night.",
+        "Work on the two-mile route will start in April and cost about four million pounds.",
+        "Shop owners on the quay said they feared losing parking spaces for their customers.",
+    ],
+    [
+        "A rare orchid has been found growing on a roundabout in Swindon by a retired teacher.",
+        "Botanists said the plant had not been recorded in the county for over sixty years.",
+        "The council has agreed to stop mowing the verge until the flowers have set seed.",
+    ],
+]
+
 
 def _write_jsonl(path: Path, rows: list[dict]) -> None:
     """Write rows as JSON lines, creating the folder."""
@@ -61,6 +75,16 @@ def eval_dir(tmp_path: Path) -> Path:
     _write_jsonl(tmp_path / "cnndm-test-250" / "cnndm_test_frank250.jsonl", cnndm)
     _write_jsonl(tmp_path / "summeval-100" / "summeval100.jsonl", summeval)
     _write_jsonl(tmp_path / "xsum-test-251" / "xsum_test_frank251.jsonl", xsum)
+    writers = [
+        {"article_id": f"w{number}", "article": "\n\n".join(paragraphs), "summary": summary}
+        for number, paragraphs in enumerate(WRITER_ARTICLES)
+        for summary in (paragraphs[0], paragraphs[1])
+    ]
+    # The same story as a held-out CNN/DM article must never be tuned on.
+    writers.append({"article_id": "shared", "article": cnndm[0]["article"], "summary": "x"})
+    writers_path = tmp_path / "writer-summaries-109" / "writer_summaries.json"
+    writers_path.parent.mkdir(parents=True)
+    writers_path.write_text(json.dumps(writers), encoding="utf-8")
     for number, (title, paragraphs) in enumerate(ARTICLES, start=1):
         name = f"{number:03d}.txt"
         article = tmp_path / "bbc-news-summary" / "News Articles" / "business" / name
@@ -80,7 +104,7 @@ def test_harness_prints_a_table_for_every_set_and_method(eval_dir: Path) -> None
     methods = ("auto", "lead", "lexrank", "edmundson")
     results = harness.run(eval_dir, limit=None, methods=methods, out=out)
     table = out.getvalue()
-    assert set(results) == {"cnndm", "summeval", "xsum", "bbc"}
+    assert set(results) == {"cnndm", "summeval", "xsum", "bbc", "writers"}
     assert "| set | role | n | method | R1 | R2 | RLsum | ms/article |" in table
     for folder in harness.FOLDERS.values():
         assert folder in table
@@ -121,3 +145,30 @@ def test_missing_data_dir_skips_cleanly(tmp_path: Path, capsys: pytest.CaptureFi
 def test_unknown_set_is_rejected(eval_dir: Path) -> None:
     with pytest.raises(SystemExit):
         harness.main(["--data", str(eval_dir), "--sets", "imdb"])
+
+
+def test_writer_articles_shared_with_a_held_out_set_are_dropped(eval_dir: Path) -> None:
+    examples = harness.load_writers(eval_dir)
+    assert len(examples) == len(WRITER_ARTICLES)
+    assert all(len(e.references) == 2 for e in examples)
+
+
+def test_writer_articles_are_all_kept_without_held_out_sets(eval_dir: Path) -> None:
+    (eval_dir / "cnndm-test-250" / "cnndm_test_frank250.jsonl").unlink()
+    (eval_dir / "summeval-100" / "summeval100.jsonl").unlink()
+    assert len(harness.load_writers(eval_dir)) == len(WRITER_ARTICLES) + 1
+
+
+def test_tuner_refuses_held_out_sets(eval_dir: Path) -> None:
+    from benchmarks import tune_summaries
+
+    with pytest.raises(SystemExit):
+        tune_summaries.main(["--data", str(eval_dir), "--sets", "cnndm"])
+
+
+def test_tuner_prints_weights_from_dev_sets(eval_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    from benchmarks import tune_summaries
+
+    assert tune_summaries.main(["--data", str(eval_dir), "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "start" in out and out.strip().splitlines()[-1].startswith("NewsWeights(")
