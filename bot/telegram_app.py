@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+import sqlite3
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
@@ -24,12 +27,168 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.rate_limits import TOO_FAST, RateLimiter
 from bot.services import StoryService
+from db.update_journal import UpdateJournal
 from handlers import browsing, digests, errors, help, questions, settings, stories, summaries
+from handlers.replying import ReliableBot, send_message_reliably
+
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+# An update whose handling began this many times without finishing is given up at start-up:
+# it probably kills the bot (memory, a crash in a library), and replaying it forever would be
+# a crash loop.
+MAX_ATTEMPTS = 3
+# Finished journal entries are pruned at start-up and after this many more updates.
+PRUNE_EVERY = 1_000
+
+
+class JournaledUpdates:
+    """The update journal (db/update_journal.py) tied into python-telegram-bot.
+
+    * Arrival: ``JournaledQueue.put`` writes each update before it is queued. PTB's Updater
+      awaits that for every update of a batch before it moves its offset on (the next
+      getUpdates is what confirms the batch to Telegram), and the webhook answers Telegram only
+      after it; so no update is confirmed before it is in the journal. An update already in the
+      journal (Telegram offering it again because a confirmation was lost) is dropped there.
+    * Handling: ``PerChatUpdateProcessor`` marks it started, and finished once
+      ``Application.process_update`` returns (every handler done, any error reported).
+    * Start-up (``replay``): what the last run received and never finished is queued before
+      anything new, in order of arrival, so each chat sees its updates in order.
+
+    Journal calls run on one thread of their own, in order, so they never wait behind the
+    language work in the default executor. If the journal can't be written (disk full, file
+    read-only), updates are handled without it, and the log says so once.
+
+    What that guarantees: every update Telegram delivered is handled at least once, whatever
+    moment the process is killed at (SIGKILL, OOM, a crash; not an OS crash or power cut, as
+    the journal is written with synchronous=NORMAL like the stories). An update is handled
+    twice only if the kill falls between the end of its handlers and the journal's mark, a
+    few milliseconds: at most one update per chat, since a chat's next update waits for the
+    mark. Ingest makes that harmless for stories: one is stored once per chat and message,
+    and the repeat answers "Already saved here as story #N"; other replies (a /summary, an
+    answer) would be sent again. Digests don't go through here: they are at most once
+    (handlers/digests.py). An update given up after MAX_ATTEMPTS is logged, not handled.
+    """
+
+    def __init__(self, journal: UpdateJournal) -> None:
+        self.journal = journal
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="update-journal")
+        self._seqs: dict[int, int] = {}  # id(update) → journal seq, while it is handled
+        self._finished = 0
+        self._failing = False
+
+    async def _call(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
+
+    async def _write(self, work: Callable[..., T], *args: Any) -> T | None:
+        """A journal write; None (and one log line per failing spell) when it fails."""
+        try:
+            result = await self._call(work, *args)
+        except sqlite3.Error as error:
+            if not self._failing:
+                log.error(
+                    "UPDATE JOURNAL: can't write to the database (%s); updates are handled "
+                    "without the journal, so a crash now loses those received and not handled",
+                    error,
+                )
+            self._failing = True
+            return None
+        if self._failing:
+            log.warning("update journal: writing again")
+            self._failing = False
+        return result
+
+    async def admit(self, update: Update) -> bool:
+        """Journal a newly received update; False if it was received before (not again)."""
+        try:
+            payload = update.to_dict()
+        except Exception:  # never lose an update over the journal
+            log.exception("update journal: can't serialise update %s", update.update_id)
+            return True
+        seq = await self._write(self._record, update.update_id, payload, _chat_key(update))
+        if seq == 0:
+            log.info("update %s was received before: not handled again", update.update_id)
+            return False
+        if seq is not None:
+            self._seqs[id(update)] = seq
+        return True
+
+    def _record(self, update_id: int, payload: dict[str, Any], chat_id: int | None) -> int:
+        """The journal's seq for a new update, 0 for one recorded before."""
+        return self.journal.record(update_id, payload, chat_id=chat_id) or 0
+
+    async def started(self, update: object) -> None:
+        seq = self._seqs.get(id(update))
+        if seq is not None:
+            await self._write(self.journal.start, seq)
+
+    async def finished(self, update: object) -> None:
+        seq = self._seqs.pop(id(update), None)
+        if seq is None:
+            return
+        await self._write(self.journal.finish, seq)
+        self._finished += 1
+        if self._finished % PRUNE_EVERY == 0:
+            await self._write(self.journal.prune)
+
+    async def replay(self, application: Application) -> int:
+        """Queue the updates the last run received and never finished; how many."""
+        await self._write(self.journal.prune)
+        entries = await self._call(self.journal.unfinished)
+        replayed = 0
+        for entry in entries:
+            if entry.attempts >= MAX_ATTEMPTS:
+                log.error(
+                    "update %s (chat %s) began %d times and never finished: the bot probably "
+                    "dies handling it, so it is given up",
+                    entry.update_id,
+                    entry.chat_id,
+                    entry.attempts,
+                )
+                await self._write(self.journal.give_up, entry.seq)
+                continue
+            try:
+                update = Update.de_json(entry.payload, application.bot)
+            except Exception:  # a start-up that fails here would fail again: a crash loop
+                log.exception("update journal: can't read update %s; given up", entry.update_id)
+                await self._write(self.journal.give_up, entry.seq)
+                continue
+            self._seqs[id(update)] = entry.seq
+            # put_nowait: already journaled (JournaledQueue journals only in put).
+            application.update_queue.put_nowait(update)
+            replayed += 1
+        if replayed:
+            log.info(
+                "update journal: %d update(s) received by the last run were not finished; "
+                "handling them first",
+                replayed,
+            )
+        return replayed
+
+    async def close(self) -> None:
+        await self._call(self.journal.close)
+        self._executor.shutdown(wait=True)
+
+
+class JournaledQueue(asyncio.Queue):
+    """PTB's update queue (the Updater's and the webhook's way in): ``put`` journals each
+    update first, and drops one the journal has seen before. ``put_nowait`` does not journal:
+    replays go in that way."""
+
+    def __init__(self, journal: JournaledUpdates) -> None:
+        super().__init__()
+        self.journal = journal
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update) and not await self.journal.admit(item):
+            return
+        await super().put(item)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -43,28 +202,46 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     only.
     """
 
-    def __init__(self, max_running: int = 256, max_waiting: int = 65_536) -> None:
+    def __init__(
+        self,
+        max_running: int = 256,
+        max_waiting: int = 65_536,
+        *,
+        journal: JournaledUpdates | None = None,
+    ) -> None:
         super().__init__(max_waiting)
         self._max_running = max_running
         self._running = asyncio.BoundedSemaphore(max_running)
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._chat_users: dict[int, int] = {}
+        self._journal = journal
 
     async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
         key = _chat_key(update)
         if key is None:
             async with self._running:
-                await coroutine
+                await self._handle(update, coroutine)
             return
         lock = self._chat_locks.setdefault(key, asyncio.Lock())
         self._chat_users[key] = self._chat_users.get(key, 0) + 1
         try:
             async with lock, self._running:
-                await coroutine
+                await self._handle(update, coroutine)
         finally:
             self._chat_users[key] -= 1
             if not self._chat_users[key]:
                 del self._chat_users[key], self._chat_locks[key]
+
+    async def _handle(self, update: object, coroutine: Awaitable[object]) -> None:
+        """Run the update's handlers, journaled as started and then finished. The finish is
+        written inside the chat's lock, so the chat's next update waits for it: a kill can
+        only repeat the update whose reply went out last, never one before it."""
+        if self._journal is None:
+            await coroutine
+            return
+        await self._journal.started(update)
+        await coroutine  # process_update: handler errors go to the error handler, not here
+        await self._journal.finished(update)
 
     async def initialize(self) -> None:
         # A fresh semaphore for this event loop (an application may be run more than once).
@@ -89,35 +266,64 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     token: str | None = None,
+    journal: UpdateJournal | None = None,
 ) -> Application:
     """An Application with rate limiting, HTML defaults and concurrent updates (in order
-    within each chat)."""
+    within each chat); with ``journal``, every update received is journaled until handled."""
+    journaled = JournaledUpdates(journal) if journal is not None else None
     builder = (
         ApplicationBuilder()
-        .token(token or settings.token or "")
-        .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .rate_limiter(AIORateLimiter(max_retries=5))
-        .concurrent_updates(PerChatUpdateProcessor())
-        .post_init(_register_commands)
+        .bot(_bot(settings, token, request))
+        .concurrent_updates(PerChatUpdateProcessor(journal=journaled))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
     )
-    if settings.api_base_url:
-        base = settings.api_base_url.rstrip("/")
-        builder = builder.base_url(base).base_file_url(_file_url(base))
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+    if journaled is not None:
+        builder = builder.update_queue(JournaledQueue(journaled))
     application = builder.build()
     application.bot_data["service"] = service or StoryService.from_settings(settings)
     application.bot_data["settings"] = settings
     application.bot_data["rate_limiter"] = RateLimiter()
+    application.bot_data["journal"] = journaled
     install_token_filter(token or settings.token)
     add_handlers(application)
     return application
+
+
+def _bot(settings: Settings, token: str | None, request: BaseRequest | None) -> ReliableBot:
+    """The bot as ApplicationBuilder would make it (same pools and timeouts), as a
+    ReliableBot: edits and callback answers retried (handlers/replying.py)."""
+    base = (settings.api_base_url or "https://api.telegram.org/bot").rstrip("/")
+    return ReliableBot(
+        token=token or settings.token or "",
+        base_url=base,
+        base_file_url=_file_url(base),
+        defaults=Defaults(parse_mode=ParseMode.HTML),
+        rate_limiter=AIORateLimiter(max_retries=5),
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=request or HTTPXRequest(connection_pool_size=1),
+    )
 
 
 def _file_url(base_url: str) -> str:
     """``http://host/bot`` → ``http://host/file/bot``, as the Bot API lays out file downloads."""
     head, _, tail = base_url.rpartition("/")
     return f"{head}/file/{tail}"
+
+
+async def _post_init(application: Application) -> None:
+    """Before the first poll: queue the unfinished updates of the last run, then commands
+    and digest schedules."""
+    journaled: JournaledUpdates | None = application.bot_data.get("journal")
+    if journaled is not None:
+        await journaled.replay(application)
+    await _register_commands(application)
+
+
+async def _post_shutdown(application: Application) -> None:
+    journaled: JournaledUpdates | None = application.bot_data.get("journal")
+    if journaled is not None:
+        await journaled.close()
 
 
 async def _register_commands(application: Application) -> None:
@@ -148,7 +354,7 @@ async def _rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             if update.callback_query is not None:
                 await update.callback_query.answer(TOO_FAST, show_alert=True)
             else:
-                await context.bot.send_message(chat.id, TOO_FAST)
+                await send_message_reliably(context.bot, chat.id, TOO_FAST)
     raise ApplicationHandlerStop
 
 

@@ -155,11 +155,42 @@ def _index_chats_in_fts(db: sqlite_utils.Database) -> None:
     db["stories"].enable_fts(["title", "text", "chat_tag"], create_triggers=True, tokenize="porter")
 
 
+def _create_update_journal(db: sqlite_utils.Database) -> None:
+    """Version 5: every Telegram update received, kept until its handlers finished.
+
+    Telegram counts an update as delivered long before the bot has handled it, so a bot that
+    dies in between must find it here at start-up (db/update_journal.py).
+    """
+    # seq is the order of arrival (rowid: never lower than a row still in the table). An
+    # update is known by its update_id and a digest of its content: Telegram picks update_ids
+    # afresh after a week without updates, so the id alone could name two updates.
+    db.execute(
+        """
+        CREATE TABLE update_journal (
+            seq INTEGER PRIMARY KEY,
+            update_id INTEGER NOT NULL,
+            digest TEXT NOT NULL,
+            chat_id INTEGER,
+            payload TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            finished_at TEXT,
+            outcome TEXT
+        )"""
+    )
+    db.execute("CREATE UNIQUE INDEX update_journal_by_update ON update_journal (update_id, digest)")
+    db.execute(
+        "CREATE INDEX update_journal_unfinished ON update_journal (seq) WHERE finished_at IS NULL"
+    )
+    db.execute("CREATE INDEX update_journal_by_finish ON update_journal (finished_at)")
+
+
 MIGRATIONS: list[Migration] = [
     _create_stories,
     _create_settings_and_schedules,
     _create_feeds,
     _index_chats_in_fts,
+    _create_update_journal,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -116,21 +116,34 @@ def fts_query(words: str, *, any_word: bool = False) -> str | None:
 
 
 class Store:
-    """The database file, migrated to the latest schema on open."""
+    """The database file, migrated to the latest schema on open.
 
-    def __init__(self, path: str | Path = DEFAULT_PATH) -> None:
+    ``read_only=True`` opens an existing file without writing to it (no migration): for a
+    bot whose database can't be written, which still shows and searches stories; every write
+    fails with SQLite's "attempt to write a readonly database".
+    """
+
+    def __init__(self, path: str | Path = DEFAULT_PATH, *, read_only: bool = False) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
+        self.read_only = read_only
+        if self.path != ":memory:" and not read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         import sqlite3
 
         # The bot runs language work in worker threads; one connection guarded by a lock keeps
         # SQLite's single-writer rule simple and every write atomic.
+        target, uri = self.path, False
+        if read_only:
+            target, uri = f"{Path(self.path).resolve().as_uri()}?mode=ro", True
         self._conn = sqlite3.connect(
-            self.path, check_same_thread=False, timeout=30, isolation_level=None
+            target, check_same_thread=False, timeout=30, isolation_level=None, uri=uri
         )
         self.db = sqlite_utils.Database(self._conn)
         self.lock = threading.RLock()
+        if read_only:
+            with self.lock:
+                self.db.execute("PRAGMA foreign_keys = ON")
+            return
         with self.lock:
             if self.path != ":memory:":
                 self.db.enable_wal()

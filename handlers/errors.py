@@ -3,7 +3,8 @@
 A database that can't be written (the disk is full, or the file or its folder is read-only)
 gets its own log line and its own short reply, since retrying won't help until the admin
 acts. Nothing half-written remains: every story is saved in one transaction, which SQLite
-rolls back when a write fails.
+rolls back when a write fails. A database already unwritable at start-up makes ``storybot run``
+run read-only (bot/cli/run.py), so users get the same reply instead of a bot in a crash loop.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import logging
 import sqlite3
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
+
+from handlers.replying import send_message_reliably
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +65,18 @@ async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     text = STORAGE_TROUBLE.format(state=state) if state else SORRY
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(text[:200], show_alert=True)
-        else:
-            await context.bot.send_message(update.effective_chat.id, text)
+        if update.callback_query is not None and await _alert(update, text):
+            return
+        await send_message_reliably(context.bot, update.effective_chat.id, text)
     except Exception:  # the chat may be gone or Telegram unreachable; the log has the error
         log.warning("could not tell the chat about the error", exc_info=True)
+
+
+async def _alert(update: Update, text: str) -> bool:
+    """Tell the user who pressed a button, in an alert; False if that can't be done (the
+    handler had already answered the query, as most do before their work), so the caller
+    sends a message instead."""
+    try:
+        return await update.callback_query.answer(text[:200], show_alert=True) is not False
+    except BadRequest:
+        return False

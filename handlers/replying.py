@@ -14,6 +14,14 @@ Delivery when Telegram or the network fails (``send_message_reliably``):
   twice. It is logged as a warning, so a lost reply is never silent: at most once.
 * Refused (400, 403, …) or still failing after the retries: the error is logged and raised,
   so the error handler tells the chat.
+
+Edits and callback answers (``ReliableBot``, so every ``query.answer()`` and
+``query.edit_message_text()`` in the handlers gets it) follow the same rules with one
+difference: they are safe to repeat, so a timeout is retried too. If the first attempt did
+arrive, Telegram refuses the repeat ("message is not modified", "query is too old … or query
+ID is invalid"), and that refusal counts as done (True). The same refusal at the first attempt
+means there is nothing to do (False, not an error): the message already reads so, or the query
+was answered or has expired (a button press replayed after a restart, see bot/telegram_app.py).
 """
 
 from __future__ import annotations
@@ -21,14 +29,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, ExtBot
 
 from bot.replies import Reply
 from bot.services import StoryService
@@ -69,33 +77,100 @@ def maybe_sent(error: TelegramError) -> bool:
 async def send_message_reliably(bot: Bot, chat_id: int, text: str, **kwargs: Any) -> Message | None:
     """``bot.send_message``, retried while it surely did not arrive; None when it timed out and
     may or may not have arrived (not resent: see the module notes). Raises what it can't fix."""
+    return await with_retries(
+        lambda: bot.send_message(chat_id, text, **kwargs),
+        doing=f"sending to chat {chat_id}",
+        do=f"send to chat {chat_id}",
+        detail=text,
+    )
+
+
+async def with_retries(
+    call: Callable[[], Awaitable[T]],
+    *,
+    doing: str,
+    do: str,
+    detail: str = "",
+    nothing_to_do: Callable[[TelegramError], bool] | None = None,
+) -> T | bool | None:
+    """The call, tried again while it surely did not arrive (see the module notes).
+
+    ``nothing_to_do`` marks a call that is safe to repeat: it is then repeated after a timeout
+    too, and it tells which refusal means the call has no effect left to have: True after a
+    repeat (an earlier attempt got through), False at the first attempt. Without it, a timeout
+    returns None: the call may have been carried out.
+    """
     for attempt, pause in enumerate((*RETRY_PAUSES, None), start=1):
         try:
-            return await bot.send_message(chat_id, text, **kwargs)
+            return await call()
         except TelegramError as error:
-            if maybe_sent(error):
+            if nothing_to_do is not None and nothing_to_do(error):
+                if attempt > 1:
+                    log.info("%s: already done by an earlier attempt (%s)", doing, error)
+                    return True
+                log.info("%s: nothing to do (%s)", doing, error)
+                return False
+            if maybe_sent(error) and nothing_to_do is None:
                 log.warning(
-                    "sending to chat %s timed out (%s); Telegram may have delivered it, so it "
-                    "is not resent: %.60r",
-                    chat_id,
+                    "%s timed out (%s); Telegram may have delivered it, so it is not resent: %.60r",
+                    doing,
                     error,
-                    text,
+                    detail,
                 )
                 return None
-            if pause is None or not surely_not_sent(error):
-                log.error(
-                    "could not send to chat %s (attempt %d): %s: %.60r",
-                    chat_id,
-                    attempt,
-                    error,
-                    text,
-                )
+            repeat = surely_not_sent(error) or (nothing_to_do is not None and maybe_sent(error))
+            if pause is None or not repeat:
+                log.error("could not %s (attempt %d): %s: %.60r", do, attempt, error, detail)
                 raise
-            log.warning(
-                "sending to chat %s failed (%s); trying again in %.1f s", chat_id, error, pause
-            )
+            log.warning("%s failed (%s); trying again in %.1f s", doing, error, pause)
             await asyncio.sleep(pause)
     raise AssertionError("unreachable")
+
+
+def not_modified(error: TelegramError) -> bool:
+    """Telegram's refusal of an edit that changes nothing: the edit is already there."""
+    return isinstance(error, BadRequest) and "message is not modified" in str(error).lower()
+
+
+def query_answered(error: TelegramError) -> bool:
+    """Telegram's refusal of a second answer to a callback query (or of a stale one)."""
+    text = str(error).lower()
+    return isinstance(error, BadRequest) and (
+        "query is too old" in text or "query id is invalid" in text
+    )
+
+
+class ReliableBot(ExtBot):
+    """The bot, with edits and callback answers retried like replies (module notes).
+
+    Overriding the Bot methods reaches every caller: ``CallbackQuery.answer`` and
+    ``edit_message_text`` call these.
+    """
+
+    async def edit_message_text(self, *args: Any, **kwargs: Any) -> Message | bool:
+        """The edited message (or True); False if the message already read so."""
+        edit = super().edit_message_text
+        where = f"message {kwargs.get('message_id')} in chat {kwargs.get('chat_id')}"
+        # With nothing_to_do, a timeout is repeated, never returned as None.
+        return await with_retries(
+            lambda: edit(*args, **kwargs),
+            doing=f"editing {where}",
+            do=f"edit {where}",
+            detail=str(kwargs.get("text", args[0] if args else "")),
+            nothing_to_do=not_modified,
+        )
+
+    async def answer_callback_query(self, *args: Any, **kwargs: Any) -> bool:
+        """True once answered; False if the query was answered before or has expired."""
+        answer = super().answer_callback_query
+        query_id = kwargs.get("callback_query_id", args[0] if args else "?")
+        return await with_retries(
+            lambda: answer(*args, **kwargs),
+            doing=f"answering callback query {query_id}",
+            do=f"answer callback query {query_id}",
+            detail=str(kwargs.get("text") or ""),
+            nothing_to_do=query_answered,
+        )
 
 
 def service(context: ContextTypes.DEFAULT_TYPE) -> StoryService:
@@ -151,7 +226,8 @@ async def send(
 
 
 async def edit(update: Update, reply: Reply) -> None:
-    """Replace the pressed message's text with the reply's first message."""
+    """Replace the pressed message's text with the reply's first message (retried like a
+    reply: ReliableBot)."""
     query = update.callback_query
     if query is None or query.message is None:
         return

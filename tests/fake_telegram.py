@@ -32,7 +32,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -679,6 +679,23 @@ class FakeTelegram:
             found = self._message(chat_id, message_id)
             return _without_private(found) if found else None
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Updates sent inside the block are offered together: a waiting long poll wakes only
+        after it, so one getUpdates answer carries them all (up to its limit of 100)."""
+        with self._state:
+            yield
+
+    def chat_of_request(self, method: str, params: JSON) -> int | None:
+        """The chat a request concerns: its chat_id, or for answerCallbackQuery the chat of
+        the message whose button was pressed (so faults can be aimed at one chat)."""
+        chat_id = Call(method, params, 0).chat_id
+        if chat_id is None and method.lower() == "answercallbackquery":
+            entry = self.callback_queries.get(str(params.get("callback_query_id")))
+            message = entry["query"].get("message") if entry else None
+            chat_id = message["chat"]["id"] if message else None
+        return chat_id
+
     @property
     def pending_updates(self) -> int:
         with self._state:
@@ -1208,10 +1225,7 @@ class FiredFault:
     at: float  # time.monotonic() when it arrived
     done: bool = False  # the hold or drop is over (the connection was closed)
     lost_answer: JSON | None = None  # what the call got when carried out, never delivered
-
-    @property
-    def chat_id(self) -> int | None:
-        return Call(self.method, self.params, self.at).chat_id
+    chat_id: int | None = None  # the chat it concerns (FakeTelegram.chat_of_request)
 
 
 class Faults:
@@ -1293,7 +1307,7 @@ class Faults:
         now = time.monotonic()
         with self.fake._state:
             self.arrivals.append((method, now))
-            chat_id = Call(method, params, now).chat_id
+            chat_id = self.fake.chat_of_request(method, params)
             for rule in self.rules:
                 if rule.method != method.lower() or rule.remaining == 0:
                     continue
@@ -1301,7 +1315,7 @@ class Faults:
                     continue
                 if rule.remaining is not None:
                     rule.remaining -= 1
-                fired = FiredFault(method, rule.fault, dict(params), now)
+                fired = FiredFault(method, rule.fault, dict(params), now, chat_id=chat_id)
                 self.fired.append(fired)
                 self.fake._state.notify_all()
                 return fired

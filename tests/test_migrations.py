@@ -45,3 +45,28 @@ def test_a_database_from_a_newer_bot_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(RuntimeError, match="newer"):
         Store(path)
+
+
+def test_version_5_adds_the_update_journal_to_a_version_4_database(tmp_path: Path) -> None:
+    from db.update_journal import UpdateJournal
+
+    path = tmp_path / "v4.db"
+    old = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
+    migrate(old, target=4)
+    old.execute("INSERT INTO chats (id, kind, created_at) VALUES (5, 'private', '2024-01-01')")
+    old.execute(
+        "INSERT INTO stories (chat_id, chat_tag, title, text, source_kind, added_at, "
+        "content_hash, word_count, message_id) VALUES "
+        "(5, 'chat5', 'Kept', 'A story from before the journal.', 'text', '2024-01-01', 'h', 6, 3)"
+    )
+    assert "update_journal" not in old.table_names()
+    old.conn.close()
+
+    store = Store(path)
+    assert schema_version(store.db) == LATEST_VERSION >= 5
+    assert [s.title for s in store.chat(5).search("journal")] == ["Kept"]
+    journal = UpdateJournal(store.db)
+    seq = journal.record(1, {"update_id": 1}, chat_id=5)
+    assert seq is not None and journal.record(1, {"update_id": 1}, chat_id=5) is None
+    assert [e.update_id for e in journal.unfinished()] == [1]
+    store.close()

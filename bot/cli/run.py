@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
+from typing import TYPE_CHECKING
 
 from telegram import Update
 
 from bot.config import Settings
+from db.migrations import LATEST_VERSION, schema_version
+from db.store import Store
+from db.update_journal import UpdateJournal
+
+if TYPE_CHECKING:
+    from bot.services import StoryService
+
+log = logging.getLogger(__name__)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -17,6 +27,57 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--listen", default="0.0.0.0", help="webhook listen address")
     run.add_argument("--port", type=int, default=8443, help="webhook listen port")
     run.set_defaults(handler=run_command)
+
+
+def open_service(settings: Settings) -> StoryService:
+    """The service over the database; read-only, with a clear log line, when the file can't
+    be written (a restart loop would not fix that: the admin has to)."""
+    from bot.services import StoryService
+    from handlers.errors import storage_trouble
+
+    service: StoryService | None = None
+    try:
+        service = StoryService.from_settings(settings)  # migrates: fails on a read-only file
+        probe_write(service.store)  # one already at the latest version needs no migration
+        return service
+    except sqlite3.OperationalError as error:
+        if storage_trouble(error) != "read-only":
+            raise
+        if service is not None:
+            service.store.close()
+        log.error(
+            "STORAGE READ-ONLY: can't write to the database %s (%s); running read-only: "
+            "stories can be listed, searched and asked about, but not saved, until the admin "
+            "makes it writable and restarts the bot",
+            settings.db_path,
+            error,
+        )
+    store = Store(settings.db_path, read_only=True)
+    version = schema_version(store.db)
+    if version < LATEST_VERSION:
+        log.warning(
+            "the read-only database is at schema version %d, not %d: what needs the newer "
+            "schema fails",
+            version,
+            LATEST_VERSION,
+        )
+    return StoryService(store, settings)
+
+
+def probe_write(store: Store) -> None:
+    """Write the schema version back as it is: the smallest write, refused by a read-only
+    file (opening one needs no write when there is nothing to migrate)."""
+    with store.lock:
+        store.db.execute(f"PRAGMA user_version = {schema_version(store.db)}")
+
+
+def open_journal(store: Store) -> UpdateJournal | None:
+    """The update journal on the bot's database, or None (with a log line) if it can't be
+    written: updates are then handled as they come, and a crash loses those not handled."""
+    if store.read_only or store.path == ":memory:":
+        log.warning("update journal off: the database is not writable")
+        return None
+    return UpdateJournal.open(store.path)
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -34,7 +95,8 @@ def run_command(args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(logging.INFO)
     # httpx logs every request URL, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    application = build_application(settings)
+    service = open_service(settings)
+    application = build_application(settings, service, journal=open_journal(service.store))
     from bot.answers import warm_up
 
     # Load the language models before the first update, so no user waits for them.
