@@ -105,7 +105,7 @@ def test_harness_prints_a_table_for_every_set_and_method(eval_dir: Path) -> None
     results = harness.run(eval_dir, limit=None, methods=methods, out=out)
     table = out.getvalue()
     assert set(results) == {"cnndm", "summeval", "xsum", "bbc", "writers"}
-    assert "| set | role | n | method | R1 | R2 | RLsum | ms/article |" in table
+    assert "| set | role | n | method | R1 | R2 | RLsum | CPU ms/article |" in table
     for folder in harness.FOLDERS.values():
         assert folder in table
     assert "storybot" in table and "dev (tuned on)" in table and "test (held out)" in table
