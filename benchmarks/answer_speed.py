@@ -114,6 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-entities", action="store_true", help="store no entities (the answerer runs NER)"
     )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="keep the filled store in this file and reuse it when it exists (repeat runs)",
+    )
+    parser.add_argument("--profile", type=Path, default=None, help="write cProfile stats here")
     args = parser.parse_args(list(argv) if argv is not None else None)
     folder = args.data / "bbc-news-summary"
     if not (folder / "News Articles").exists():
@@ -125,20 +132,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     articles = load_articles(folder)
     questions = make_questions(articles, args.questions)
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "speed.db")
+        path = args.store or Path(tmp) / "speed.db"
+        reuse = args.store is not None and args.store.exists()
+        store = Store(path)
         chat = store.chat(1)
         started = time.perf_counter()
-        fill_chat(chat, articles, args.stories, entities=not args.no_entities)
+        if reuse:
+            print(f"Reusing the {chat.count()} stories in {path}.")
+        else:
+            fill_chat(chat, articles, args.stories, entities=not args.no_entities)
         setup = time.perf_counter() - started
         warm_up()  # loads spaCy and dateparser; not timed
         answer(chat, "Who warmed up the model?")
         timings: list[float] = []
         answered = 0
+        profiler = None
+        if args.profile is not None:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         for question in questions:
             began = time.perf_counter()
             result = answer(chat, question)
             timings.append((time.perf_counter() - began) * 1000)
             answered += result.answer is not None
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(str(args.profile))
         store.close()
     timings.sort()
     p95 = timings[min(len(timings) - 1, int(0.95 * len(timings)))]

@@ -29,6 +29,7 @@ from bot.tokenizer import words
 from db.store import ChatStories, StoredEntity, Story
 
 CANDIDATE_STORIES = 8
+ENOUGH_STORIES = 3  # all-word matches that make the any-word search unnecessary
 CANDIDATE_SENTENCES = 8
 PARSED_SENTENCES = 4
 PARSE_MARGIN = 0.25  # extraction adds at most 0.4; closer than this a sentence can still win
@@ -230,7 +231,10 @@ def _candidate_stories(chat: ChatStories, question: Question, story_id: int | No
         return [story] if story is not None else []
     terms = list(dict.fromkeys(question.words + question.keywords))
     found = chat.search(" ".join(terms), limit=CANDIDATE_STORIES)
-    if len(found) < CANDIDATE_STORIES:
+    # Stories holding every word are the strong candidates. Only when there are few of them
+    # does the any-word search (which scores every story holding any one of the words, the
+    # costliest query in a big chat) add more.
+    if len(found) < ENOUGH_STORIES:
         seen = {s.id for s in found}
         for story in chat.search(
             _any_word_query(terms), limit=CANDIDATE_STORIES * 2, any_word=True
@@ -252,7 +256,25 @@ def _any_word_query(terms: Sequence[str]) -> str:
     stop = _stop_words()
     pieces = [piece for term in terms for piece in re.findall(r"\w+", term)]
     kept = [p for p in pieces if len(p) > 1 and (p.isupper() or p.lower() not in stop)]
-    return " ".join(dict.fromkeys(kept or pieces))
+    # The index folds case and stems with Porter's algorithm: "Eyre" and "eyre", "crossed"
+    # and "cross" are one term there, and each repeat would only cost another pass.
+    unique: dict[str, str] = {}
+    for piece in kept or pieces:
+        unique.setdefault(_porter(piece.lower()), piece)
+    return " ".join(unique.values())
+
+
+@lru_cache(maxsize=65536)
+def _porter(word: str) -> str:
+    """A word as the full-text index's Porter tokenizer stems it (the original algorithm)."""
+    return _porter_stemmer().stem(word, to_lowercase=True)
+
+
+@lru_cache(maxsize=1)
+def _porter_stemmer():
+    from nltk.stem.porter import PorterStemmer
+
+    return PorterStemmer(mode=PorterStemmer.ORIGINAL_ALGORITHM)
 
 
 def _rank_sentences(
@@ -265,7 +287,10 @@ def _rank_sentences(
         stem(w): stem(lemma) for lemma, w in zip(question.keywords, question.words, strict=False)
     }
     needed = _named_stems(question)
+    asked = _question_stems(question)  # an entity the question names is not its answer
     verb_key = _verb_key(question, weights)
+    head_key = stem(question.head_noun) if question.head_noun else None
+    focus_keys = [k for k in (verb_key, head_key) if k and k in weights]
     ranked: list[_Sentence] = []
     for rank, story in enumerate(stories):
         sentences = chat.sentences(story.id)
@@ -288,8 +313,11 @@ def _rank_sentences(
             covered = sum(
                 weights[k] * (1.0 if k in own else 0.6 if k in near else 0) for k in weights
             )
-            if verb_key and verb_key not in near and verb_key not in own:
-                covered *= VERB_MISSING  # "Who replaced Comey?" – a sentence without replacing
+            for key in focus_keys:
+                if key not in own and (key == head_key or key not in near):
+                    # "Who replaced Comey?" – a sentence without replacing; "What is the
+                    # *price* of ...?" – a sentence that names no price.
+                    covered *= VERB_MISSING
             item = _Sentence(
                 story,
                 rank,
@@ -299,16 +327,30 @@ def _rank_sentences(
                 story_has_entities=bool(stored),
             )
             item.coverage = covered / total
-            has_type = any(e.label in question.wants_labels for e in item.entities)
+            has_type = any(
+                e.label in question.wants_labels and not sentence_stems(e.text) <= asked
+                for e in item.entities
+            )
             item.score = (
                 item.coverage
                 + (0.1 if has_type or not question.wants_labels else 0.0)
                 + 0.05 / (1 + sentence.position)
                 - 0.01 * rank
+                - _run_on_penalty(sentence.text)
             )
             ranked.append(item)
     ranked.sort(key=lambda s: (-s.score, -s.story.id, s.position))
     return ranked[:CANDIDATE_SENTENCES]
+
+
+RUN_ON_WORDS = 45  # longer "sentences" are mostly photo captions run together
+
+
+def _run_on_penalty(text: str) -> float:
+    """Up to 0.15 off a very long sentence: captions glued into one line match many
+    questions by chance, and their parse is unreliable."""
+    count = text.count(" ") + 1
+    return 0.15 * min(1.0, max(0, count - RUN_ON_WORDS) / 60)
 
 
 def _verb_key(question: Question, weights: dict[str, float]) -> str | None:
@@ -455,8 +497,19 @@ def _best_answer(question: Question, sentences: Sequence[_Sentence]) -> Answer |
     # The best sentence first, alone: when its answer's quality is high, no sentence behind
     # it can still win (quality is at most 1), and the rest need no parsing. Those that can
     # are parsed together.
-    batches = [chosen[:1], chosen[1:]]
-    for batch in batches:
+    # Only when none of those has an answer, the other well-covered candidates are tried:
+    # the margin saves parsing, it is no reason to abstain.
+    rest = [
+        item
+        for item in sentences
+        if item not in chosen
+        and item.coverage >= MIN_COVERAGE
+        and not _has_no_answer_entity(question, item)
+    ][:PARSED_SENTENCES]
+    batches = [chosen[:1], chosen[1:], rest]
+    for n, batch in enumerate(batches):
+        if n == 2 and best is not None:
+            break
         if best is not None:
             batch = [i for i in batch if i.score + 0.4 * MAX_QUALITY > best[0]]
         if not batch:
@@ -558,7 +611,14 @@ def _anchors(question: Question, doc) -> list:
         verb = stem(question.verb)
         verbs = [t for t in matched if stem(t.lemma_) == verb or stem(t.text) == verb]
         if verbs:
-            return sorted(verbs, key=lambda t: t.pos_ != "VERB")
+            # With the verb more than once ("celebrate winning ... Zobrist won the award"),
+            # the one whose own words match most of the question's comes first.
+            others = [t for t in matched if t not in verbs]
+
+            def support(v) -> int:
+                return sum(1 for t in others if _clause_verb(t) == v or t.head == v)
+
+            return sorted(verbs, key=lambda t: (t.pos_ != "VERB", -support(t), t.i))
     return matched
 
 
@@ -579,7 +639,8 @@ def _question_stems(question: Question) -> set[str]:
 
 def _entity_spans(question: Question, doc) -> list:
     """The sentence's entities of the wanted labels that the question does not already name."""
-    asked = _question_stems(question)
+    asked = _question_stems(question) - {stem(question.measure or "")}
+    asked_words = {w.lower() for w in words(question.text)}
     spans = []
     for ent in doc.ents:
         if ent.label_ not in question.wants_labels:
@@ -589,8 +650,25 @@ def _entity_spans(question: Question, doc) -> list:
             continue  # "THE", "'s": tagging noise
         if ent_stems and len(ent_stems & asked) * 2 >= len(ent_stems):
             continue  # the question already names it: "the Brazilian Formula One Grand Prix"
+        numbers = {t.lower_ for t in ent if t.like_num}
+        if ent.label_ in NUMBERS and numbers and numbers <= asked_words:
+            continue  # "How heavy are the *two* bars?": not the answer
+        if question.measure == "old" and not _looks_like_age(ent):
+            continue  # "how old": "42-year-old", "Donald Collett, 62," but not "2004"
         spans.append(ent)
     return spans
+
+
+NUMBERS = ("CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL")
+_AGE = re.compile(r"^(aged\s+)?\d{1,3}([- ]years?[- ]old)?$", re.I)
+
+
+def _looks_like_age(span) -> bool:
+    """ "42-year-old", "62", "aged 19" (not a year, a date or a duration)."""
+    text = span.text.strip()
+    if not _AGE.match(text):
+        return False
+    return int(re.match(r"\D*(\d+)", text).group(1)) <= 120
 
 
 def _extract_entity(question: Question, doc, anchors: list) -> tuple[str, float] | None:
@@ -607,6 +685,8 @@ def _extract_entity(question: Question, doc, anchors: list) -> tuple[str, float]
         quality = 1.0 / (1.0 + 0.5 * distance) + _role_bonus(question, span.root, anchors)
         quality += _outside_event_penalty(question, span.root, anchors)
         quality += _attachment_bonus(question, span.root, anchors)
+        if question.type == "how_many" and span.label_ == question.wants_labels[0]:
+            quality += 0.15  # "how heavy": a quantity before a bare number
         if question.type == "when" and not _is_point_in_time(span.text):
             quality -= 0.3  # "a month", "two years": durations, not answers to "when"
         elif question.type == "when" and re.search(rf"\d|{_WEEKDAY.pattern}", span.text, re.I):
@@ -653,6 +733,9 @@ def _attachment_bonus(question: Question, token, anchors: list) -> float:
 def _who_is(question: Question, doc) -> tuple[str, float] | None:
     """ "Who is/was X?": X's apposition when X is a name, else the name X describes."""
     people = [text for text, label in question.entities if label == "PERSON"]
+    named = question.words and all(w[:1].isupper() for w in question.words)
+    if not people and named and not question.entities:
+        people = [" ".join(question.words)]  # "Who is Navin Nayak?": a name NER missed
     if people:
         wanted = {stem(w) for w in words(people[0])}
         for token in doc:
@@ -789,12 +872,20 @@ def _render_entity(question: Question, span) -> str:
     if question.type in ("who", "which"):
         return _phrase_text(span.root) or span.text
     if question.type == "how_many":
+        doc = span.doc
+        if span.end < len(doc) and not span[-1].whitespace_ and _is_unit(doc[span.end]):
+            return doc[span.start : span.end + 1].text  # "150" + "g": the unit is glued on
         head = span.root.head
         if span.root.dep_ == "nummod" and head.pos_ == "NOUN":
             return _clip(f"{span.text} {head.text}", MAX_SHORT_WORDS)
     if question.type == "where":
         return _clip(_with_following_place(span), MAX_SHORT_WORDS)
     return _clip(_strip_preposition(span.text), MAX_SHORT_WORDS)
+
+
+def _is_unit(token) -> bool:
+    """A short unit written against its number: "g", "kg", "m", "cm", "mph", "ft", "bn"."""
+    return token.is_alpha and len(token.text) <= 3 and token.text.lower() == token.text
 
 
 def _with_following_place(span) -> str:

@@ -56,6 +56,10 @@ WHO_NOUNS = frozenset(
         "president",
     }
 )
+# Of those, the ones that are always a person.
+PERSON_KIND_NOUNS = frozenset(
+    {"person", "man", "woman", "minister", "official", "leader", "player", "driver", "president"}
+)
 # The entity labels that can answer a "which <noun>" question.
 NOUN_LABELS = {
     "country": ("GPE",),
@@ -70,10 +74,38 @@ NOUN_LABELS = {
     "newspaper": ("ORG",),
 }
 
-# "How old/long/deep ..." asks for a number or a measure.
-HOW_MEASURES = frozenset(
-    {"old", "long", "far", "big", "fast", "high", "deep", "wide", "tall", "heavy", "large", "often"}
-)
+# "How old/long/deep ..." asks for a number or a measure: the entity labels that answer
+# each, the likeliest first.
+MEASURE_LABELS = {
+    "old": ("DATE", "CARDINAL"),  # ages: "42-year-old", "Donald Collett, 62,"
+    "long": ("DATE", "TIME", "QUANTITY"),
+    "often": ("DATE", "CARDINAL"),
+    "fast": ("QUANTITY", "CARDINAL"),
+    "heavy": ("QUANTITY", "CARDINAL"),
+    "far": ("QUANTITY", "CARDINAL"),
+    "big": ("QUANTITY", "CARDINAL"),
+    "large": ("QUANTITY", "CARDINAL"),
+    "high": ("QUANTITY", "CARDINAL"),
+    "deep": ("QUANTITY", "CARDINAL"),
+    "wide": ("QUANTITY", "CARDINAL"),
+    "tall": ("QUANTITY", "CARDINAL"),
+}
+HOW_MEASURES = frozenset(MEASURE_LABELS)
+# Nouns after "what"/"which" that ask for a number: "what percentage", "which lap".
+NUMBER_NOUNS = {
+    "percentage": ("PERCENT", "CARDINAL"),
+    "percent": ("PERCENT", "CARDINAL"),
+    "proportion": ("PERCENT", "CARDINAL"),
+    "share": ("PERCENT", "CARDINAL"),
+    "price": ("MONEY", "CARDINAL"),
+    "cost": ("MONEY", "CARDINAL"),
+    "amount": ("MONEY", "QUANTITY", "CARDINAL"),
+    "number": ("CARDINAL", "ORDINAL"),
+    "score": ("CARDINAL",),
+    "lap": ("CARDINAL", "ORDINAL"),
+    "round": ("CARDINAL", "ORDINAL"),
+    "age": ("DATE", "CARDINAL"),
+}
 
 # Question words of other languages, to say "I only understand English" instead of guessing.
 FOREIGN_QUESTION_WORDS = frozenset(
@@ -141,6 +173,8 @@ class Question:
     wants_labels: tuple[str, ...] = field(default=())  # entity labels that fit the answer
     wh_role: str | None = None  # the wh-word's dependency: nsubj, dobj, poss, ...
     kind_noun: str | None = None  # "which *company*": names the answer's kind, weighs less
+    measure: str | None = None  # "how *old*", "how *heavy*": the measure asked for
+    head_noun: str | None = None  # "What is the *price* of ...": what the answer must be
     note: str | None = None  # why the question cannot be answered at all
 
     @property
@@ -213,7 +247,28 @@ def _parse(text: str) -> Question:
         wants_labels=labels,
         wh_role=_wh_role(wh),
         kind_noun=wh_noun.lemma_.lower() if wh_noun is not None and keep_noun else None,
+        measure=_measure(doc, wh),
+        head_noun=_head_noun(doc, wh),
     )
+
+
+def _head_noun(doc, wh) -> str | None:
+    """ "What is the price of X?", "Who is the mayor of Y?": the noun the answer is an
+    instance of (lemma), when the question is "wh + be + the <noun> ..."."""
+    if wh is None or wh.dep_ not in ("attr", "nsubj") or wh.head.lemma_ != "be":
+        return None
+    for child in wh.head.children:
+        if child.dep_ in ("nsubj", "attr") and child != wh and child.pos_ == "NOUN":
+            return child.lemma_.lower()
+    return None
+
+
+def _measure(doc, wh) -> str | None:
+    """The measure of "how old/long/heavy ...", None for other questions."""
+    if wh is None or wh.lower_ != "how" or wh.i + 1 >= len(doc):
+        return None
+    word = doc[wh.i + 1].lower_
+    return word if word in HOW_MEASURES else None
 
 
 def _wh_token(doc):
@@ -236,12 +291,16 @@ def _classify(doc, wh) -> tuple[str, str | None, tuple[str, ...]]:
         noun = _wh_noun(doc, wh)
         if noun in WHEN_NOUNS:
             return "when", None, ("DATE", "TIME")
+        if noun in NUMBER_NOUNS:
+            return "how_many", None, NUMBER_NOUNS[noun]
         if noun in WHERE_NOUNS and _after_preposition(doc, wh):
             return "where", None, ("GPE", "LOC", "FAC")
         if noun in WHERE_NOUNS:
             return "which", None, ("GPE", "LOC", "FAC")
         if noun in NOUN_LABELS:
             return "which", None, NOUN_LABELS[noun]
+        if noun in PERSON_KIND_NOUNS:
+            return "who", None, ("PERSON",)  # "which driver": a person, not a team or place
         if noun in WHO_NOUNS:
             return "who", None, ("PERSON", "ORG", "NORP", "GPE")
         if word == "which":
@@ -255,10 +314,14 @@ def _classify(doc, wh) -> tuple[str, str | None, tuple[str, ...]]:
         return "where", None, ("GPE", "LOC", "FAC")
     if word == "why":
         return "why", None, ()
-    if word == "how" and nxt_lemma in ("many", "much"):
+    if word == "how" and nxt_lemma == "much":
+        if {"cost", "pay", "price", "spend", "charge", "worth", "sell"} & {t.lemma_ for t in doc}:
+            return "how_many", None, ("MONEY", "CARDINAL")
+        return "how_many", None, ("MONEY", "QUANTITY", "PERCENT", "CARDINAL")
+    if word == "how" and nxt_lemma == "many":
         return "how_many", None, ("CARDINAL", "QUANTITY", "MONEY", "PERCENT")
-    if word == "how" and nxt_lemma in HOW_MEASURES:
-        return "how_many", None, ("CARDINAL", "QUANTITY", "DATE", "TIME", "MONEY")
+    if word == "how" and nxt is not None and nxt.lower_ in HOW_MEASURES:
+        return "how_many", None, MEASURE_LABELS[nxt.lower_]
     return "how", None, ()
 
 
@@ -301,6 +364,8 @@ def _main_verb(doc):
         return None
     if root.pos_ in ("VERB", "AUX") and root.lemma_ not in LIGHT_VERBS:
         return root
+    if root.is_lower and any(c.dep_ == "aux" for c in root.children):
+        return root  # "When will the line *reopen*?" tagged as a name: an auxiliary's verb
     # "Who was it that signed ...", "What did X do to ..." – look for a content verb below.
     for token in root.subtree:
         if token.pos_ == "VERB" and token.lemma_ not in LIGHT_VERBS:
@@ -355,5 +420,7 @@ def _is_content(token, wh) -> bool:
     lemma = token.lemma_.lower()
     if lemma in LIGHT_VERBS or lemma in FRAME_WORDS:
         return False
+    if token.pos_ in ("DET", "PART", "ADP", "CCONJ") or token.tag_ == "POS":
+        return False  # "the" of "the Brazilian Grand Prix", "'s" of "Gaga's"
     # spaCy's stop list holds nouns and verbs too ("well", "name", "show"): keep those.
     return not (token.is_stop and token.ent_type_ == "" and token.pos_ not in ("NOUN", "PROPN"))
