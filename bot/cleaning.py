@@ -545,3 +545,13 @@ def derive_title(paragraphs: list[str], max_words: int = 14) -> str:
     if len(tokens) <= max(1, max_words):
         return sentence.rstrip(".") or sentence
     return " ".join(tokens[: max(1, max_words)]).rstrip(",;:-–— ") + "…"
+
+
+def real_headline(title: str | None, paragraphs: list[str]) -> str | None:
+    """The title if it is a headline, None if it is only the lead cut short by derive_title.
+
+    A derived title repeats the first sentence, so a summarizer must not take it as a headline.
+    """
+    if not title or title == derive_title(paragraphs):
+        return None
+    return title

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.cleaning import real_headline
 from bot.config import Settings
 from bot.ingest import Ingestor, IngestOutcome
 from bot.summaries import (
@@ -150,7 +151,8 @@ class StoryService:
 
     def summary_of(self, story: Story, length: SummaryLength) -> StorySummary:
         try:
-            result = summarize(StoryText(story.title, story.paragraphs), length)
+            headline = real_headline(story.title, list(story.paragraphs))
+            result = summarize(StoryText(headline, story.paragraphs), length)
         except TextTooShort:
             return StorySummary(
                 story,

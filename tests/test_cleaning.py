@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.cleaning import CleanedText, clean_text, derive_title, normalize_whitespace
+from bot.cleaning import CleanedText, clean_text, derive_title, normalize_whitespace, real_headline
 from bot.tokenizer import split_sentences
 
 DATA = Path(__file__).parent / "data" / "cleaning"
@@ -194,6 +194,14 @@ def test_derive_title() -> None:
     )
     assert derive_title(["Short lead sentence. Another one."]) == "Short lead sentence"
     assert derive_title([]) == ""
+
+
+def test_real_headline_tells_a_headline_from_a_derived_title() -> None:
+    paragraphs = ["Short lead sentence. Another one."]
+    assert real_headline(derive_title(paragraphs), paragraphs) is None
+    assert real_headline("Flood barrier fails", paragraphs) == "Flood barrier fails"
+    assert real_headline(None, paragraphs) is None
+    assert real_headline("", paragraphs) is None
 
 
 # Pieces of page furniture and prose, so the generated text exercises the classifier's rules.

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from bot.cleaning import clean_text
+from bot.cleaning import clean_text, derive_title
 from bot.cli.inputs import InputError, read_cleaned, read_lines
 from bot.summaries import (
     METHODS,
@@ -66,7 +66,11 @@ def summarize_command(args: argparse.Namespace) -> int:
     if args.json:
         print(
             json.dumps(
-                {"title": cleaned.title, "sentences": summary.sentences, "method": summary.method},
+                {
+                    "title": cleaned.title or derive_title(cleaned.paragraphs),
+                    "sentences": summary.sentences,
+                    "method": summary.method,
+                },
                 ensure_ascii=False,
             )
         )
