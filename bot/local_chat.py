@@ -210,14 +210,19 @@ class LocalChat:
     async def run(self, read: Callable[[str], str] = input) -> None:
         async with self.application:
             await self.application.post_init(self.application)  # type: ignore[misc]
-            self.write(INTRO)
-            while True:
-                try:
-                    line = await asyncio.to_thread(read, "you> ")
-                except EOFError:
-                    break
-                if not await self.handle_line(line, read):
-                    break
+            # Started so the JobQueue runs: scheduled digests fire here as under `storybot run`.
+            await self.application.start()
+            try:
+                self.write(INTRO)
+                while True:
+                    try:
+                        line = await asyncio.to_thread(read, "you> ")
+                    except EOFError:
+                        break
+                    if not await self.handle_line(line, read):
+                        break
+            finally:
+                await self.application.stop()
 
     async def handle_line(self, line: str, read: Callable[[str], str]) -> bool:
         """One thing the user typed; False to leave."""

@@ -41,3 +41,18 @@ def test_pasted_multi_paragraph_story_and_too_short_text(tmp_path: Path) -> None
     assert "Saved." in out and "harbour bridge" in out
     assert "too short to keep as a story" in out
     assert "Usage: /summary" in out
+
+
+def test_scheduled_digests_can_fire_in_the_local_chat(tmp_path: Path) -> None:
+    chat = LocalChat(Settings(db_path=str(tmp_path / "chat.db")), write=lambda _: None)
+    running: list[bool] = []
+
+    def read(prompt: str) -> str:
+        if not running:
+            running.append(chat.application.job_queue.scheduler.running)
+            return "/quit"
+        raise EOFError
+
+    asyncio.run(chat.run(read))
+    assert running == [True]
+    assert not chat.application.job_queue.scheduler.running
