@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,9 +26,8 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from bot import fetching
 from bot.documents import RawStory
-from bot.fetching import FetchError
+from bot.fetching import FetchError, fetch_url
 from bot.ingest import MIN_STORY_WORDS, Ingestor, IngestOutcome
 from bot.tokenizer import words
 from db.schedules import iso_utc
@@ -125,76 +123,27 @@ def fetch_feed(
     deadline: float = 20.0,
     max_bytes: int = MAX_FEED_BYTES,
 ) -> FeedResponse:
-    """GET a feed with If-None-Match / If-Modified-Since, under fetch_url's safety rules.
-
-    ``bot.fetching.fetch_url`` can neither send extra headers nor return response headers, so
-    this is a small variant of its loop built from the same pieces: every hop's URL parsed and
-    checked, its host resolved once and every address vetted, the connection pinned to those
-    addresses, a deadline watchdog, refusal of binary and compressed bodies, and a size cap.
-    """
-    clock = fetching._Deadline(deadline)
-    current = url.strip()
-    for _ in range(fetching.MAX_REDIRECTS + 1):
-        target = fetching._parse_target(current)
-        addresses = fetching._resolve(target, clock.budget(timeout), allow_loopback)
-        response, location = _fetch_once(
-            target, addresses, etag, modified, timeout, clock, max_bytes
-        )
-        if response is not None:
-            return response
-        current = urljoin(current, location).split("#", 1)[0]
-    raise FetchError("That feed redirects too many times.")
-
-
-def _fetch_once(
-    target: fetching._Target,
-    addresses: list[fetching.IPAddress],
-    etag: str | None,
-    modified: str | None,
-    timeout: float,
-    clock: fetching._Deadline,
-    max_bytes: int,
-) -> tuple[FeedResponse | None, str]:
-    """One request on a pinned connection; (None, location) for a redirect."""
-    connection_class = (
-        fetching._PinnedHTTPSConnection
-        if target.scheme == "https"
-        else fetching._PinnedHTTPConnection
+    """GET a feed with If-None-Match / If-Modified-Since, under fetch_url's safety rules."""
+    page = fetch_url(
+        url,
+        timeout=timeout,
+        deadline=deadline,
+        max_bytes=max_bytes,
+        allow_loopback=allow_loopback,
+        headers=_conditional_headers(etag, modified),
     )
-    conn = connection_class(target.host, target.port, addresses, clock.budget(timeout))
-    watchdog = threading.Timer(max(clock.remaining(), 0.0), fetching._cut_connection, args=(conn,))
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        conn.request("GET", target.path, headers=_conditional_headers(etag, modified))
-        response = conn.getresponse()
-        if response.status in fetching._REDIRECT_STATUSES:
-            location = response.getheader("Location")
-            if not location:
-                raise FetchError("That feed redirects without saying where to.")
-            return None, location.strip()
-        new_etag = response.getheader("ETag") or etag
-        new_modified = response.getheader("Last-Modified") or modified
-        if response.status == 304:
-            return FeedResponse(target.url, 304, b"", new_etag, new_modified), ""
-        if response.status >= 400:
-            raise FetchError(f"The feed returned HTTP {response.status}.")
-        fetching._check_headers(response, max_bytes)
-        body = fetching._read_body(response, conn, timeout, clock, max_bytes)
-        return FeedResponse(target.url, response.status, body, new_etag, new_modified), ""
-    except FetchError:
-        raise
-    except Exception as exc:
-        raise fetching._friendly_error(exc, clock) from exc
-    finally:
-        watchdog.cancel()
-        conn.close()
+    return FeedResponse(
+        page.url,
+        page.status,
+        page.body,
+        page.headers.get("ETag") or etag,
+        page.headers.get("Last-Modified") or modified,
+    )
 
 
 def _conditional_headers(etag: str | None, modified: str | None) -> dict[str, str]:
-    """fetch_url's headers, asking for a feed, plus the validators from the last fetch."""
-    headers = fetching._request_headers()
-    headers["Accept"] = FEED_ACCEPT
+    """Ask for a feed, with the validators from the last fetch."""
+    headers = {"Accept": FEED_ACCEPT}
     if etag:
         headers["If-None-Match"] = etag
     if modified:

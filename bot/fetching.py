@@ -16,7 +16,8 @@ import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin, urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -28,6 +29,8 @@ USER_AGENT = (
 MAX_REDIRECTS = 5
 _READ_CHUNK = 64 * 1024
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Response headers a caller needs to make the next request conditional.
+_VALIDATORS = ("ETag", "Last-Modified")
 
 _TOO_SLOW = "That link took too long to answer."
 _TOO_BIG = "That page is too big for me to read."
@@ -108,13 +111,18 @@ class FetchError(Exception):
 
 @dataclass(frozen=True)
 class FetchedPage:
-    """A fetched response body with what is needed to decode it."""
+    """A fetched response body with what is needed to decode it.
+
+    ``headers`` holds the response's validators (``ETag``, ``Last-Modified``) when it sent them;
+    status 304 (an answer to a conditional request) has an empty body.
+    """
 
     url: str
     status: int
     content_type: str
     body: bytes
     charset: str | None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     def text(self) -> str:
         """Decode the body as text; raises FetchError for binary content."""
@@ -128,14 +136,20 @@ def fetch_url(
     deadline: float = 20.0,
     max_bytes: int = 2_000_000,
     allow_loopback: bool = False,
+    headers: Mapping[str, str] | None = None,
 ) -> FetchedPage:
-    """Fetch url with SSRF checks on every hop, manual redirects, timeouts and a size cap."""
+    """Fetch url with SSRF checks on every hop, manual redirects, timeouts and a size cap.
+
+    ``headers`` are sent on top of the browser-like defaults (for example ``Accept`` or the
+    ``If-None-Match`` of a conditional request).
+    """
     clock = _Deadline(deadline)
     current = url.strip()
+    request_headers = {**_request_headers(), **(headers or {})}
     for _ in range(MAX_REDIRECTS + 1):
         target = _parse_target(current)
         addresses = _resolve(target, clock.budget(timeout), allow_loopback)
-        page, location = _fetch_once(target, addresses, timeout, clock, max_bytes)
+        page, location = _fetch_once(target, addresses, timeout, clock, max_bytes, request_headers)
         if page is not None:
             return page
         current = urljoin(current, location).split("#", 1)[0]
@@ -422,7 +436,12 @@ def _open_socket(address: IPAddress, port: int, timeout: float) -> socket.socket
 
 
 def _fetch_once(
-    target: _Target, addresses: list[IPAddress], timeout: float, clock: _Deadline, max_bytes: int
+    target: _Target,
+    addresses: list[IPAddress],
+    timeout: float,
+    clock: _Deadline,
+    max_bytes: int,
+    headers: Mapping[str, str],
 ) -> tuple[FetchedPage | None, str]:
     """Do one request; return the page, or (None, location) when the server redirects."""
     connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
@@ -433,7 +452,7 @@ def _fetch_once(
     watchdog.daemon = True
     watchdog.start()
     try:
-        return _exchange(conn, target, timeout, clock, max_bytes)
+        return _exchange(conn, target, timeout, clock, max_bytes, headers)
     except FetchError:
         raise
     except Exception as exc:
@@ -444,16 +463,26 @@ def _fetch_once(
 
 
 def _exchange(
-    conn: _PinnedHTTPConnection, target: _Target, timeout: float, clock: _Deadline, max_bytes: int
+    conn: _PinnedHTTPConnection,
+    target: _Target,
+    timeout: float,
+    clock: _Deadline,
+    max_bytes: int,
+    headers: Mapping[str, str],
 ) -> tuple[FetchedPage | None, str]:
     """Send the request and read the response status, headers and capped body."""
-    conn.request("GET", target.path, headers=_request_headers())
+    conn.request("GET", target.path, headers=dict(headers))
     response = conn.getresponse()
     if response.status in _REDIRECT_STATUSES:
         location = response.getheader("Location")
         if not location:
             raise FetchError("That link redirects without saying where to.")
         return None, location.strip()
+    validators = {
+        name: value for name in _VALIDATORS if (value := response.getheader(name)) is not None
+    }
+    if response.status == 304:
+        return FetchedPage(target.url, 304, "", b"", None, validators), ""
     if response.status >= 400:
         raise FetchError(f"That link returned HTTP {response.status}.")
     _check_headers(response, max_bytes)
@@ -464,6 +493,7 @@ def _exchange(
         content_type=_content_type(response),
         body=body,
         charset=response.headers.get_content_charset(),
+        headers=validators,
     )
     return page, ""
 

@@ -111,6 +111,28 @@ def test_fetches_local_page_when_loopback_allowed(server: LocalHTTPServer) -> No
     assert sent["Host"] == f"127.0.0.1:{server.port}"
 
 
+def test_extra_headers_are_sent_and_validators_come_back(server: LocalHTTPServer) -> None:
+    server.routes["/v"] = Route(
+        200,
+        {
+            "Content-Type": "text/plain",
+            "ETag": '"v1"',
+            "Last-Modified": "Mon, 02 Mar 2026 10:00:00 GMT",
+        },
+        b"first version",
+    )
+    page = fetch_url(server.url("/v"), allow_loopback=True, headers={"If-None-Match": '"v0"'})
+    assert page.headers == {"ETag": '"v1"', "Last-Modified": "Mon, 02 Mar 2026 10:00:00 GMT"}
+    sent = server.requests[0].headers
+    assert sent["If-None-Match"] == '"v0"' and "storybot" in sent["User-Agent"]
+
+
+def test_not_modified_is_an_empty_page(server: LocalHTTPServer) -> None:
+    server.routes["/same"] = Route(304, {"ETag": '"v1"'})
+    page = fetch_url(server.url("/same"), allow_loopback=True, headers={"If-None-Match": '"v1"'})
+    assert (page.status, page.body, page.headers) == (304, b"", {"ETag": '"v1"'})
+
+
 def test_loopback_refused_by_default(server: LocalHTTPServer) -> None:
     with pytest.raises(FetchError, match="private or local"):
         fetch_url(server.url("/"))
