@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,9 +21,16 @@ class BotExited(RuntimeError):
 
 
 def start_bot(
-    fake, db: Path, log: Path, *, timeout: float = 90.0, extra_env: dict[str, str] | None = None
+    fake,
+    db: Path,
+    log: Path,
+    *,
+    timeout: float = 90.0,
+    extra_env: dict[str, str] | None = None,
+    run_args: Sequence[str] = (),
 ) -> subprocess.Popen:
-    """``storybot run`` against the fake, its output appended to ``log``; returns once it polls."""
+    """``storybot run`` against the fake, its output appended to ``log``; returns once it polls
+    (or, with ``--webhook`` among ``run_args``, once it has set its webhook)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STORYBOT_"))}
     env.update(
         TELEGRAM_BOT_TOKEN=fake.token,
@@ -31,10 +39,11 @@ def start_bot(
         **(extra_env or {}),
     )
     # Counting polls from now on tells a restarted bot's first poll from its predecessor's.
-    polls_before = fake.faults.arrived("getUpdates")
+    ready_call = "setWebhook" if "--webhook" in run_args else "getUpdates"
+    polls_before = fake.faults.arrived(ready_call)
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "--db", str(db), "run"],
+            [sys.executable, "-m", "bot", "--db", str(db), "run", *run_args],
             cwd=REPO,
             env=env,
             stdout=output,
@@ -42,7 +51,7 @@ def start_bot(
         )
     try:
         fake.wait_for(
-            lambda: fake.faults.arrived("getUpdates") > polls_before or process.poll() is not None,
+            lambda: fake.faults.arrived(ready_call) > polls_before or process.poll() is not None,
             timeout,
             "the bot to start polling",
         )

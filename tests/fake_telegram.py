@@ -63,6 +63,7 @@ NOT_MODIFIED = (
     "exactly the same as a current content and reply markup of the message"
 )
 QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+WEBHOOK_CONFLICT = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 GET_UPDATES_CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
     "is running"
@@ -339,6 +340,8 @@ class FakeTelegram:
         self._query_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._poll_generation = 0
+        self.webhook: JSON | None = None  # {"url", "secret_token"} while a webhook is set
+        self.webhook_deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status)
         self._closing = False
         self._state = threading.Condition(threading.RLock())
         self._server: ThreadingHTTPServer | None = None
@@ -737,7 +740,59 @@ class FakeTelegram:
     def api_close(self, params: Params) -> bool:
         return True
 
+    def api_setwebhook(self, params: Params) -> bool:
+        """Set the webhook and start pushing updates to it, as Telegram does.
+
+        One deviation: Telegram wants an https URL on port 443, 80, 88 or 8443; plain http is
+        accepted here for 127.0.0.1 only, so a test needs no certificate.
+        """
+        url = params.str("url") or ""
+        parts = urlsplit(url)
+        if parts.scheme != "https" and not (
+            parts.scheme == "http" and parts.hostname == "127.0.0.1"
+        ):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.str("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise bad_request("secret token contains unallowed characters")
+        with self._state:
+            if params.bool("drop_pending_updates"):
+                self._updates.clear()
+            self.webhook = {"url": url, "secret_token": secret}
+            self._state.notify_all()
+        threading.Thread(target=self._push_to_webhook, args=(url,), daemon=True).start()
+        return True
+
+    def _push_to_webhook(self, url: str) -> None:
+        """POST each update to the webhook in order; a non-2xx answer is retried, as Telegram does."""
+        while True:
+            with self._state:
+                while not self._closing and self._webhook_url() == url and not self._updates:
+                    self._state.wait(1.0)
+                if self._closing or self._webhook_url() != url:
+                    return
+                update = _without_private(self._updates[0])
+                secret = (self.webhook or {}).get("secret_token")
+            status = _post_json(url, update, secret)
+            with self._state:
+                self.webhook_deliveries.append((update["update_id"], status))
+                if (
+                    200 <= status < 300
+                    and self._updates
+                    and self._updates[0]["update_id"] == update["update_id"]
+                ):
+                    self._updates.pop(0)
+                    self._state.notify_all()
+            if not 200 <= status < 300:
+                time.sleep(0.2)
+
+    def _webhook_url(self) -> str | None:
+        return self.webhook["url"] if self.webhook else None
+
     def api_deletewebhook(self, params: Params) -> bool:
+        with self._state:
+            self.webhook = None
+            self._state.notify_all()
         if params.bool("drop_pending_updates"):
             if self._updates:
                 self._confirmed = self._updates[-1]["update_id"] + 1
@@ -746,7 +801,7 @@ class FakeTelegram:
 
     def api_getwebhookinfo(self, params: Params) -> JSON:
         return {
-            "url": "",
+            "url": self._webhook_url() or "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
@@ -760,6 +815,8 @@ class FakeTelegram:
         timeout = max(0, params.int("timeout", 0) or 0)
         allowed = params.obj("allowed_updates")
         deadline = time.monotonic() + timeout
+        if self.webhook is not None:
+            raise ApiError(409, WEBHOOK_CONFLICT)
         with self._state:
             self._poll_generation += 1
             generation = self._poll_generation
@@ -1432,3 +1489,23 @@ def _handler_for(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(data)
 
     return Handler
+
+
+def _post_json(url: str, payload: JSON, secret: str | None) -> int:
+    """POST payload as JSON, as Telegram delivers to a webhook; the HTTP status (0: no answer)."""
+    import urllib.error
+    import urllib.request
+
+    headers = {"Content-Type": "application/json"}
+    if secret:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = urllib.request.Request(url, json.dumps(payload).encode(), headers, method="POST")
+    # No proxy from the environment: the webhook is on 127.0.0.1.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0

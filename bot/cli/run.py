@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import secrets
 import sqlite3
 import sys
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from telegram import Update
 
@@ -105,8 +107,13 @@ def run_command(args: argparse.Namespace) -> int:
         application.run_webhook(
             listen=args.listen,
             port=args.port,
+            # Served at the public URL's path, so a proxy can pass requests through unchanged.
+            url_path=urlsplit(args.webhook).path.strip("/"),
             webhook_url=args.webhook,
             allowed_updates=Update.ALL_TYPES,
+            # Telegram sends it back in a header on every update; PTB turns away requests
+            # without it, so nobody who merely finds the URL can feed the bot updates.
+            secret_token=secrets.token_urlsafe(32),
         )
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
