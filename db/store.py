@@ -358,12 +358,14 @@ class ChatStories:
         return self.count() * 2 < highest
 
     def count(self) -> int:
+        """How many stories the chat keeps."""
         with self.store.lock:
             return self.db.execute(
                 "SELECT count(*) FROM stories WHERE chat_id = ?", [self.chat_id]
             ).fetchone()[0]
 
     def sentences(self, story_id: int) -> list[StoredSentence]:
+        """The story's sentences in order; none if the story is another chat's."""
         with self.store.lock:
             rows = self.db.execute(
                 "SELECT s.position, s.paragraph, s.text FROM sentences s "
@@ -374,6 +376,7 @@ class ChatStories:
         return [StoredSentence(*row) for row in rows]
 
     def entities(self, story_id: int) -> list[StoredEntity]:
+        """The story's named entities by sentence and offset; none if it is another chat's."""
         with self.store.lock:
             rows = self.db.execute(
                 "SELECT e.sentence, e.text, e.label, e.start, e.end FROM entities e "
