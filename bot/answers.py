@@ -32,6 +32,7 @@ CANDIDATE_STORIES = 8
 ENOUGH_STORIES = 3  # all-word matches that make the any-word search unnecessary
 CANDIDATE_SENTENCES = 8
 PARSED_SENTENCES = 4
+FALLBACK_SENTENCES = 3  # tried only when none of the parsed ones has an answer
 PARSE_MARGIN = 0.25  # extraction adds at most 0.4; closer than this a sentence can still win
 MAX_SHORT_WORDS = 10  # who/when/where answers
 MAX_LONG_WORDS = 20  # what/why/how answers
@@ -230,7 +231,9 @@ def _candidate_stories(chat: ChatStories, question: Question, story_id: int | No
         story = chat.story(story_id)
         return [story] if story is not None else []
     terms = list(dict.fromkeys(question.words + question.keywords))
-    found = chat.search(" ".join(terms), limit=CANDIDATE_STORIES)
+    # All the words as written: a lemma beside its word ("built" and "build") would demand
+    # both forms of the story.
+    found = chat.search(_unique_terms(question.words or terms), limit=CANDIDATE_STORIES)
     # Stories holding every word are the strong candidates. Only when there are few of them
     # does the any-word search (which scores every story holding any one of the words, the
     # costliest query in a big chat) add more.
@@ -256,11 +259,17 @@ def _any_word_query(terms: Sequence[str]) -> str:
     stop = _stop_words()
     pieces = [piece for term in terms for piece in re.findall(r"\w+", term)]
     kept = [p for p in pieces if len(p) > 1 and (p.isupper() or p.lower() not in stop)]
-    # The index folds case and stems with Porter's algorithm: "Eyre" and "eyre", "crossed"
-    # and "cross" are one term there, and each repeat would only cost another pass.
+    return _unique_terms(kept or pieces)
+
+
+def _unique_terms(terms: Sequence[str]) -> str:
+    """The words once each as the index sees them: it folds case and stems with Porter's
+    algorithm, so "Eyre" and "eyre", "crossed" and "cross" are one term there, and each
+    repeat would only cost another pass."""
     unique: dict[str, str] = {}
-    for piece in kept or pieces:
-        unique.setdefault(_porter(piece.lower()), piece)
+    for term in terms:
+        for piece in re.findall(r"\w+", term):
+            unique.setdefault(_porter(piece.lower()), piece)
     return " ".join(unique.values())
 
 
@@ -505,7 +514,7 @@ def _best_answer(question: Question, sentences: Sequence[_Sentence]) -> Answer |
         if item not in chosen
         and item.coverage >= MIN_COVERAGE
         and not _has_no_answer_entity(question, item)
-    ][:PARSED_SENTENCES]
+    ][:FALLBACK_SENTENCES]
     batches = [chosen[:1], chosen[1:], rest]
     for n, batch in enumerate(batches):
         if n == 2 and best is not None:
@@ -933,6 +942,7 @@ def _strip_preposition(text: str) -> str:
     return re.sub(r"^(on|in|at|by|since|until)\s+", "", text.strip(), flags=re.IGNORECASE)
 
 
+HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady"})
 NOUN_PHRASE_DEPS = ("compound", "amod", "nmod", "flat", "nummod", "poss", "case", "det", "quantmod")
 
 
@@ -950,7 +960,7 @@ def _phrase_text(token) -> str:
         parts.append(_noun_phrase(conj))
     text = " and ".join(p for p in parts if p)
     appos = [c for c in head.children if c.dep_ == "appos"]
-    if appos and not conjuncts:
+    if appos and not conjuncts and head.pos_ != "NOUN":  # a noun's is in its core already
         widened = f"{core}, {_noun_phrase(appos[0])}"
         if len(widened.split()) <= MAX_SHORT_WORDS:
             text = widened
@@ -976,8 +986,18 @@ def _noun_phrase(head, *, names_only: bool = False) -> str:
             keep += list(child.subtree)
     if names_only:
         keep = [t for t in keep if t.pos_ == "PROPN" or t == head]
-    keep = sorted(set(keep), key=lambda t: t.i)
-    return "".join(t.text_with_ws for t in keep).strip()
+    return _join_tokens(keep)
+
+
+def _join_tokens(tokens: Iterable) -> str:
+    """Tokens in sentence order as text; a space wherever a left-out token stood between two
+    that were glued to it ("father" + "Jos" of "father, Jos", not "fatherJos")."""
+    ordered = sorted(set(tokens), key=lambda t: t.i)
+    parts = []
+    for token, after in zip(ordered, [*ordered[1:], None], strict=True):
+        gap = after is not None and after.i != token.i + 1
+        parts.append(token.text + (" " if gap and not token.whitespace_ else token.whitespace_))
+    return "".join(parts).strip()
 
 
 def _clip(text: str, limit: int) -> str:
@@ -988,9 +1008,7 @@ def _clip(text: str, limit: int) -> str:
 
 def _render_tokens(tokens: Iterable, limit: int = MAX_LONG_WORDS) -> str:
     """Tokens in sentence order as text, clipped, without dangling punctuation."""
-    ordered = sorted(set(tokens), key=lambda t: t.i)
-    text = "".join(t.text_with_ws for t in ordered).strip()
-    text = _clip(text, limit)
+    text = _clip(_join_tokens(tokens), limit)
     return text.strip(" ,;:-\"'“”")
 
 
@@ -1032,8 +1050,9 @@ def _extract_what(question: Question, doc, anchors: list) -> tuple[str, float] |
             for child in verb.children:
                 if child.dep_ != dep or child.pos_ == "PRON":
                     continue
-                if {stem(t.text) for t in child.subtree if t.is_alpha} <= asked:
-                    continue  # the question's own object: "accuse *India*"
+                said = {stem(t.text) for t in child.subtree if t.is_alpha}
+                if said - HONORIFICS <= asked:
+                    continue  # the question's own object: "accuse *India*", "call *Mr Trump*"
                 return _render_tokens(child.subtree), 1.0
         if verb.lemma_ in ("say", "tell", "announce", "claim", "warn"):
             return _quoted_or_clause(doc), 0.8

@@ -422,5 +422,6 @@ def _is_content(token, wh) -> bool:
         return False
     if token.pos_ in ("DET", "PART", "ADP", "CCONJ") or token.tag_ == "POS":
         return False  # "the" of "the Brazilian Grand Prix", "'s" of "Gaga's"
-    # spaCy's stop list holds nouns and verbs too ("well", "name", "show"): keep those.
-    return not (token.is_stop and token.ent_type_ == "" and token.pos_ not in ("NOUN", "PROPN"))
+    # spaCy's stop list holds nouns and verbs too ("well", "name", "call", "show"): keep those.
+    content = ("NOUN", "PROPN", "VERB")
+    return not (token.is_stop and token.ent_type_ == "" and token.pos_ not in content)

@@ -305,3 +305,113 @@ def test_any_word_search_leaves_out_stop_words_and_lone_characters() -> None:
     assert _any_word_query(["the", "Berlin", "Wall", "fall"]) == "Berlin Wall fall"
     assert _any_word_query(["US", "took", "£9.9", "m"]) == "US took"
     assert _any_word_query(["the", "are"]) == "the are"  # nothing left: every word
+
+
+# -- numbers, measures and what a question's answer must be --------------------------------
+
+
+def test_how_old_wants_an_age_not_a_year(store: Store) -> None:
+    result = ask(store, "How old is the tram driver?")
+    assert result.answer and "42" in result.answer
+
+
+def test_the_questions_own_number_is_not_the_answer(store: Store) -> None:
+    result = ask(store, "How heavy are the 400g bars now?")
+    assert result.answer is None or "400" not in result.answer
+
+
+def test_what_is_the_x_of_needs_a_sentence_naming_x(store: Store) -> None:
+    # The Toblerone story is about the bar but names no price: abstain, don't guess.
+    result = ask(store, "What is the price of a Toblerone bar?")
+    assert result.answer is None and result.note == NOT_SAID
+
+
+# -- the main event's when, where and who ---------------------------------------------------
+
+
+def test_main_event_when_is_the_whole_time_expression() -> None:
+    event = main_event(
+        "Boy trapped in well",
+        [
+            "A boy fell into a 40-metre-deep well while picking cabbages.",
+            "The six-year-old plummeted into the well at around 11am local time on Sunday in "
+            "a rural village of Hebei Province.",
+        ],
+        published="2016-11-08T12:00:00",
+    )
+    assert event.when == "11am local time on Sunday"
+    assert event.date == "2016-11-06"
+
+
+def test_main_event_when_counted_from_an_event() -> None:
+    event = main_event(
+        "FBI clears Clinton in email review two days before election",
+        ["The FBI said it stood by its earlier finding."],
+        published="2016-11-07T02:36:29",
+    )
+    assert event.when == "two days before election"
+
+
+def test_main_event_when_skips_side_clauses_and_other_years() -> None:
+    event = main_event(
+        "Jos proud of his son",
+        ['"He surprised me," said his father, Jos, who competed in Formula One from 1994 to 2003.'],
+        published="2016-11-13T21:29:29",
+    )
+    # 1994 to 2003 is background: the story's own date is the event's as far as it says.
+    assert event.when == "November 13, 2016" and event.date == "2016-11-13"
+    obama = main_event(
+        None,
+        [
+            "Mr Trump, who won the election on Wednesday, said it was an honour to meet Mr "
+            "Obama at the White House during the transition talks on Thursday."
+        ],
+        published="2016-11-10T21:00:00",
+    )
+    assert obama.when == "Thursday"
+
+
+def test_main_event_clock_time_that_ner_calls_a_number() -> None:
+    event = main_event(
+        None,
+        ["At 00:48 in Cleveland, Ohio, the Indians hit a groundball to third base."],
+        published="2016-11-03T08:00:00",
+    )
+    assert event.when == "00:48"
+    assert event.where == "Cleveland, Ohio"
+
+
+def test_main_event_where_dateline_and_hyphenated_names() -> None:
+    dateline = main_event(
+        None,
+        ["WASHINGTON, Nov 6 (Reuters) - The FBI said on Sunday it stood by its finding."],
+        published="2016-11-07T02:36:29",
+    )
+    assert dateline.where == "WASHINGTON"
+    hyphen = main_event(
+        None,
+        ["Taliban insurgents struck the German consulate in the city of Mazar-i-Sharif."],
+        published="2016-11-11T08:00:00",
+    )
+    assert hyphen.where == "Mazar-i-Sharif"
+
+
+def test_main_event_who_completes_surnames() -> None:
+    event = main_event(
+        None,
+        [
+            "Trump and Obama met at the White House.",
+            "Donald Trump said it was an honour to meet President Barack Obama.",
+        ],
+        published="2016-11-10T21:29:29",
+    )
+    assert event.who == "Donald Trump and Barack Obama"
+
+
+def test_any_word_search_asks_each_index_term_once() -> None:
+    from bot.answers import _any_word_query
+
+    # The index folds case and stems with Porter: these pairs are one term each there.
+    assert _any_word_query(["Eyre", "eyre", "crossed", "cross", "issued", "issue"]) == (
+        "Eyre crossed issued"
+    )

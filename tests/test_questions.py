@@ -99,3 +99,40 @@ def test_other_languages_are_recognised(text: str) -> None:
 
 def test_english_is_not_foreign() -> None:
     assert not looks_foreign("Who signed the joint statement in Bishkek?")
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        ("What percentage of voters support Clinton?", ("PERCENT", "CARDINAL")),
+        ("On which lap was the race suspended?", ("CARDINAL", "ORDINAL")),
+        ("How heavy are the bars now?", ("QUANTITY", "CARDINAL")),
+        ("How old is the tram driver?", ("DATE", "CARDINAL")),
+        ("How much does a Toblerone bar cost?", ("MONEY", "CARDINAL")),
+    ],
+)
+def test_number_questions_want_number_labels(text: str, labels: tuple[str, ...]) -> None:
+    q = parse_question(text)
+    assert q.type == "how_many"
+    assert q.wants_labels == labels
+
+
+def test_which_person_noun_wants_a_person() -> None:
+    assert parse_question("Which driver crashed first?").wants_labels == ("PERSON",)
+    assert "ORG" in parse_question("Which company makes Toblerone?").wants_labels
+
+
+def test_head_noun_measure_and_verbs_the_tagger_misses() -> None:
+    assert parse_question("What is the price of a Toblerone bar?").head_noun == "price"
+    assert parse_question("Who is the mayor of London?").head_noun == "mayor"
+    assert parse_question("Who signed the statement?").head_noun is None
+    assert parse_question("How old is the driver?").measure == "old"
+    # "reopen" comes out as a proper noun; its auxiliary shows it is the verb.
+    assert parse_question("When will the Croydon tram line reopen?").verb == "reopen"
+
+
+def test_keywords_keep_stop_list_verbs_but_not_articles_in_names() -> None:
+    q = parse_question("What did Obama call Trump during the campaign?")
+    assert "call" in q.keywords
+    q = parse_question("Where was the Brazilian Grand Prix held?")
+    assert "the" not in q.keywords and "brazilian" in q.keywords
