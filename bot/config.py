@@ -34,6 +34,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, db_path: str | None = None) -> Settings:
+        """Settings from the environment; db_path, when given, overrides $STORYBOT_DB."""
         return cls(
             db_path=db_path or os.environ.get("STORYBOT_DB") or DEFAULT_PATH,
             token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,

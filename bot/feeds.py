@@ -217,6 +217,7 @@ class FeedFollower:
         return self._feeds_where("chat_id = ?", [chat_id])
 
     def feed(self, feed_id: int) -> Feed | None:
+        """The feed with that id, or None."""
         found = self._feeds_where("id = ?", [feed_id])
         return found[0] if found else None
 

@@ -49,6 +49,7 @@ class IngestOutcome:
 
     @property
     def added(self) -> bool:
+        """Whether the story was newly stored."""
         return self.status == "added"
 
 
@@ -279,6 +280,7 @@ def _duplicate_in(
 
 
 def duplicate_outcome(prepared: _Prepared, existing: Story | _Prepared) -> IngestOutcome:
+    """A 'duplicate' outcome naming the saved story, or the earlier copy in the batch."""
     if isinstance(existing, Story):
         return IngestOutcome(
             "duplicate",

@@ -60,12 +60,15 @@ class TerminalBotApi(BaseRequest):
 
     @property
     def read_timeout(self) -> float | None:
+        """No default read timeout: every call is answered locally."""
         return None
 
     async def initialize(self) -> None:
+        """Nothing to set up: there is no connection."""
         return None
 
     async def shutdown(self) -> None:
+        """Nothing to close: there is no connection."""
         return None
 
     async def do_request(
@@ -78,6 +81,7 @@ class TerminalBotApi(BaseRequest):
         connect_timeout: Any = None,
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
+        """Answer one Bot API call: a sent file's bytes, or the method's result as JSON."""
         if "/file/" in url:
             path = self.files.get(url.rsplit("/", 1)[-1])
             return (200, path.read_bytes()) if path else (404, b"")
@@ -110,6 +114,7 @@ class TerminalBotApi(BaseRequest):
         return True  # setMyCommands, sendChatAction, deleteWebhook, editMessageReplyMarkup…
 
     def show_message(self, params: dict[str, Any], *, edited: bool) -> dict[str, Any]:
+        """Print a sent or edited message and its numbered buttons; return it as a Message."""
         message_id = params.get("message_id") or next(self.message_ids)
         text = params.get("text", "")
         self.write(
@@ -155,6 +160,7 @@ class LocalChat:
         self.message_ids = itertools.count(1)
 
     async def send_text(self, text: str) -> None:
+        """Send typed text as the user's message, marking a leading /command as one."""
         entities = []
         if text.startswith("/"):
             command = text.split()[0]
@@ -162,6 +168,7 @@ class LocalChat:
         await self._process({"message": self._message(text=text, entities=entities)})
 
     async def send_file(self, path: Path) -> None:
+        """Send a file as the user's document."""
         file_id = f"local{next(self.update_ids)}"
         self.api.files[file_id] = path
         document = {
@@ -173,6 +180,7 @@ class LocalChat:
         await self._process({"message": self._message(document=document)})
 
     async def press(self, number: int) -> None:
+        """Press button N under the last message that had buttons, or say there is none."""
         if not 1 <= number <= len(self.api.buttons):
             self.write("There is no such button. Buttons are numbered under the last message.")
             return
@@ -208,6 +216,7 @@ class LocalChat:
         await self.application.process_update(Update.de_json(payload, self.application.bot))
 
     async def run(self, read: Callable[[str], str] = input) -> None:
+        """Start the application and pass on what the user types until /quit or end of input."""
         async with self.application:
             await self.application.post_init(self.application)  # type: ignore[misc]
             # Started so the JobQueue runs: scheduled digests fire here as under `storybot run`.
@@ -277,4 +286,5 @@ class LocalChat:
 
 
 def run_local_chat(settings: Settings) -> None:
+    """Talk to the bot in this terminal until the user leaves."""
     asyncio.run(LocalChat(settings).run())

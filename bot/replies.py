@@ -44,6 +44,7 @@ class Reply:
 
 
 def escape(text: str) -> str:
+    """Text escaped for Telegram HTML, quotes included."""
     return html.escape(text, quote=True)
 
 
@@ -128,6 +129,7 @@ def _units(text: str, limit: int) -> list[str]:
 
 
 def story_buttons(story_id: int) -> list[list[Button]]:
+    """The buttons under a story: Shorter, Longer, Facts and Delete."""
     return [
         [Button("Shorter", f"short:{story_id}"), Button("Longer", f"long:{story_id}")],
         [Button("Facts", f"facts:{story_id}"), Button("Delete", f"del:{story_id}")],
@@ -135,6 +137,7 @@ def story_buttons(story_id: int) -> list[list[Button]]:
 
 
 def summary_blocks(summary: StorySummary) -> list[Block]:
+    """Title, any note, the sentences as bullets, the story number and source, the link."""
     story = summary.story
     blocks = [Block(story.title, "b")]
     if summary.note:
@@ -150,6 +153,7 @@ def summary_blocks(summary: StorySummary) -> list[Block]:
 
 
 def summary_reply(summary: StorySummary) -> Reply:
+    """A story's summary, with the story's buttons."""
     return render(summary_blocks(summary), story_buttons(summary.story.id))
 
 
@@ -168,6 +172,7 @@ def saved_reply(saved: Saved) -> Reply:
 
 
 def story_page_reply(page: StoryPage) -> Reply:
+    """One page of /list with Newer / Older buttons, or a hint when there are no stories."""
     if page.total == 0:
         return render([Block("No stories here yet. Send me an article, a link or a file.")])
     blocks = [Block(f"Stories {page.page + 1}/{page.pages} ({page.total} in all)", "b")]
@@ -181,6 +186,7 @@ def story_page_reply(page: StoryPage) -> Reply:
 
 
 def text_reply(text: str, tag: str | None = None) -> Reply:
+    """One text, bare or in a tag, as a reply."""
     return render([Block(text, tag)])
 
 

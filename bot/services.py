@@ -110,9 +110,11 @@ class StoryService:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StoryService:
+        """A service over the database the settings name."""
         return cls(Store(settings.db_path), settings)
 
     def chat(self, chat_id: int) -> ChatStories:
+        """One chat's stories, and only those."""
         return self.store.chat(chat_id)
 
     # -- saving -----------------------------------------------------------------------------
@@ -136,6 +138,7 @@ class StoryService:
     # -- summaries --------------------------------------------------------------------------
 
     def default_length(self, chat_id: int) -> SummaryLength:
+        """The chat's summary length setting, else three sentences."""
         value = self.chat(chat_id).setting("summary_length", "3")
         return parse_length(value or "3") or SummaryLength()
 
@@ -150,6 +153,7 @@ class StoryService:
         return self.summary_of(story, length or self.default_length(chat_id))
 
     def summary_of(self, story: Story, length: SummaryLength) -> StorySummary:
+        """The story's summary; else the whole short story or the lead, with a note saying why."""
         try:
             headline = real_headline(story.title, list(story.paragraphs))
             result = summarize(StoryText(headline, story.paragraphs), length)
@@ -193,6 +197,7 @@ class StoryService:
     # -- browsing and forgetting ---------------------------------------------------------
 
     def page_of_stories(self, chat_id: int, page: int = 0) -> StoryPage:
+        """One page of the chat's stories, newest first (the page number kept in range)."""
         chat = self.chat(chat_id)
         total = chat.count()
         pages = max(1, -(-total // LIST_PAGE_SIZE))
@@ -201,13 +206,16 @@ class StoryService:
         return StoryPage(stories, page, pages, total)
 
     def search(self, chat_id: int, query: str, limit: int = 10) -> list[Story]:
+        """The chat's stories that match all the words, else any of them, best first."""
         chat = self.chat(chat_id)
         return chat.search(query, limit) or chat.search(query, limit, any_word=True)
 
     def forget(self, chat_id: int, story_id: int) -> bool:
+        """Delete one of the chat's stories; False when it has no such story."""
         return self.chat(chat_id).forget(story_id)
 
     def forget_all(self, chat_id: int) -> int:
+        """Delete every story of the chat; returns how many."""
         return self.chat(chat_id).forget_all()
 
 
@@ -240,4 +248,5 @@ def parse_story_id(text: str | None) -> int | None:
 
 
 def story_ids(stories: Sequence[Story]) -> list[int]:
+    """The stories' ids, in order."""
     return [story.id for story in stories]

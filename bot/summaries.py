@@ -519,6 +519,7 @@ class _SumyWrapper(_Summarizer):
         ranking: list = []
 
         def capture(infos: list) -> list:
+            """Keep every sentence sumy rated, best first (sumy calls this as the count)."""
             ranking.extend(infos)
             return infos
 

@@ -21,9 +21,11 @@ class SyntokTokenizer:
         self.language = language
 
     def to_sentences(self, text: str) -> tuple[str, ...]:
+        """The text's sentences, as sumy asks for them."""
         return tuple(split_sentences(text))
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
+        """The sentence's words, as sumy asks for them."""
         return tuple(words(sentence))
 
 

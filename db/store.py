@@ -67,6 +67,7 @@ class Story:
 
     @property
     def paragraphs(self) -> list[str]:
+        """The story's non-blank paragraphs (its text split at blank lines)."""
         return [p for p in self.text.split("\n\n") if p.strip()]
 
 
@@ -154,6 +155,7 @@ class Store:
             migrate(self.db)
 
     def close(self) -> None:
+        """Close the database connection."""
         with self.lock:
             self._conn.close()
 
@@ -182,10 +184,12 @@ class Store:
         return Story(*row) if row else None
 
     def chats(self) -> list[dict]:
+        """Every chat on record, as rows, by id."""
         with self.lock:
             return list(self.db["chats"].rows_where(order_by="id"))
 
     def story_count(self) -> int:
+        """How many stories the store holds, over all chats."""
         with self.lock:
             return self.db.execute("SELECT count(*) FROM stories").fetchone()[0]
 
@@ -213,6 +217,7 @@ class ChatStories:
                 self.db["chats"].update(self.chat_id, {"kind": kind, "title": title})
 
     def setting(self, name: str, default: str | None = None) -> str | None:
+        """The chat's value for a setting, or default when it has none."""
         with self.store.lock:
             row = self.db.execute(
                 "SELECT value FROM chat_settings WHERE chat_id = ? AND name = ?",
@@ -221,6 +226,7 @@ class ChatStories:
         return row[0] if row else default
 
     def change_setting(self, name: str, value: str) -> None:
+        """Set one of the chat's settings, recording the chat first if it is new."""
         self.ensure_exists()
         with self.store.lock:
             self.db["chat_settings"].upsert(
@@ -329,6 +335,7 @@ class ChatStories:
         return Story(*row) if row else None
 
     def latest_story(self) -> Story | None:
+        """The chat's newest story, or None."""
         stories = self.latest_stories(limit=1)
         return stories[0] if stories else None
 
@@ -413,9 +420,11 @@ class ChatStories:
     # -- duplicates ---------------------------------------------------------------------
 
     def story_with_url(self, url: str) -> Story | None:
+        """The chat's first story with this URL, or None."""
         return self._first_where("url = ?", url)
 
     def story_with_hash(self, content_hash: str) -> Story | None:
+        """The chat's first story with this content hash, or None."""
         return self._first_where("content_hash = ?", content_hash)
 
     def stories_sharing_buckets(
@@ -485,4 +494,5 @@ class ChatStories:
 
 
 def story_to_json(story: Story) -> str:
+    """A story as one JSON object with all its fields."""
     return json.dumps(story.__dict__, ensure_ascii=False)

@@ -101,6 +101,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def ask_to_delete(update: Update, context: ContextTypes.DEFAULT_TYPE, story_id: int) -> None:
+    """Ask whether to delete the story (Delete / Cancel buttons), or say it isn't here."""
     chat = update.effective_chat
     assert chat is not None
     story = service(context).chat(chat.id).story(story_id)

@@ -68,6 +68,7 @@ _JOB_OPTIONS = {"misfire_grace_time": None, "coalesce": True}
 
 
 def utc_now() -> datetime:
+    """The real time now, in UTC."""
     return datetime.now(UTC)
 
 
@@ -77,6 +78,7 @@ def clock(application: Application) -> Callable[[], datetime]:
 
 
 def store_of(application: Application) -> Store:
+    """The store behind the application's story service."""
     story_service: StoryService = application.bot_data["service"]
     return story_service.store
 
@@ -269,6 +271,7 @@ async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 def job_name(chat_id: int) -> str:
+    """The name of the chat's digest job, to find and cancel it by."""
     return f"digest:{chat_id}"
 
 

@@ -24,6 +24,7 @@ def is_addressed_to_bot(message: Message, bot: Bot) -> bool:
 
 
 def strip_mention(text: str, username: str | None) -> str:
+    """The text without the bot's @username mention (any case), trimmed."""
     if not username:
         return text
     return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()

@@ -13,6 +13,7 @@ COMMAND_MODULES = (stories, summaries, questions, digests, chat, run, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``storybot`` argument parser, with every command module's sub-commands."""
     parser = argparse.ArgumentParser(
         prog="storybot",
         description="Keep news stories, summarize them and answer questions about them.",
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """Run one ``storybot`` command and exit with its code; with none, print the help."""
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

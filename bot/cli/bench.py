@@ -15,6 +15,7 @@ EVALUATIONS = {"summaries": "benchmarks.summaries", "answers": "benchmarks.answe
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``bench`` and ``eval``: each runs the named module with the rest of the line."""
     for name, table, help_text in (
         ("bench", BENCHMARKS, "speed benchmarks"),
         ("eval", EVALUATIONS, "quality evaluation harnesses"),

@@ -9,6 +9,7 @@ from bot.config import Settings
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``chat`` command."""
     chat = commands.add_parser("chat", help="talk to the bot in this terminal (no Telegram needed)")
     chat.set_defaults(handler=chat_command)
 

@@ -15,6 +15,7 @@ from db.store import Store
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``digest`` command."""
     parser = commands.add_parser("digest", help="a chat's digest of recent stories")
     parser.add_argument("--chat", type=int, required=True, help="the chat id")
     parser.add_argument(

@@ -11,6 +11,7 @@ from bot.cli.stories import open_store
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``ask`` and ``facts`` commands."""
     ask = commands.add_parser("ask", help="answer a question from a chat's stories")
     ask.add_argument("--chat", type=int, required=True)
     ask.add_argument("--json", action="store_true")
@@ -25,6 +26,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def answer_json(result) -> dict:
+    """An answer as a JSON-ready dict: answer, type, date, sentence, story id, title."""
     return {
         "answer": result.answer,
         "type": result.type,

@@ -16,6 +16,7 @@ INGESTIBLE = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``ingest``, ``list``, ``show`` and ``clean`` commands."""
     ingest = commands.add_parser("ingest", help="store stories from files (- for standard input)")
     ingest.add_argument("--chat", type=int, required=True, help="the chat id to store them for")
     ingest.add_argument("--json", action="store_true", help="one JSON object per story")
@@ -39,6 +40,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def open_store(args: argparse.Namespace) -> Store:
+    """The store at --db (else $STORYBOT_DB, else the default path)."""
     return Store(Settings.from_env(args.db).db_path)
 
 
@@ -67,6 +69,7 @@ def expand_paths(paths: list[str]) -> list[str]:
 
 
 def ingest_path(ingestor: Ingestor, chat_id: int, path: str) -> list[IngestOutcome]:
+    """Store the stories in one file (- for stdin); an unreadable file is one rejection."""
     try:
         data = read_bytes(path)
     except OSError as error:
@@ -76,6 +79,7 @@ def ingest_path(ingestor: Ingestor, chat_id: int, path: str) -> list[IngestOutco
 
 
 def format_outcome(outcome: IngestOutcome, path: str, *, as_json: bool) -> str:
+    """One output line per story: JSON, or id, title (else path) and status by tabs."""
     story_id = outcome.story.id if outcome.story else None
     if as_json:
         return json.dumps(
@@ -106,6 +110,7 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def story_summary(story: Story) -> dict:
+    """A story's listing fields as a JSON-ready dict, without its text."""
     return {
         "id": story.id,
         "title": story.title,

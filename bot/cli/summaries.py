@@ -19,6 +19,7 @@ from bot.summaries import (
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``summarize`` command."""
     parser = commands.add_parser(
         "summarize", help="summarize a story file, stdin (-) or a JSONL batch"
     )
