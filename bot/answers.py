@@ -652,7 +652,7 @@ def _entity_spans(question: Question, doc) -> list:
     asked_words = {w.lower() for w in words(question.text)}
     spans = []
     for ent in doc.ents:
-        if ent.label_ not in question.wants_labels:
+        if ent.label_ not in question.wants_labels or _is_credit(ent.text):
             continue
         ent_stems = {stem(t.text) for t in ent if t.is_alpha and not t.is_stop}
         if not any(t.text.isalnum() for t in ent) or not ent_stems and ent.label_ in PERSONISH:
@@ -672,6 +672,19 @@ NUMBERS = ("CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL")
 _AGE = re.compile(r"^(aged\s+)?\d{1,3}([- ]years?[- ]old)?$", re.I)
 
 
+# Photo credits glued into captions ("Getty Images 9 Chicago Cubs celebrate ..."): NER
+# calls them people and organisations, but they never answer a question about the story.
+_CREDIT = re.compile(
+    r"^(getty( images)?|afp|ap|epa|pa|reuters|alamy|rex( features)?|shutterstock|"
+    r"splash news|usa today( sports)?)\b",
+    re.I,
+)
+
+
+def _is_credit(text: str) -> bool:
+    return bool(_CREDIT.match(text.strip()))
+
+
 def _looks_like_age(span) -> bool:
     """ "42-year-old", "62", "aged 19" (not a year, a date or a duration)."""
     text = span.text.strip()
@@ -684,6 +697,10 @@ def _extract_entity(question: Question, doc, anchors: list) -> tuple[str, float]
     """Who/which/when/where/how many: the entity best placed relative to the matched verb."""
     if question.type == "who" and question.verb is None:
         found = _who_is(question, doc)
+        if found is not None:
+            return found
+    if question.possessed:
+        found = _owner(question, doc)
         if found is not None:
             return found
     candidates: list[tuple[float, str]] = []
@@ -737,6 +754,29 @@ def _attachment_bonus(question: Question, token, anchors: list) -> float:
         elif token.dep_ in ("nsubj", "nsubjpass", "dobj", "poss"):
             bonus -= 0.4
     return bonus
+
+
+def _owner(question: Question, doc) -> tuple[str, float] | None:
+    """ "Whose laptop ...?": the possessor of the laptop ("Weiner's laptop", "the laptop of
+    Anthony Weiner")."""
+    wanted = stem(question.possessed or "")
+    asked = _question_stems(question)
+    for token in doc:
+        if stem(token.lemma_) != wanted and stem(token.text) != wanted:
+            continue
+        owners = [c for c in token.children if c.dep_ == "poss" and c.pos_ != "PRON"]
+        owners += [
+            g
+            for c in token.children
+            if c.dep_ == "prep" and c.lower_ == "of"
+            for g in c.children
+            if g.dep_ == "pobj" and g.pos_ == "PROPN"
+        ]
+        for owner in owners:
+            text = _phrase_text(owner) or owner.text
+            if text and not sentence_stems(text) <= asked:
+                return text, 1.0
+    return None
 
 
 def _who_is(question: Question, doc) -> tuple[str, float] | None:

@@ -175,6 +175,7 @@ class Question:
     kind_noun: str | None = None  # "which *company*": names the answer's kind, weighs less
     measure: str | None = None  # "how *old*", "how *heavy*": the measure asked for
     head_noun: str | None = None  # "What is the *price* of ...": what the answer must be
+    possessed: str | None = None  # "Whose *laptop* ...": the answer is its owner
     note: str | None = None  # why the question cannot be answered at all
 
     @property
@@ -249,6 +250,9 @@ def _parse(text: str) -> Question:
         kind_noun=wh_noun.lemma_.lower() if wh_noun is not None and keep_noun else None,
         measure=_measure(doc, wh),
         head_noun=_head_noun(doc, wh),
+        possessed=wh.head.lemma_.lower()
+        if wh is not None and wh.lower_ == "whose" and wh.head.pos_ == "NOUN"
+        else None,
     )
 
 

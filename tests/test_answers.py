@@ -415,3 +415,16 @@ def test_any_word_search_asks_each_index_term_once() -> None:
     assert _any_word_query(["Eyre", "eyre", "crossed", "cross", "issued", "issue"]) == (
         "Eyre crossed issued"
     )
+
+
+def test_whose_names_the_owner_and_credits_are_never_answers() -> None:
+    from bot.answers import _is_credit, extract, parse
+    from bot.questions import parse_question
+
+    question = parse_question("Whose laptop were the emails found on?")
+    assert question.possessed == "laptop"
+    doc = parse("The emails were found on the laptop of Anthony Weiner, a former congressman.")
+    found = extract(question, doc)
+    assert found and "Anthony Weiner" in found[0]
+    assert _is_credit("Getty Images") and _is_credit("AFP")
+    assert not _is_credit("Gettysburg College")
