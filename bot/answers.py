@@ -711,6 +711,8 @@ def _extract_entity(question: Question, doc, anchors: list) -> tuple[str, float]
         quality = 1.0 / (1.0 + 0.5 * distance) + _role_bonus(question, span.root, anchors)
         quality += _outside_event_penalty(question, span.root, anchors)
         quality += _attachment_bonus(question, span.root, anchors)
+        if question.type in ("when", "where", "how_many") and _other_subject(question, span.root):
+            continue  # "the Indians, who last won in 1948": not when *the Cubs* won
         if question.type == "how_many" and span.label_ == question.wants_labels[0]:
             quality += 0.15  # "how heavy": a quantity before a bare number
         if question.type == "when" and not _is_point_in_time(span.text):
@@ -754,6 +756,27 @@ def _attachment_bonus(question: Question, token, anchors: list) -> float:
         elif token.dep_ in ("nsubj", "nsubjpass", "dobj", "poss"):
             bonus -= 0.4
     return bonus
+
+
+def _other_subject(question: Question, token) -> bool:
+    """True when the clause holding the token has a named subject the question's subject is
+    not ("When did the Cubs win?" and "the Indians, who last won a title in 1948")."""
+    if not question.subject or not question.verb:
+        return False  # "How old is the driver?": no event whose subject could differ
+    verb = _clause_verb(token)
+    if verb is None:
+        return False
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if not subjects:
+        return False
+    subject = subjects[0]
+    if subject.lower_ in ("who", "which", "that") and verb.dep_ == "relcl":
+        subject = verb.head  # the relative pronoun stands for the noun the clause describes
+    if subject.pos_ != "PROPN" and subject.ent_type_ == "":
+        return False  # "he", "the team": may well be the question's subject
+    wanted = {stem(w) for w in question.subject}
+    said = {stem(t.text) for t in subject.subtree if t.is_alpha} | word_stems(subject.text)
+    return not wanted & said
 
 
 def _owner(question: Question, doc) -> tuple[str, float] | None:

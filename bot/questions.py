@@ -31,6 +31,8 @@ FRAME_WORDS = frozenset(
     {"happen", "story", "article", "report", "news", "say", "tell", "know", "exactly", "time"}
 )
 
+# Verbs that report another clause: "What did police *say* caused it?"
+REPORTING_VERBS = frozenset({"say", "tell", "think", "believe", "claim", "report", "suggest"})
 # Nouns after "what"/"which" that turn the question into a when or where question.
 WHEN_NOUNS = frozenset({"time", "date", "day", "year", "month", "week", "hour", "night"})
 WHERE_NOUNS = frozenset(
@@ -176,6 +178,7 @@ class Question:
     measure: str | None = None  # "how *old*", "how *heavy*": the measure asked for
     head_noun: str | None = None  # "What is the *price* of ...": what the answer must be
     possessed: str | None = None  # "Whose *laptop* ...": the answer is its owner
+    subject: tuple[str, ...] = ()  # "When did *the Cubs* win?": lemmas of the verb's subject
     note: str | None = None  # why the question cannot be answered at all
 
     @property
@@ -234,6 +237,11 @@ def _parse(text: str) -> Question:
     entities = tuple(
         (e.text, e.label_) for e in doc.ents if e.label_ not in ("CARDINAL", "ORDINAL")
     )
+    head_noun = _head_noun(doc, wh)
+    if qtype == "what" and head_noun == "name":
+        # "What is the name of the driver?" asks who: a name, which the sentence need not
+        # introduce with the word "name".
+        qtype, labels, head_noun = "who", ("PERSON", "ORG", "NORP", "GPE"), None
     if qtype == "what" and focus is None:
         focus = _what_focus(doc, wh, verb)
     return Question(
@@ -249,7 +257,8 @@ def _parse(text: str) -> Question:
         wh_role=_wh_role(wh),
         kind_noun=wh_noun.lemma_.lower() if wh_noun is not None and keep_noun else None,
         measure=_measure(doc, wh),
-        head_noun=_head_noun(doc, wh),
+        head_noun=head_noun,
+        subject=_subject_lemmas(verb, wh),
         possessed=wh.head.lemma_.lower()
         if wh is not None and wh.lower_ == "whose" and wh.head.pos_ == "NOUN"
         else None,
@@ -366,6 +375,17 @@ def _main_verb(doc):
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is None:
         return None
+    asks_speaker = any(c.lower_ in WH_WORDS and c.dep_ == "nsubj" for c in root.children)
+    if root.lemma_ in REPORTING_VERBS and not asks_speaker:
+        # "What did police say *caused* the shooting?": the reported clause holds the event
+        # (but "Who said ...?" asks for the speaker).
+        for child in root.children:
+            if (
+                child.dep_ in ("ccomp", "xcomp")
+                and child.pos_ == "VERB"
+                and child.lemma_ not in LIGHT_VERBS
+            ):
+                return child
     if root.pos_ in ("VERB", "AUX") and root.lemma_ not in LIGHT_VERBS:
         return root
     if root.is_lower and any(c.dep_ == "aux" for c in root.children):
@@ -389,6 +409,17 @@ def _what_focus(doc, wh, verb) -> str:
     if wh is not None and wh.dep_ in ("nsubj", "nsubjpass"):
         return "event"  # "What caused the crash?" – the answer is the subject
     return "object"
+
+
+def _subject_lemmas(verb, wh) -> tuple[str, ...]:
+    """Lemmas of the content verb's active subject, unless the subject is what is asked (a
+    passive subject is a story's object as often as its subject: "the statement was signed")."""
+    if verb is None or any(c.dep_ == "auxpass" for c in verb.children):
+        return ()
+    for child in verb.children:
+        if child.dep_ == "nsubj" and child.lower_ not in WH_WORDS:
+            return tuple(t.lemma_.lower() for t in child.subtree if t.is_alpha and not t.is_stop)
+    return ()
 
 
 def _object_hints(verb, wh) -> tuple[str, ...]:

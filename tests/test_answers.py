@@ -428,3 +428,16 @@ def test_whose_names_the_owner_and_credits_are_never_answers() -> None:
     assert found and "Anthony Weiner" in found[0]
     assert _is_credit("Getty Images") and _is_credit("AFP")
     assert not _is_credit("Gettysburg College")
+
+
+def test_when_of_another_subjects_clause_is_not_the_answer() -> None:
+    from bot.answers import extract, parse
+    from bot.questions import parse_question
+
+    question = parse_question("When did the Cubs last win the championship?")
+    doc = parse(
+        "The Cubs, without a title since 1908, beat the Indians, who last won a championship "
+        "in 1948."
+    )
+    found = extract(question, doc)
+    assert found is None or found[0] != "1948"

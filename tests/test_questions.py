@@ -136,3 +136,15 @@ def test_keywords_keep_stop_list_verbs_but_not_articles_in_names() -> None:
     assert "call" in q.keywords
     q = parse_question("Where was the Brazilian Grand Prix held?")
     assert "the" not in q.keywords and "brazilian" in q.keywords
+
+
+def test_reported_clause_and_subject() -> None:
+    q = parse_question("What did police say caused the Seattle shooting?")
+    assert q.verb == "cause"
+    assert parse_question("Who said the change is not related to Brexit?").verb == "say"
+    assert parse_question("When did the Cubs win the championship?").subject == ("cubs",)
+
+
+def test_what_is_the_name_of_asks_who() -> None:
+    q = parse_question("What is the name of the tram driver?")
+    assert q.type == "who" and "PERSON" in q.wants_labels
