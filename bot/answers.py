@@ -188,9 +188,9 @@ def answer(chat: ChatStories, question_text: str, story_id: int | None = None) -
     question = parse_question(question_text or "")
     if not question.ok:
         return Answer(None, question.type, note=question.note)
-    if chat.count() == 0:
-        return Answer(None, question.type, note=NO_STORIES)
     stories = _candidate_stories(chat, question, story_id)
+    if not stories and chat.count() == 0:  # counted only when nothing matched
+        return Answer(None, question.type, note=NO_STORIES)
     if story_id is not None and not stories:
         return Answer(None, question.type, note=NOT_HERE)
     if not question.keywords:
