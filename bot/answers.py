@@ -942,7 +942,11 @@ def _subject_phrases(question: Question, doc, anchors: list) -> list:
 def _render_entity(question: Question, span) -> str:
     """The answer text for an entity: who-answers widened with titles, names and appositions."""
     if question.type in ("who", "which"):
-        return _phrase_text(span.root) or span.text
+        phrase = _phrase_text(span.root)
+        named = {t.lower_ for t in span if t.is_alpha and not t.is_stop}
+        if not phrase or not named <= {w.lower() for w in words(phrase)}:
+            return _clip(span.text, MAX_SHORT_WORDS)  # the parse lost part of the name
+        return phrase
     if question.type == "how_many":
         doc = span.doc
         if span.end < len(doc) and not span[-1].whitespace_ and _is_unit(doc[span.end]):
@@ -1002,7 +1006,13 @@ def _hyphen_whole(span) -> tuple[int, int]:
 
 
 def _strip_preposition(text: str) -> str:
-    return re.sub(r"^(on|in|at|by|since|until)\s+", "", text.strip(), flags=re.IGNORECASE)
+    """ "on Wednesday" → "Wednesday" (but "at least 90" keeps its "at")."""
+    return re.sub(
+        r"^(on|in|at|by|since|until)\s+(?!(least|most|about|around)\b)",
+        "",
+        text.strip(),
+        flags=re.IGNORECASE,
+    )
 
 
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady"})

@@ -441,3 +441,11 @@ def test_when_of_another_subjects_clause_is_not_the_answer() -> None:
     )
     found = extract(question, doc)
     assert found is None or found[0] != "1948"
+
+
+def test_rendering_keeps_at_least_and_whole_names() -> None:
+    from bot.answers import _strip_preposition
+
+    assert _strip_preposition("on Wednesday") == "Wednesday"
+    assert _strip_preposition("at least 90") == "at least 90"
+    assert _strip_preposition("at around 6am") == "at around 6am"
