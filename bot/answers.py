@@ -323,9 +323,10 @@ def _rank_sentences(
                 weights[k] * (1.0 if k in own else 0.6 if k in near else 0) for k in weights
             )
             for key in focus_keys:
-                if key not in own and (key == head_key or key not in near):
-                    # "Who replaced Comey?" – a sentence without replacing; "What is the
-                    # *price* of ...?" – a sentence that names no price.
+                if key not in own:
+                    # "Who replaced Comey?" – a sentence without replacing (the answer is
+                    # read off the parse around the verb, so a neighbour's verb is no help);
+                    # "What is the *price* of ...?" – a sentence that names no price.
                     covered *= VERB_MISSING
             item = _Sentence(
                 story,
@@ -892,6 +893,9 @@ def _role_bonus(question: Question, token, anchors: list) -> float:
         # "Raikkonen spun and crashed": the first verb's subject is the second's too.
         inherited = _role_under(token, verb.head)
         role = inherited if inherited in ("nsubj", "nsubjpass") else None
+    if role is None and verb.dep_ == "ccomp" and _pronoun_subject(verb):
+        # "The Taliban said *it* carried out the attack": the speaker is the pronoun's subject.
+        role = "nsubj" if _role_under(token, verb.head) == "nsubj" else None
     if role is None:
         return -0.1
     if question.type == "who" or question.type == "which":
@@ -909,6 +913,14 @@ def _role_bonus(question: Question, token, anchors: list) -> float:
     if question.type in ("when", "where") and role in ("nsubj", "nsubjpass", "dobj"):
         return -0.4  # "Islamabad expressed concern": a subject is not where something happened
     return 0.1
+
+
+def _pronoun_subject(verb) -> bool:
+    """True when the verb's subject is a third-person pronoun ("it", "he", "they")."""
+    return any(
+        c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in ("it", "he", "she", "they")
+        for c in verb.children
+    )
 
 
 def _role_under(token, verb) -> str | None:

@@ -449,3 +449,13 @@ def test_rendering_keeps_at_least_and_whole_names() -> None:
     assert _strip_preposition("on Wednesday") == "Wednesday"
     assert _strip_preposition("at least 90") == "at least 90"
     assert _strip_preposition("at around 6am") == "at around 6am"
+
+
+def test_pronoun_subject_of_a_reported_clause_is_the_speaker() -> None:
+    from bot.answers import extract, parse
+    from bot.questions import parse_question
+
+    question = parse_question("Who carried out the attack on the consulate?")
+    doc = parse("The Taliban said it carried out the attack in retaliation for air strikes.")
+    found = extract(question, doc)
+    assert found and found[0] == "Taliban"
