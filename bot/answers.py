@@ -323,10 +323,10 @@ def _rank_sentences(
                 weights[k] * (1.0 if k in own else 0.6 if k in near else 0) for k in weights
             )
             for key in focus_keys:
-                if key not in own:
-                    # "Who replaced Comey?" – a sentence without replacing (the answer is
-                    # read off the parse around the verb, so a neighbour's verb is no help);
-                    # "What is the *price* of ...?" – a sentence that names no price.
+                if key not in own and (key == head_key or key not in near):
+                    # "Who replaced Comey?" – a sentence without replacing, nor its
+                    # neighbours; "What is the *price* of ...?" – a sentence that names no
+                    # price.
                     covered *= VERB_MISSING
             item = _Sentence(
                 story,
