@@ -439,6 +439,16 @@ def add_handlers(application: Application) -> None:
         MessageHandler(messages & filters.Document.ALL, stories.receive_document)
     )
     application.add_handler(
-        MessageHandler(messages & filters.TEXT & ~filters.COMMAND, stories.receive_text)
+        MessageHandler(
+            messages & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, stories.receive_text
+        )
+    )
+    application.add_handler(MessageHandler(messages & filters.COMMAND, help.unknown_command))
+    # Media without text and nothing else: service messages (members joining…) need no answer.
+    application.add_handler(
+        MessageHandler(
+            messages & ~filters.TEXT & ~filters.CAPTION & ~filters.StatusUpdate.ALL,
+            help.unusable_message,
+        )
     )
     application.add_error_handler(errors.report_error)

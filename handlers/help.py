@@ -1,11 +1,12 @@
-"""/start and /help."""
+"""/start, /help, and what to say to messages the bot can't use."""
 
 from __future__ import annotations
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.replies import Block, render
+from bot.replies import Block, render, text_reply
 from handlers.replying import send
 
 HELP = [
@@ -54,3 +55,29 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain the commands, with examples."""
     await send(update, context, render(HELP))
+
+
+NO_TEXT = (
+    "I keep stories as text, and this message has none I can read. Paste the article, "
+    "send a link, or send it as a .txt, .md, .html or .json file."
+)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An unknown command gets a pointer to /help (in groups only when it names this bot)."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None or not message.text:
+        return
+    command = message.text.split()[0]
+    name, _, addressee = command.partition("@")
+    if chat.type != ChatType.PRIVATE and addressee.lower() != (context.bot.username or "").lower():
+        return  # in a group, a bare /command may be meant for another bot
+    await send(update, context, text_reply(f"I don't know {name}. /help lists what I can do."))
+
+
+async def unusable_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo, sticker, voice message or the like without text: say what the bot can take."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        await send(update, context, text_reply(NO_TEXT))

@@ -20,7 +20,8 @@ def is_addressed_to_bot(message: Message, bot: Bot) -> bool:
     if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
         return True
     username = bot.username
-    return bool(username) and f"@{username}".lower() in (message.text or "").lower()
+    text = message.text or message.caption or ""
+    return bool(username) and f"@{username}".lower() in text.lower()
 
 
 def strip_mention(text: str, username: str | None) -> str:

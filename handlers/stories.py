@@ -42,14 +42,15 @@ def origin_of(message: Message) -> dict[str, object]:
 
 
 async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A text message: a question gets an answer, anything else is kept as a story."""
+    """A text message, or a photo or video with a caption (how channels post news): a question
+    gets an answer, anything else is kept as a story."""
     message = update.effective_message
     chat = update.effective_chat
-    if message is None or chat is None or not message.text:
+    if message is None or chat is None or not (message.text or message.caption):
         return
     private = chat.type == ChatType.PRIVATE
     addressed = private or is_addressed_to_bot(message, context.bot)
-    text = strip_mention(message.text, context.bot.username)
+    text = strip_mention(message.text or message.caption or "", context.bot.username)
     if message.forward_origin is None and looks_like_question(text):
         if addressed:
             await answer_question(update, context, text)

@@ -517,6 +517,54 @@ class FakeTelegram:
             fields["caption"] = caption
         return self._user_message(chat, user, fields, None)
 
+    def user_sends_photo(
+        self,
+        chat: JSON | int,
+        user: JSON,
+        *,
+        caption: str | None = None,
+        forward_from_channel: JSON | None = None,
+    ) -> JSON:
+        """A user's photo (two sizes, as Telegram sends), with an optional caption."""
+        with self._state:
+            number = next(self._file_ids)
+        sizes = [
+            {
+                "file_id": f"AgACphoto{number}{size}",
+                "file_unique_id": f"AQAD{number}{size}",
+                "width": size,
+                "height": size * 3 // 4,
+                "file_size": size * 100,
+            }
+            for size in (90, 1280)
+        ]
+        fields: JSON = {"photo": sizes}
+        if caption:
+            fields["caption"] = caption
+        if forward_from_channel is not None:
+            fields["forward_origin"] = {
+                "type": "channel",
+                "chat": forward_from_channel,
+                "message_id": number,
+                "date": int(time.time()) - 60,
+            }
+        return self._user_message(chat, user, fields, None)
+
+    def user_sends_sticker(self, chat: JSON | int, user: JSON) -> JSON:
+        """A user's sticker: a message with no text at all."""
+        with self._state:
+            number = next(self._file_ids)
+        sticker = {
+            "file_id": f"CAACsticker{number}",
+            "file_unique_id": f"AgAD{number}",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
+        return self._user_message(chat, user, {"sticker": sticker}, None)
+
     def user_presses(self, chat: JSON | int, user: JSON, message: JSON | int, data: str) -> str:
         """A user presses an inline button (callback data) under a message; the query id."""
         chat_id = _id(chat)

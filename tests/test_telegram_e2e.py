@@ -215,6 +215,43 @@ def test_forwarded_channel_post_keeps_its_source(bot: Bot) -> None:
     assert (story["source"], story["source_kind"]) == ("Harbour News", "forward")
 
 
+def test_a_forwarded_photo_post_keeps_its_caption_as_the_story(bot: Bot) -> None:
+    fake = bot.fake
+    chat, user = bot.new_private_chat("Petra")
+    channel = {"id": bot.new_group_id(), "type": "channel", "title": "Quay Photos"}
+    post = fake.user_sends_photo(
+        chat, user, caption=article("ferry line"), forward_from_channel=channel
+    )
+    reply = fake.wait_for_reply(chat["id"], post, REPLY_TIMEOUT)["text"]
+    assert "Saved." in reply and "Quay Photos" in reply
+    [story] = bot.stories(chat["id"])
+    assert "ferry line" in story["title"] and story["source_kind"] == "forward"
+
+
+def test_media_without_text_and_unknown_commands_get_a_pointer(bot: Bot) -> None:
+    fake = bot.fake
+    chat, user = bot.new_private_chat("Stan")
+    sticker = fake.user_sends_sticker(chat, user)
+    assert (
+        "this message has none I can read"
+        in fake.wait_for_reply(chat["id"], sticker, REPLY_TIMEOUT)["text"]
+    )
+    photo = fake.user_sends_photo(chat, user)
+    assert "Paste the article" in fake.wait_for_reply(chat["id"], photo, REPLY_TIMEOUT)["text"]
+    reply = bot.send(chat, user, "/frobnicate now")["text"]
+    assert "I don't know /frobnicate" in reply and "/help" in reply
+    assert bot.stories(chat["id"]) == []
+
+    # In a group, a bare unknown command may be another bot's: no reply unless it names us.
+    group = fake.group(bot.new_group_id(), "Quiet room", admins=[user])
+    other_bots = fake.user_sends_text(group, user, "/weather London")
+    fake.user_sends_sticker(group, user)
+    named = bot.send(group, user, f"/frobnicate@{BOT_NAME}")["text"]
+    assert "I don't know /frobnicate" in named
+    assert fake.replies_to(group["id"], other_bots["message_id"]) == []
+    assert len(fake.sent_messages(group["id"])) == 1
+
+
 def test_documents_and_the_size_limit(bot: Bot) -> None:
     fake = bot.fake
     chat, user = bot.new_private_chat("Dora")
