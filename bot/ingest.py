@@ -116,7 +116,8 @@ class Ingestor:
         """An edited post: re-clean and re-analyse the story saved from that message."""
         chat = self.store.chat(chat_id)
         existing = chat.story_for_message(message_id)
-        raw = RawStory(text=text, message_id=message_id, source_kind="channel", **origin)  # type: ignore[arg-type]
+        fields = {"source_kind": "channel", **origin}
+        raw = RawStory(text=text, message_id=message_id, **fields)  # type: ignore[arg-type]
         if existing is None:
             return self.ingest(chat_id, [raw])[0]
         try:

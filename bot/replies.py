@@ -171,6 +171,17 @@ def saved_reply(saved: Saved) -> Reply:
     )
 
 
+def updated_reply(saved: Saved) -> Reply:
+    """What the user sees after editing a story's message."""
+    if saved.outcome.status == "rejected" or saved.summary is None:
+        reason = saved.outcome.reason or "I couldn't read the edited text."
+        return render([Block(f"{reason} The story keeps its earlier text.")])
+    return render(
+        [Block(f"Updated story #{saved.summary.story.id}.", "i"), *summary_blocks(saved.summary)],
+        story_buttons(saved.summary.story.id),
+    )
+
+
 def story_page_reply(page: StoryPage) -> Reply:
     """One page of /list with Newer / Older buttons, or a hint when there are no stories."""
     if page.total == 0:

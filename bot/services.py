@@ -189,6 +189,15 @@ class StoryService:
             return None
         return StoryFacts(story, facts(chat, story.id))
 
+    def update_story_message(
+        self, chat_id: int, message_id: int, text: str, **origin: object
+    ) -> Saved | None:
+        """An edited message: update the story saved from it; None when it held no story."""
+        if self.chat(chat_id).story_for_message(message_id) is None:
+            return None
+        outcome = self.ingestor.replace_for_message(chat_id, message_id, text, **origin)
+        return self._with_summary(chat_id, outcome)
+
     def update_post(self, chat_id: int, message_id: int, text: str, **origin: object) -> Saved:
         """An edited channel post: update the story saved from it (or save it if new)."""
         outcome = self.ingestor.replace_for_message(chat_id, message_id, text, **origin)

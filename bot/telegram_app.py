@@ -444,6 +444,9 @@ def add_handlers(application: Application) -> None:
         )
     )
     application.add_handler(MessageHandler(messages & filters.COMMAND, help.unknown_command))
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE, stories.edited_message)
+    )
     # Media without text and nothing else: service messages (members joining…) need no answer.
     application.add_handler(
         MessageHandler(

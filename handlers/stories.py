@@ -14,7 +14,7 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.documents import MAX_DOCUMENT_BYTES
-from bot.replies import saved_reply, text_reply
+from bot.replies import saved_reply, text_reply, updated_reply
 from bot.services import looks_like_question
 from handlers.questions import answer_question, is_addressed_to_bot, strip_mention
 from handlers.replying import in_worker, send, service
@@ -109,6 +109,29 @@ async def receive_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await send(
             update, context, text_reply(f"…and {len(results) - 5} more ({added} added in all).")
         )
+
+
+async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited story message updates its story (edits of anything else are let be)."""
+    message = update.edited_message
+    chat = update.effective_chat
+    if message is None or chat is None or not (message.text or message.caption):
+        return
+    text = strip_mention(message.text or message.caption or "", context.bot.username)
+    origin = origin_of(message)
+    saved = await in_worker(
+        update,
+        context,
+        service(context).update_story_message,
+        chat.id,
+        message.message_id,
+        text,
+        **origin,
+    )
+    if saved is None:
+        return
+    if saved.outcome.status == "rejected" or chat.type == ChatType.PRIVATE:
+        await send(update, context, updated_reply(saved))
 
 
 async def channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

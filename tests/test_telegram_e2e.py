@@ -252,6 +252,34 @@ def test_media_without_text_and_unknown_commands_get_a_pointer(bot: Bot) -> None
     assert len(fake.sent_messages(group["id"])) == 1
 
 
+def test_editing_a_story_message_updates_the_story(bot: Bot) -> None:
+    fake = bot.fake
+    chat, user = bot.new_private_chat("Edna")
+    story = fake.user_sends_text(chat, user, article("tram depot"))
+    sid = story_id(fake.wait_for_reply(chat["id"], story, REPLY_TIMEOUT))
+    question = fake.user_sends_text(chat, user, "Who approved the tram depot plan?")
+    fake.wait_for_reply(chat["id"], question, REPLY_TIMEOUT)
+
+    sent = len(fake.sent_messages(chat["id"]))
+    fake.user_edits(chat, story["message_id"], article("city library"))
+    [updated] = fake.wait_for_messages(chat["id"], 1, REPLY_TIMEOUT, after=sent)
+    assert f"Updated story #{sid}." in updated["text"] and "city library" in updated["text"]
+    [stored] = bot.stories(chat["id"])
+    assert stored["id"] == sid and "city library" in stored["title"]
+
+    sent = len(fake.sent_messages(chat["id"]))
+    fake.user_edits(chat, story["message_id"], "Oops.")
+    [kept] = fake.wait_for_messages(chat["id"], 1, REPLY_TIMEOUT, after=sent)
+    assert "keeps its earlier text" in kept["text"]
+    assert "city library" in bot.stories(chat["id"])[0]["title"]
+
+    # Editing a question is no story: nothing is stored or said.
+    fake.user_edits(chat, question["message_id"], "Who approved the city library plan?")
+    bot.barrier(chat, user)
+    assert len(bot.stories(chat["id"])) == 1
+    assert len(fake.replies_to(chat["id"], question["message_id"])) == 1
+
+
 def test_documents_and_the_size_limit(bot: Bot) -> None:
     fake = bot.fake
     chat, user = bot.new_private_chat("Dora")
