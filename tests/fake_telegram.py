@@ -476,17 +476,19 @@ class FakeTelegram:
         if entities:
             fields["entities"] = entities
         if forward_from_channel is not None:
-            with self._state:
-                origin_id = next(
-                    self._message_ids.setdefault(forward_from_channel["id"], itertools.count(1))
-                )
-            fields["forward_origin"] = {
-                "type": "channel",
-                "chat": forward_from_channel,
-                "message_id": origin_id,
-                "date": int(time.time()) - 60,
-            }
+            fields["forward_origin"] = self._channel_origin(forward_from_channel)
         return self._user_message(chat, user, fields, reply_to)
+
+    def _channel_origin(self, channel: JSON) -> JSON:
+        """The forward_origin of a post forwarded from a channel, a minute old."""
+        with self._state:
+            origin_id = next(self._message_ids.setdefault(channel["id"], itertools.count(1)))
+        return {
+            "type": "channel",
+            "chat": channel,
+            "message_id": origin_id,
+            "date": int(time.time()) - 60,
+        }
 
     def user_sends_document(
         self,
@@ -542,12 +544,7 @@ class FakeTelegram:
         if caption:
             fields["caption"] = caption
         if forward_from_channel is not None:
-            fields["forward_origin"] = {
-                "type": "channel",
-                "chat": forward_from_channel,
-                "message_id": number,
-                "date": int(time.time()) - 60,
-            }
+            fields["forward_origin"] = self._channel_origin(forward_from_channel)
         return self._user_message(chat, user, fields, None)
 
     def user_sends_sticker(self, chat: JSON | int, user: JSON) -> JSON:
