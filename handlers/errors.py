@@ -67,7 +67,15 @@ async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     try:
         if update.callback_query is not None and await _alert(update, text):
             return
-        await send_message_reliably(context.bot, update.effective_chat.id, text)
+        source = update.effective_message
+        await send_message_reliably(
+            context.bot,
+            update.effective_chat.id,
+            text,
+            # A reply, so in a busy group the user sees which message it is about.
+            reply_to_message_id=source.message_id if source and not update.callback_query else None,
+            allow_sending_without_reply=True,
+        )
     except Exception:  # the chat may be gone or Telegram unreachable; the log has the error
         log.warning("could not tell the chat about the error", exc_info=True)
 

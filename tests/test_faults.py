@@ -341,7 +341,9 @@ def test_a_timed_out_or_failing_reply_is_never_silently_dropped(bot: Bot) -> Non
         "the apology",
     )
     assert len(sorry) == 1
-    assert accepted_replies(fake, failing_chat["id"], failing["message_id"]) == []
+    # The story's reply never went through: the only reply to the message is the apology.
+    replies = accepted_replies(fake, failing_chat["id"], failing["message_id"])
+    assert [c.result["text"] for c in replies] == [sorry[0]["text"]]
     assert f"could not send to chat {failing_chat['id']} (attempt 4)" in bot.log_text()
 
     reply = answered_once(bot, late_chat["id"], late)
@@ -676,6 +678,7 @@ def test_a_full_or_read_only_database_gets_a_clear_log_line_and_a_brief_reply(
                     "I can't save stories right now: the storage is read-only. "
                     "The admin has been told in the log."
                 )
+                assert fake.replies_to(chat["id"], refused["message_id"]) == [reply]
                 listed = fake.user_sends_text(chat, user, "/list")
                 await _handle(application, fake, listed)  # reading still works
                 assert "Stories 1/1" in fake.replies_to(chat["id"], listed["message_id"])[0]["text"]
