@@ -71,8 +71,9 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     command = message.text.split()[0]
     name, _, addressee = command.partition("@")
-    if chat.type != ChatType.PRIVATE and addressee.lower() != (context.bot.username or "").lower():
-        return  # in a group, a bare /command may be meant for another bot
+    ours = addressee.lower() == (context.bot.username or "").lower()
+    if (addressee and not ours) or (chat.type != ChatType.PRIVATE and not ours):
+        return  # another bot's command; in a group, a bare /command may be one too
     await send(update, context, text_reply(f"I don't know {name}. /help lists what I can do."))
 
 
