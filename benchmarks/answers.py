@@ -34,6 +34,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.percentiles import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "questions" / "natural_questions.jsonl"
 SPUTNIK = ROOT / "tests" / "data" / "cleaning" / "sputnik-asat-2019.txt"
@@ -230,7 +232,7 @@ def evaluate_questions(
     timings.sort()
     if timings:
         p50 = timings[len(timings) // 2] * 1000
-        p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))] * 1000
+        p95 = percentile(timings, 0.95) * 1000
         print(
             f"\nTime per question ({stories}-story chat): p50 {p50:.0f} ms, p95 {p95:.0f} ms.",
             file=out,

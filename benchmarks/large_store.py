@@ -38,6 +38,8 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from benchmarks.percentiles import percentile
+
 SEED = 5
 BATCH = 5_000  # stories per executemany
 COMMIT_EVERY = 100_000  # stories per transaction
@@ -244,11 +246,6 @@ def timed(function, inputs: Sequence[str]) -> tuple[list[float], int]:
         timings.append((time.perf_counter() - began) * 1000)
         hits += bool(result) if isinstance(result, list) else result.answer is not None
     return timings, hits
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

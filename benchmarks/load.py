@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.answer_speed import load_articles
+from benchmarks.percentiles import percentile
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "123:LOAD"
@@ -222,11 +223,6 @@ def drive(fake, scripts: list[Script], *, burst: bool, timeout: float, deadline:
             if script.next < len(script.messages):
                 send(script)
     return results
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
