@@ -9,6 +9,7 @@ remaining lines get a small additive junk score, so one weak signal alone never 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.tokenizer import split_sentences, words
@@ -534,7 +535,7 @@ def clean_text(raw: str) -> CleanedText:
     )
 
 
-def derive_title(paragraphs: list[str], max_words: int = 14) -> str:
+def derive_title(paragraphs: Sequence[str], max_words: int = 14) -> str:
     """A title for a story without one: the lead's first sentence, cut at a word boundary."""
     lead = next((p for p in paragraphs if p.strip()), "")
     if not lead:
@@ -547,7 +548,7 @@ def derive_title(paragraphs: list[str], max_words: int = 14) -> str:
     return " ".join(tokens[: max(1, max_words)]).rstrip(",;:-–— ") + "…"
 
 
-def real_headline(title: str | None, paragraphs: list[str]) -> str | None:
+def real_headline(title: str | None, paragraphs: Sequence[str]) -> str | None:
     """The title if it is a headline, None if it is only the lead cut short by derive_title.
 
     A derived title repeats the first sentence, so a summarizer must not take it as a headline.

@@ -325,7 +325,7 @@ def _shorten(sentence: str) -> str:
 
 def _summary(chat: ChatStories, stories: list[Story], told: list[frozenset[str]]) -> list[str]:
     """1–2 sentences across the group's stories, none repeating a fact already told."""
-    texts = [StoryText(real_headline(s.title, list(s.paragraphs)), s.paragraphs) for s in stories]
+    texts = [StoryText(real_headline(s.title, s.paragraphs), s.paragraphs) for s in stories]
     leads = {_normal(lead) for lead in map(_lead, stories) if lead}
     chosen: list[str] = []
     wanted = SUMMARY_LENGTH.sentences or 2

@@ -111,15 +111,16 @@ class Ingestor:
         return self.ingest(chat_id, raws)
 
     def replace_for_message(
-        self, chat_id: int, message_id: int, text: str, **origin: object
-    ) -> IngestOutcome:
-        """An edited post: re-clean and re-analyse the story saved from that message."""
+        self, chat_id: int, message_id: int, text: str, *, add_if_new: bool = True, **origin: object
+    ) -> IngestOutcome | None:
+        """An edited post: re-clean and re-analyse the story saved from that message. A message
+        that held no story is stored as a new one, or with ``add_if_new=False`` left be (None)."""
         chat = self.store.chat(chat_id)
         existing = chat.story_for_message(message_id)
         fields = {"source_kind": "channel", **origin}
         raw = RawStory(text=text, message_id=message_id, **fields)  # type: ignore[arg-type]
         if existing is None:
-            return self.ingest(chat_id, [raw])[0]
+            return self.ingest(chat_id, [raw])[0] if add_if_new else None
         try:
             prepared = prepare(raw)
         except Rejected as error:

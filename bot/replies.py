@@ -152,9 +152,12 @@ def summary_blocks(summary: StorySummary) -> list[Block]:
     return blocks
 
 
-def summary_reply(summary: StorySummary) -> Reply:
-    """A story's summary, with the story's buttons."""
-    return render(summary_blocks(summary), story_buttons(summary.story.id))
+def summary_reply(summary: StorySummary, heading: str | None = None) -> Reply:
+    """A story's summary, under an optional heading ("Saved."), with the story's buttons."""
+    blocks = summary_blocks(summary)
+    if heading:
+        blocks.insert(0, Block(heading, "i"))
+    return render(blocks, story_buttons(summary.story.id))
 
 
 def saved_reply(saved: Saved) -> Reply:
@@ -165,10 +168,7 @@ def saved_reply(saved: Saved) -> Reply:
     if outcome.status == "duplicate":
         return render([Block(outcome.reason or "I already have that story.")])
     assert saved.summary is not None
-    return render(
-        [Block("Saved.", "i"), *summary_blocks(saved.summary)],
-        story_buttons(saved.summary.story.id),
-    )
+    return summary_reply(saved.summary, "Saved.")
 
 
 def updated_reply(saved: Saved) -> Reply:
@@ -176,10 +176,7 @@ def updated_reply(saved: Saved) -> Reply:
     if saved.outcome.status == "rejected" or saved.summary is None:
         reason = saved.outcome.reason or "I couldn't read the edited text."
         return render([Block(f"{reason} The story keeps its earlier text.")])
-    return render(
-        [Block(f"Updated story #{saved.summary.story.id}.", "i"), *summary_blocks(saved.summary)],
-        story_buttons(saved.summary.story.id),
-    )
+    return summary_reply(saved.summary, f"Updated story #{saved.summary.story.id}.")
 
 
 def story_page_reply(page: StoryPage) -> Reply:

@@ -155,7 +155,7 @@ class StoryService:
     def summary_of(self, story: Story, length: SummaryLength) -> StorySummary:
         """The story's summary; else the whole short story or the lead, with a note saying why."""
         try:
-            headline = real_headline(story.title, list(story.paragraphs))
+            headline = real_headline(story.title, story.paragraphs)
             result = summarize(StoryText(headline, story.paragraphs), length)
         except TextTooShort:
             return StorySummary(
@@ -193,14 +193,15 @@ class StoryService:
         self, chat_id: int, message_id: int, text: str, **origin: object
     ) -> Saved | None:
         """An edited message: update the story saved from it; None when it held no story."""
-        if self.chat(chat_id).story_for_message(message_id) is None:
-            return None
-        outcome = self.ingestor.replace_for_message(chat_id, message_id, text, **origin)
-        return self._with_summary(chat_id, outcome)
+        outcome = self.ingestor.replace_for_message(
+            chat_id, message_id, text, add_if_new=False, **origin
+        )
+        return None if outcome is None else self._with_summary(chat_id, outcome)
 
     def update_post(self, chat_id: int, message_id: int, text: str, **origin: object) -> Saved:
         """An edited channel post: update the story saved from it (or save it if new)."""
         outcome = self.ingestor.replace_for_message(chat_id, message_id, text, **origin)
+        assert outcome is not None  # a post that held no story is stored as new
         return Saved(outcome)
 
     # -- browsing and forgetting ---------------------------------------------------------

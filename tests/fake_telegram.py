@@ -594,30 +594,25 @@ class FakeTelegram:
 
     def channel_edits(self, channel: JSON | int, message_id: int, text: str) -> JSON:
         """A channel post edited: an edited_channel_post update."""
-        chat_id = _id(channel)
-        with self._state:
-            message = self._message(chat_id, message_id)
-            if message is None:
-                raise KeyError(f"no post {message_id} in channel {chat_id}")
-            message["text"] = text
-            message["edit_date"] = int(time.time())
-            message.pop("entities", None)
-            entities = text_entities(text)
-            if entities:
-                message["entities"] = entities
-            self._enqueue({"edited_channel_post": _without_private(message)})
-        return message
+        return self._edit(_id(channel), message_id, text, "edited_channel_post")
 
     def user_edits(self, chat: JSON | int, message_id: int, text: str) -> JSON:
         """A user edits their message: an edited_message update."""
-        chat_id = _id(chat)
+        return self._edit(_id(chat), message_id, text, "edited_message")
+
+    def _edit(self, chat_id: int, message_id: int, text: str, update_kind: str) -> JSON:
+        """Replace a message's text (its entities found afresh) and queue the edit update."""
         with self._state:
             message = self._message(chat_id, message_id)
             if message is None:
                 raise KeyError(f"no message {message_id} in chat {chat_id}")
             message["text"] = text
             message["edit_date"] = int(time.time())
-            self._enqueue({"edited_message": _without_private(message)})
+            message.pop("entities", None)
+            entities = text_entities(text)
+            if entities:
+                message["entities"] = entities
+            self._enqueue({update_kind: _without_private(message)})
         return message
 
     def _user_message(
