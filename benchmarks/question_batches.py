@@ -1,0 +1,120 @@
+"""The article batches that question writers get, and the articles of each evaluation chat.
+
+Question sets are written blind: a writer (a helper who never sees the code or the bot's
+answers) gets one batch folder holding only article texts, the writing rules
+(``benchmarks/question_rules.md``) and a format checker, and writes ``questions.jsonl`` there.
+
+    python -m benchmarks.question_batches --data ../shared/eval --out /tmp/question-batches
+
+Training and dev batches hold the training corpora's articles (``news_corpora``), shuffled with
+a fixed seed and cut into batches of ``BATCH_ARTICLES``; whole batches (so whole writers) are
+dev, the rest training. The test batches hold held-out articles only: a seeded sample of BBC
+News Summary articles, and the Giveme5W1H articles with the scraped sample page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchmarks.news_corpora import Article, load_articles, training_articles
+
+SEED = 2026
+BATCH_ARTICLES = 50
+DEV_BATCHES = 2  # the last batches: dev, written by writers whose questions are never trained on
+BBC_QUESTION_ARTICLES = 50
+BBC_CHAT_ARTICLES = 400  # the test chat: the question articles among other BBC stories
+GIVEME5W1H_BATCHES = 2
+HERE = Path(__file__).resolve().parent
+RULES = HERE / "question_rules.md"
+CHECKER = HERE / "question_check.py"
+SAMPLE = HERE.parent / "bot" / "samples" / "sputnik-asat-2019.txt"
+SAMPLE_ID = "sample:sputnik-asat-2019"
+
+
+def _unique_texts(articles: Sequence[Article]) -> list[Article]:
+    """The articles whose text occurs once (the BBC set repeats some articles)."""
+    counts: dict[str, int] = {}
+    for article in articles:
+        counts[article.text] = counts.get(article.text, 0) + 1
+    return [a for a in articles if counts[a.text] == 1]
+
+
+def bbc_test_articles(root: Path) -> tuple[list[Article], list[Article]]:
+    """The BBC articles questions are written over, and the whole test chat (they and others)."""
+    pool = _unique_texts(load_articles(root, "bbc"))
+    chat = random.Random(SEED).sample(pool, min(BBC_CHAT_ARTICLES, len(pool)))
+    return chat[:BBC_QUESTION_ARTICLES], chat
+
+
+def sample_article() -> Article:
+    """The scraped sample page, junk and all, as users send it."""
+    return Article(SAMPLE_ID, None, SAMPLE.read_text(encoding="utf-8"))
+
+
+def training_batches(root: Path) -> list[list[Article]]:
+    """The training corpora's articles in seeded batches; the last DEV_BATCHES are dev."""
+    articles = training_articles(root)
+    random.Random(SEED).shuffle(articles)
+    return [articles[i : i + BATCH_ARTICLES] for i in range(0, len(articles), BATCH_ARTICLES)]
+
+
+def batch_names(count: int) -> list[str]:
+    """train-01, train-02, …, then dev-01, dev-02 for the last DEV_BATCHES."""
+    names = [f"train-{i + 1:02d}" for i in range(count - DEV_BATCHES)]
+    return names + [f"dev-{i + 1:02d}" for i in range(DEV_BATCHES)]
+
+
+def _write_batch(folder: Path, articles: Sequence[Article], per_article: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "articles.jsonl").open("w", encoding="utf-8") as handle:
+        for article in articles:
+            row = {"id": article.id, "title": article.title, "text": article.text}
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with (folder / "articles.txt").open("w", encoding="utf-8") as handle:
+        for article in articles:
+            handle.write(f"=== ARTICLE {article.id} ===\n")
+            if article.title:
+                handle.write(f"TITLE: {article.title}\n\n")
+            handle.write(article.text.strip() + "\n\n")
+    shutil.copy(RULES, folder / "RULES.md")
+    shutil.copy(CHECKER, folder / "check.py")
+    (folder / "TASK.txt").write_text(
+        f"{len(articles)} articles. Questions per article: {per_article}.\n"
+        "Write questions.jsonl in this folder, following RULES.md; check it with\n"
+        "    python3 check.py\n",
+        encoding="utf-8",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="benchmarks.question_batches")
+    parser.add_argument("--data", type=Path, default=Path("../shared/eval"))
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    batches = training_batches(args.data)
+    if not batches:
+        print(f"No training corpora under {args.data}.", file=sys.stderr)
+        return 1
+    for name, batch in zip(batch_names(len(batches)), batches, strict=True):
+        _write_batch(args.out / name, batch, "3 to 4")
+    questions, _ = bbc_test_articles(args.data)
+    _write_batch(args.out / "test-bbc", questions, "4")
+    giveme = load_articles(args.data, "giveme5w1h") + [sample_article()]
+    half = (len(giveme) + 1) // GIVEME5W1H_BATCHES
+    for index in range(GIVEME5W1H_BATCHES):
+        part = giveme[index * half : (index + 1) * half]
+        _write_batch(args.out / f"test-giveme5w1h-{index + 1}", part, "1 or 2")
+    for folder in sorted(args.out.iterdir()):
+        count = sum(1 for _ in (folder / "articles.jsonl").open())
+        print(f"{folder.name}: {count} articles")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
