@@ -1,271 +1,384 @@
-"""Evaluation of question answering (bot/answers.py) on the shared 5W gold standard and on
-hand-written natural questions.
+"""Evaluation of answers (``bot.answers``) on blind question sets, beside the naive baseline.
 
 Usage::
 
-    python -m benchmarks.answers --data ../shared/eval [--split test|train|all] [--only 5w|qa]
+    python -m benchmarks.answers --data ../shared/eval --set dev [--work DIR] [--verbose]
+    python -m benchmarks.answers --data ../shared/eval --set test-bbc --test-run
+    python -m benchmarks.answers --data ../shared/eval --set 5w --split test
 
-Two parts:
+Question sets (``tests/data/questions``), each asked in one chat holding many stories, so
+retrieval has to find the right one:
 
-* **5W main event** - ``PATH/giveme5w1h/gold_standard_flat.jsonl``: for each article,
-  ``main_event`` extracts who/what/when/where; the top answer is a hit when its token F1 with
-  ANY annotated phrase (of any coder) is >= 0.5. Articles with no annotated phrase for a
-  question type are left out of that type. Giveme5W1H's own stored outputs
-  (``system_output/``) are scored the same way, which validates the scorer against the issue's
-  figures. The *training* split is for development, *test* is for reporting.
-* **Natural questions** - ``tests/data/questions/natural_questions.jsonl``: questions written by
-  reading the articles. Every giveme5w1h article and the Sputnik sample are ingested into ONE
-  chat of a temporary store (so retrieval has to find the right story), each question is
-  asked, and an answer counts as correct when its token F1 with an expected answer is >= 0.5
-  or it contains one. Unanswerable questions (expected null) must be abstained on. The *dev*
-  split calibrates the abstention threshold; *test* is for reporting.
+* ``dev``: blind questions over training-corpus articles by writers whose questions are never
+  trained on; the chat holds all 699 training-corpus articles. The answer thresholds are
+  chosen on it (``bot/answers/training.py``), so it is not a clean held-out figure.
+* ``train``: the training questions themselves, in the same chat (in-sample: for diagnosis).
+* ``test-bbc``: blind questions over 50 BBC News Summary articles, in a chat of 400 BBC articles.
+* ``test-giveme5w1h``: blind questions over the Giveme5W1H articles and the scraped sample page,
+  all in one chat.
+* ``natural``: the older hand-written questions over the same Giveme5W1H chat (written by the
+  hands that tuned the old rules; kept for comparison only).
+* ``5w``: the main event (``facts``) against the Giveme5W1H annotations, ``--split`` train/test.
+
+The test sets are held out: they run only with ``--test-run``, and every such run is appended
+to ``benchmarks/test_set_runs.jsonl`` (set, time, commit), which the README quotes.
+
+Scoring (``bot.answers.scoring``): a short answer is right when it is short enough for its
+kind and contains an accepted answer or overlaps one with token F1 ≥ 0.5 (a when-answer also
+when it resolves to the expected date); a yes/no question is answered right by quoting its
+deciding sentence. Columns: answerable questions answered right; of the short answers given
+(to any question), the share that were wrong; of the answerable questions, how often the quoted
+sentence holds the answer; unanswerable questions with no short answer given.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from benchmarks.percentiles import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTIONS = ROOT / "tests" / "data" / "questions" / "natural_questions.jsonl"
-SPUTNIK = ROOT / "tests" / "data" / "cleaning" / "sputnik-asat-2019.txt"
-TYPES = ("who", "what", "when", "where")
-HIT_F1 = 0.5
+RUN_LOG = ROOT / "benchmarks" / "test_set_runs.jsonl"
 CHAT_ID = 1
-SPLITS = {"train": "training", "test": "test"}
+TEST_SETS = ("test-bbc", "test-giveme5w1h")
+QA_SETS = ("dev", "train", *TEST_SETS, "natural")
+TYPES_5W = ("who", "what", "when", "where")
+RECALL_AT = (1, 4, 10)
 
 
-# -- scoring ----------------------------------------------------------------------------------
+# -- the chats ----------------------------------------------------------------------------------
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-case word tokens for F1."""
-    return re.findall(r"\w+", (text or "").lower())
+def chat_articles(data: Path, name: str) -> list:
+    """The articles the chat of a question set holds."""
+    from benchmarks.news_corpora import load_articles, training_articles
+    from benchmarks.question_batches import bbc_test_articles, sample_article
+
+    if name in ("dev", "train"):
+        return training_articles(data)
+    if name == "test-bbc":
+        return bbc_test_articles(data)[1]
+    return load_articles(data, "giveme5w1h") + [sample_article()]
 
 
-def token_f1(predicted: str, gold: str) -> float:
-    """Token-overlap F1 (SQuAD style, without article stripping)."""
-    a, b = tokens(predicted), tokens(gold)
-    if not a or not b:
-        return 0.0
-    common = sum((Counter(a) & Counter(b)).values())
-    if common == 0:
-        return 0.0
-    precision, recall = common / len(a), common / len(b)
-    return 2 * precision * recall / (precision + recall)
+def build_chat(data: Path, name: str, work: Path):
+    """The set's chat, ingested once into ``work`` (reused when it is there)."""
+    from bot.answers.training import ingest_articles
+    from db.store import Store
+
+    kind = "training" if name in ("dev", "train") else name.replace("natural", "test-giveme5w1h")
+    path = work / f"{kind}.db"
+    index = work / f"{kind}-stories.json"
+    store = Store(path)
+    if index.exists():
+        return store, json.loads(index.read_text())
+    story_of = ingest_articles(store, CHAT_ID, chat_articles(data, name))
+    index.write_text(json.dumps(story_of))
+    return store, story_of
 
 
-def is_hit(predicted: str | None, golds: Iterable[str]) -> bool:
-    """A hit when F1 >= 0.5 with any gold phrase."""
-    return bool(predicted) and any(token_f1(predicted, g) >= HIT_F1 for g in golds)
+def load_set(name: str) -> list[dict]:
+    """A question set in one shape: id, article, question, type, answers, evidence,
+    answerable (the older natural questions are mapped onto it)."""
+    from bot.answers.training import load_questions
+
+    if name != "natural":
+        return load_questions(name)
+    items = []
+    for row in load_questions("natural_questions"):
+        expected = row["expected"]
+        items.append(
+            {
+                "id": row["id"],
+                "article": f"giveme5w1h:{row['article']}"
+                if row["article"] != "sputnik"
+                else "sample:sputnik-asat-2019",
+                "question": row["question"],
+                "type": row["type"],
+                "answers": expected or [],
+                "evidence": None,
+                "answerable": expected is not None,
+            }
+        )
+    return items
 
 
-def is_correct(predicted: str | None, expected: Iterable[str]) -> bool:
-    """A natural-question answer is correct by F1 >= 0.5 or by containing an expected answer."""
-    if not predicted:
-        return False
-    lower = " ".join(tokens(predicted))
-    return any(
-        token_f1(predicted, e) >= HIT_F1 or (tokens(e) and " ".join(tokens(e)) in lower)
-        for e in expected
-    )
-
-
-# -- loading ----------------------------------------------------------------------------------
-
-
-def _jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def gold_phrases(article: dict, kind: str) -> list[str]:
-    """Annotated phrases of one type (entries without text mean "no candidate")."""
-    return [a["text"] for a in article["answers"].get(kind, []) if a.get("text")]
-
-
-def in_split(article: dict, split: str) -> bool:
-    return split == "all" or article.get("split") == SPLITS.get(split, split)
-
-
-# -- part 1: the 5W main event ----------------------------------------------------------------
+# -- scoring ------------------------------------------------------------------------------------
 
 
 @dataclass
 class Tally:
-    hits: int = 0
+    right: int = 0
     total: int = 0
 
-    def add(self, hit: bool) -> None:
-        self.hits += int(hit)
+    def add(self, ok: bool) -> None:
+        self.right += int(ok)
         self.total += 1
 
-    def rate(self) -> str:
-        return f"{self.hits / self.total:.2f} ({self.hits}/{self.total})" if self.total else "–"
+    def share(self) -> str:
+        if not self.total:
+            return "–"
+        return f"{self.right / self.total:.0%} ({self.right}/{self.total})"
 
 
-def evaluate_5w(data: Path, split: str, out=sys.stdout, verbose: bool = False) -> dict:
-    """Hit rates of ours and Giveme5W1H's stored outputs, per question type."""
-    from bot.answers import main_event
+@dataclass
+class Report:
+    """One system's results on one set."""
+
+    right: Tally = field(default_factory=Tally)
+    wrong_given: Tally = field(default_factory=Tally)  # right = wrong ones, total = given
+    holds: Tally = field(default_factory=Tally)
+    abstained: Tally = field(default_factory=Tally)
+    closest_offered: int = 0
+    by_type: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    timings: list[float] = field(default_factory=list)
+
+
+def judge(report: Report, item: dict, answer: str | None, date: str | None, sentence: str | None):
+    """Add one question's outcome to the report; returns whether it was right."""
+    from bot.answers.scoring import holds, is_right
+
+    accepted = item["answers"]
+    kind = item["type"]
+    if not item["answerable"]:
+        report.abstained.add(answer is None)
+        if answer is not None:
+            report.wrong_given.add(True)
+        elif sentence:
+            report.closest_offered += 1
+        return answer is None
+    sentence_holds = holds(sentence, accepted, item.get("evidence"))
+    if kind == "yesno":
+        ok = sentence_holds
+    else:
+        ok = is_right(answer, accepted, kind, date=date, expected_date=item.get("date"))
+        if answer is not None:
+            report.wrong_given.add(not ok)
+    report.right.add(ok)
+    report.by_type[kind].add(ok)
+    report.holds.add(sentence_holds)
+    return ok
+
+
+def run_set(
+    data: Path, name: str, work: Path, out: TextIO = sys.stdout, verbose: bool = False
+) -> dict[str, Report]:
+    """Both systems on one question set; prints the tables and returns the reports."""
+    from benchmarks.answer_baseline import baseline_answer
+    from bot.answers import answer, warm_up
+
+    items = load_set(name)
+    store, story_of = build_chat(data, name, work)
+    chat = store.chat(CHAT_ID)
+    warm_up()
+    systems: dict[str, Callable] = {
+        "storybot": lambda q: answer(chat, q),
+        "baseline (BM25 + first entity of the type)": lambda q: baseline_answer(chat, q),
+    }
+    reports = {system: Report() for system in systems}
+    for item in items:
+        for system, ask in systems.items():
+            began = time.perf_counter()
+            result = ask(item["question"])
+            reports[system].timings.append((time.perf_counter() - began) * 1000)
+            date = getattr(result, "date", None)
+            ok = judge(reports[system], item, result.answer, date, result.sentence)
+            if verbose and system == "storybot" and not ok:
+                print(
+                    f"  MISS {item['id']} [{item['type']}] {item['question']}\n"
+                    f"       got {result.answer!r} want {item['answers'][:2]} "
+                    f"conf={getattr(result, 'confidence', 0):.2f}\n"
+                    f"       said: {(result.sentence or '')[:150]}",
+                    file=out,
+                )
+    recall = retrieval_recall(chat, items, story_of)
+    store.close()
+    answerable = sum(1 for i in items if i["answerable"])
+    print(
+        f"\n### {name}: {len(items)} questions ({answerable} answerable), "
+        f"{chat_size(work, name)} stories in the chat\n",
+        file=out,
+    )
+    print(
+        "| system | answerable right | given answers wrong | quoted sentence holds the answer "
+        "| unanswerable abstained | p50 ms | p95 ms |",
+        file=out,
+    )
+    print("|---|---|---|---|---|---|---|", file=out)
+    for system, report in reports.items():
+        t = sorted(report.timings)
+        print(
+            f"| {system} | {report.right.share()} | {report.wrong_given.share()} | "
+            f"{report.holds.share()} | {report.abstained.share()} | "
+            f"{statistics.median(t):.0f} | {percentile(t, 0.95):.0f} |",
+            file=out,
+        )
+    ours = reports["storybot"]
+    base = reports["baseline (BM25 + first entity of the type)"]
+    print(
+        f"\nstorybot offered the closest sentence (no short answer) for "
+        f"{ours.closest_offered} unanswerable questions.\n",
+        file=out,
+    )
+    print("| type | storybot | baseline |", file=out)
+    print("|---|---|---|", file=out)
+    for kind in sorted(ours.by_type, key=lambda k: -ours.by_type[k].total):
+        print(f"| {kind} | {ours.by_type[kind].share()} | {base.by_type[kind].share()} |", file=out)
+    print(
+        "\nRetrieval recall (answerable questions whose answer sentence, in the right story, "
+        "is among the first k candidates):\n",
+        file=out,
+    )
+    print("| order | " + " | ".join(f"@{k}" for k in RECALL_AT) + " | among all |", file=out)
+    print("|---|" + "---|" * (len(RECALL_AT) + 1), file=out)
+    for order, hits in recall.items():
+        total = hits["total"] or 1
+        cells = [f"{hits[k] / total:.0%}" for k in (*RECALL_AT, "any")]
+        print(f"| {order} | " + " | ".join(cells) + " |", file=out)
+    return reports
+
+
+def chat_size(work: Path, name: str) -> int:
+    kind = "training" if name in ("dev", "train") else name.replace("natural", "test-giveme5w1h")
+    index = work / f"{kind}-stories.json"
+    return len(set(json.loads(index.read_text()).values())) if index.exists() else 0
+
+
+def retrieval_recall(chat, items: Sequence[dict], story_of: dict[str, int]) -> dict[str, dict]:
+    """Recall@k of the answer sentence: in BM25 order and in the learned model's order."""
+    from bot.answers.answering import rank_sentences
+    from bot.answers.model import load_model
+    from bot.answers.question import read_question
+    from bot.answers.retrieval import retrieve
+    from bot.answers.scoring import holds
+
+    model = load_model()
+    counts = {
+        order: {"total": 0, "any": 0, **dict.fromkeys(RECALL_AT, 0)}
+        for order in ("BM25 over sentences", "learned sentence model")
+    }
+    for item in items:
+        question = read_question(item["question"])
+        if not item["answerable"] or not question.ok:
+            continue
+        story = story_of.get(item["article"])
+        retrieval = retrieve(chat, question)
+        orders = {
+            "BM25 over sentences": sorted(retrieval.candidates, key=lambda c: c.search_rank),
+            "learned sentence model": [c for c, _ in rank_sentences(retrieval, model.sentence)],
+        }
+        for order, ranked in orders.items():
+            good = [
+                i
+                for i, c in enumerate(ranked)
+                if c.story.id == story and holds(c.text, item["answers"], item.get("evidence"))
+            ]
+            tally = counts[order]
+            tally["total"] += 1
+            tally["any"] += bool(good)
+            for k in RECALL_AT:
+                tally[k] += bool(good) and good[0] < k
+    return counts
+
+
+# -- the main event -----------------------------------------------------------------------------
+
+
+def evaluate_5w(data: Path, split: str, out: TextIO = sys.stdout) -> dict:
+    """Facts (who/what/when/where) against the Giveme5W1H annotations, ours and theirs."""
+    from bot.answers.facts import main_event
+    from bot.answers.scoring import token_f1
     from bot.tokenizer import split_sentences
 
     folder = data / "giveme5w1h"
-    articles = [a for a in _jsonl(folder / "gold_standard_flat.jsonl") if in_split(a, split)]
-    ours = {k: Tally() for k in TYPES}
-    theirs = {k: Tally() for k in TYPES}
-    started = time.perf_counter()
+    rows = [json.loads(line) for line in (folder / "gold_standard_flat.jsonl").open()]
+    wanted = {"train": "training", "test": "test"}.get(split)
+    ours = {k: Tally() for k in TYPES_5W}
+    theirs = {k: Tally() for k in TYPES_5W}
     compared = 0
-    for article in articles:
-        stored = folder / "system_output" / f"{article['id']}.json"
-        system = json.loads(stored.read_text()) if stored.exists() else None
-        if system is None:
+    for row in rows:
+        if wanted and row.get("split") != wanted:
+            continue
+        stored = folder / "system_output" / f"{row['id']}.json"
+        if not stored.exists():
             continue  # compare on the 96 articles both systems cover
+        system = json.loads(stored.read_text())
         compared += 1
-        facts = main_event(
-            article["title"], split_sentences(article["text"]), None, article.get("date_publish")
-        )
-        for kind in TYPES:
-            golds = gold_phrases(article, kind)
+        facts = main_event(row["title"], split_sentences(row["text"]), row.get("date_publish"))
+        for kind in TYPES_5W:
+            golds = [a["text"] for a in row["answers"].get(kind, []) if a.get("text")]
             if not golds:
                 continue
             mine = getattr(facts, kind)
-            ours[kind].add(is_hit(mine, golds))
+            ours[kind].add(bool(mine) and any(token_f1(mine, g) >= 0.5 for g in golds))
             extracted = system["fiveWoneH"][kind].get("extracted") or []
-            theirs[kind].add(is_hit(extracted[0]["text"] if extracted else None, golds))
-            if verbose and not is_hit(mine, golds):
-                print(f"  miss {kind}: {mine!r} vs {golds}", file=out)
-    elapsed = time.perf_counter() - started
-    print(f"\n### 5W main event, split: {split} ({compared} articles)\n", file=out)
+            text = extracted[0]["text"] if extracted else None
+            theirs[kind].add(bool(text) and any(token_f1(text, g) >= 0.5 for g in golds))
+    print(f"\n### Main event (facts), Giveme5W1H split {split} ({compared} articles)\n", file=out)
     print("| system | who | what | when | where |", file=out)
     print("|---|---|---|---|---|", file=out)
-    for name, tallies in (("storybot main_event", ours), ("Giveme5W1H (stored)", theirs)):
-        print(f"| {name} | " + " | ".join(tallies[k].rate() for k in TYPES) + " |", file=out)
-    print(f"\n{elapsed:.1f} s for {compared} articles.", file=out)
+    for name, tallies in (("storybot facts", ours), ("Giveme5W1H (its stored outputs)", theirs)):
+        print(f"| {name} | " + " | ".join(tallies[k].share() for k in TYPES_5W) + " |", file=out)
     return {"ours": ours, "theirs": theirs}
 
 
-# -- part 2: natural questions ----------------------------------------------------------------
+# -- main ---------------------------------------------------------------------------------------
 
 
-def build_chat(data: Path, store_path: Path):
-    """Every giveme5w1h article and the Sputnik sample, ingested into one chat."""
-    from bot.documents import RawStory
-    from bot.ingest import Ingestor
-    from db.store import Store
-
-    store = Store(store_path)
-    raws = []
-    ids: list[str] = []
-    for article in _jsonl(data / "giveme5w1h" / "gold_standard_flat.jsonl"):
-        raws.append(
-            RawStory(
-                text=article["text"],
-                title=article["title"],
-                published=article.get("date_publish"),
-                source_id=article["id"],
-            )
-        )
-        ids.append(article["id"])
-    if SPUTNIK.exists():
-        # Untitled, with a scraped header: it goes through the cleaning path for its title/date.
-        raws.append(RawStory(text=SPUTNIK.read_text(encoding="utf-8"), source_id="sputnik"))
-    outcomes = Ingestor(store).ingest(CHAT_ID, raws)
-    story_of: dict[str, int] = {}
-    for outcome in outcomes:
-        if outcome.story is not None and outcome.source_id:
-            story_of.setdefault(outcome.source_id, outcome.story.id)
-    return store, story_of
-
-
-def evaluate_questions(
-    data: Path, split: str, out=sys.stdout, verbose: bool = False
-) -> dict[str, Tally]:
-    """Accuracy per question type and the abstention rate, on one split of the questions."""
-    from bot.answers import answer
-
-    questions = [q for q in _jsonl(QUESTIONS) if split == "all" or q["split"] == split]
-    with tempfile.TemporaryDirectory() as tmp:
-        store, _ = build_chat(data, Path(tmp) / "eval.db")
-        chat = store.chat(CHAT_ID)
-        stories = chat.count()
-        by_type: dict[str, Tally] = defaultdict(Tally)
-        abstained = Tally()
-        timings: list[float] = []
-        for item in questions:
-            started = time.perf_counter()
-            result = answer(chat, item["question"])
-            timings.append(time.perf_counter() - started)
-            expected = item["expected"]
-            if expected is None:
-                abstained.add(result.answer is None)
-                ok = result.answer is None
-            else:
-                ok = is_correct(result.answer, expected)
-                by_type[item["type"]].add(ok)
-                by_type["all answerable"].add(ok)
-            if verbose and not ok:
-                print(
-                    f"  MISS [{item['id']}] {item['question']} -> {result.answer!r} "
-                    f"(expected {expected}) score={result.score} note={result.note}\n"
-                    f"       {(result.sentence or '')[:160]}",
-                    file=out,
-                )
-        store.close()
-    order = ["who", "what", "when", "where", "why", "how", "how_many", "which", "all answerable"]
-    print(f"\n### Natural questions, split: {split} ({len(questions)} questions)\n", file=out)
-    print("| type | correct |", file=out)
-    print("|---|---|", file=out)
-    for kind in order:
-        if kind in by_type:
-            print(f"| {kind} | {by_type[kind].rate()} |", file=out)
-    print(f"| unanswerable: abstained | {abstained.rate()} |", file=out)
-    timings.sort()
-    if timings:
-        p50 = timings[len(timings) // 2] * 1000
-        p95 = percentile(timings, 0.95) * 1000
-        print(
-            f"\nTime per question ({stories}-story chat): p50 {p50:.0f} ms, p95 {p95:.0f} ms.",
-            file=out,
-        )
-    by_type["abstained"] = abstained
-    return by_type
-
-
-# -- main -------------------------------------------------------------------------------------
+def log_test_run(name: str) -> None:
+    """Append this run of a held-out set to the run log the README quotes."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    entry = {"set": name, "at": datetime.now(UTC).isoformat(timespec="seconds"), "commit": commit}
+    with RUN_LOG.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry) + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="benchmarks.answers", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/eval"))
-    parser.add_argument("--split", default="test", help="test (report), train/dev, or all")
-    parser.add_argument("--only", choices=("5w", "qa"), default=None)
-    parser.add_argument("--verbose", action="store_true", help="list the misses")
+    parser.add_argument("--set", choices=(*QA_SETS, "5w"), default="dev")
+    parser.add_argument("--split", choices=("train", "test", "all"), default="train")
+    parser.add_argument("--work", type=Path, help="keep the ingested chats here between runs")
+    parser.add_argument("--test-run", action="store_true", help="allow a held-out set (logged)")
+    parser.add_argument("--verbose", action="store_true", help="list storybot's misses")
     args = parser.parse_args(list(argv) if argv is not None else None)
-    gold = args.data / "giveme5w1h" / "gold_standard_flat.jsonl"
-    if not gold.exists():
-        print(f"No giveme5w1h data at {gold}; skipping the answers evaluation.")
+    if not (args.data / "giveme5w1h").exists():
+        print(f"No evaluation data under {args.data}; skipping the answers evaluation.")
         return 0
-    if args.only in (None, "5w"):
-        split_5w = {"dev": "train"}.get(args.split, args.split)
-        evaluate_5w(args.data, split_5w, verbose=args.verbose)
+    if args.set == "5w":
+        if args.split == "test" and not args.test_run:
+            parser.error("the 5W test split is held out: add --test-run (the run is logged)")
         if args.split == "test":
-            evaluate_5w(args.data, "all")
-    if args.only in (None, "qa"):
-        if not QUESTIONS.exists():
-            print(f"No questions at {QUESTIONS}; skipping the natural questions.")
-            return 0
-        split_qa = {"train": "dev"}.get(args.split, args.split)
-        evaluate_questions(args.data, split_qa, verbose=args.verbose)
+            log_test_run("5w-test")
+        evaluate_5w(args.data, args.split)
+        return 0
+    if args.set in TEST_SETS and not args.test_run:
+        parser.error(f"{args.set} is a held-out test set: add --test-run (the run is logged)")
+    if args.set in TEST_SETS:
+        log_test_run(args.set)
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
+        run_set(args.data, args.set, args.work, verbose=args.verbose)
+        return 0
+    with tempfile.TemporaryDirectory() as folder:
+        run_set(args.data, args.set, Path(folder), verbose=args.verbose)
     return 0
 
 

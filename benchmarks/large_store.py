@@ -133,16 +133,17 @@ def batches(
         window = article[start : start + length]
         paragraphs: list[list[str]] = []
         last = None
+        chat_id = chat_of(n, total, chats, big)
         for position, (paragraph, text, found) in enumerate(window):
             if paragraph != last:
                 paragraphs.append([])
                 last = paragraph
             paragraphs[-1].append(text)
-            sentences.append((story_id, position, len(paragraphs) - 1, text))
+            sentence = (story_id, position, len(paragraphs) - 1, text)
+            sentences.append((*sentence, tag(chat_id)) if tag else sentence)
             entities += [(story_id, position, *entity) for entity in found]
         body = "\n\n".join(" ".join(p) for p in paragraphs)
         day = 1 + n % 28
-        chat_id = chat_of(n, total, chats, big)
         stories.append(
             (
                 story_id,
@@ -203,7 +204,8 @@ def build(path: Path, analysed, total: int, chats: int, big: int) -> None:
             stories,
         )
         db.executemany(
-            "INSERT INTO sentences (story_id, position, paragraph, text) VALUES (?, ?, ?, ?)",
+            "INSERT INTO sentences (story_id, position, paragraph, text"
+            f"{', chat_tag' if tag else ''}) VALUES (?, ?, ?, ?{', ?' if tag else ''})",
             sentences,
         )
         db.executemany(

@@ -110,7 +110,9 @@ def _writers(root: Path) -> list[Article]:
     for row in rows:
         texts.setdefault(row["article_id"], row["article"])
     return [
-        Article(f"writers:{key}", None, "\n\n".join(p.strip() for p in text.split("\n") if p.strip()))
+        Article(
+            f"writers:{key}", None, "\n\n".join(p.strip() for p in text.split("\n") if p.strip())
+        )
         for key, text in texts.items()
     ]
 

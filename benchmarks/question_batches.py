@@ -5,6 +5,7 @@ answers) gets one batch folder holding only article texts, the writing rules
 (``benchmarks/question_rules.md``) and a format checker, and writes ``questions.jsonl`` there.
 
     python -m benchmarks.question_batches --data ../shared/eval --out /tmp/question-batches
+    python -m benchmarks.question_batches --collect /tmp/question-batches   # the written sets
 
 Training and dev batches hold the training corpora's articles (``news_corpora``), shuffled with
 a fixed seed and cut into batches of ``BATCH_ARTICLES``; whole batches (so whole writers) are
@@ -92,11 +93,53 @@ def _write_batch(folder: Path, articles: Sequence[Article], per_article: str) ->
     )
 
 
+QUESTIONS = HERE.parent / "tests" / "data" / "questions"
+# Collected set → the batch folders it is made of (test sets were collected once, at writing).
+COLLECTED = {"train": "train-*", "dev": "dev-*"}
+
+
+def collect(folder: Path, out: Path = QUESTIONS) -> dict[str, int]:
+    """The written batches gathered into one file per set, each question with a stable id.
+
+    Batches already in a set's file and not in ``folder`` are kept, so the rounds of writing
+    done in different folders add up (a batch collected again replaces its old rows).
+    """
+    counts: dict[str, int] = {}
+    for name, pattern in COLLECTED.items():
+        rows = []
+        for batch in sorted(folder.glob(pattern)):
+            path = batch / "questions.jsonl"
+            if not path.exists():
+                continue
+            lines = path.read_text(encoding="utf-8").splitlines()
+            for index, line in enumerate(filter(str.strip, lines)):
+                item = json.loads(line)
+                rows.append({"id": f"{batch.name}-{index + 1:03d}", "batch": batch.name, **item})
+        target = out / f"{name}.jsonl"
+        if target.exists():
+            new = {row["batch"] for row in rows}
+            text = target.read_text(encoding="utf-8")
+            kept = [json.loads(line) for line in text.splitlines() if line.strip()]
+            rows = [row for row in kept if row.get("batch") not in new] + rows
+        rows.sort(key=lambda row: row["batch"])  # stable: each batch keeps its own order
+        with (out / f"{name}.jsonl").open("w", encoding="utf-8") as handle:
+            handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        counts[name] = len(rows)
+    return counts
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="benchmarks.question_batches")
     parser.add_argument("--data", type=Path, default=Path("../shared/eval"))
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--collect", type=Path, metavar="FOLDER", help="gather written batches")
     args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.collect:
+        for name, count in collect(args.collect).items():
+            print(f"{name}: {count} questions")
+        return 0
+    if args.out is None:
+        parser.error("--out or --collect is needed")
     batches = training_batches(args.data)
     if not batches:
         print(f"No training corpora under {args.data}.", file=sys.stderr)

@@ -75,7 +75,9 @@ def check(folder: Path) -> list[str]:
         if not answerable:
             unanswerable += 1
             if answers or item.get("evidence") is not None:
-                problems.append(f"{where}: an unanswerable question has answers: [] and evidence: null")
+                problems.append(
+                    f"{where}: an unanswerable question has answers: [] and evidence: null"
+                )
             continue
         if not answers:
             problems.append(f"{where}: an answerable question needs at least one answer")
@@ -91,7 +93,9 @@ def check(folder: Path) -> list[str]:
             continue
         first = normal(answers[0])
         if first not in text:
-            problems.append(f"{where}: the first answer {answers[0]!r} is not copied exactly from the article")
+            problems.append(
+                f"{where}: the first answer {answers[0]!r} is not copied exactly from the article"
+            )
         elif isinstance(evidence, str) and first not in normal(evidence):
             problems.append(f"{where}: the first answer is not inside the evidence sentence")
         limit = 10 if kind in SHORT_TYPES else 25

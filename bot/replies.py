@@ -7,6 +7,7 @@ long reply can be split between blocks, or inside a block's text, without cuttin
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -72,8 +73,9 @@ def pack(pieces: Sequence[str]) -> list[str]:
 
 def _render_block(block: Block) -> list[str]:
     """The block as one or more HTML pieces, each under the limit (none for blank text:
-    Telegram refuses a message whose text is empty or only spaces)."""
-    if not block.text.strip():
+    Telegram refuses a message whose text is empty or only spaces, and a zero-width space
+    alone shows nothing)."""
+    if not any(not c.isspace() and unicodedata.category(c) != "Cf" for c in block.text):
         return []
     overhead = telegram_length(_wrap("", block))
     pieces = _split_plain(block.text, MESSAGE_LIMIT - overhead)
@@ -199,7 +201,16 @@ def text_reply(text: str, tag: str | None = None) -> Reply:
 
 
 def answer_reply(result) -> Reply:  # result: answers.Answer
-    """The short answer, the sentence it rests on, and the story's title; or an honest 'no'."""
+    """The short answer, the sentence it rests on, and the story's title; the closest sentence
+    when no short answer is sure enough; or an honest 'no'."""
+    if result.answer is None and result.sentence:
+        return render(
+            [
+                Block(result.note or "The closest the stories come:"),
+                Block(f"“{result.sentence}”", "blockquote"),
+                Block(f"— {result.title} (story #{result.story_id})", "i"),
+            ]
+        )
     if result.answer is None:
         return render([Block(result.note or "The stories in this chat don't say.")])
     answer = result.answer

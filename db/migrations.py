@@ -185,12 +185,31 @@ def _create_update_journal(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX update_journal_by_finish ON update_journal (finished_at)")
 
 
+def _index_sentences(db: sqlite_utils.Database) -> None:
+    """Version 6: a full-text index over sentences, for answers, and its vocabulary.
+
+    Answers rank single sentences, not whole stories, so they need BM25 over sentences. Each
+    sentence carries its chat's token (as stories do since version 4), so a small chat in a
+    big store is searched at the cost of its own matches. The vocabulary table gives each
+    term's sentence count (for IDF weights) and lets a misspelt word find the indexed terms
+    that start like it.
+    """
+    db.execute("ALTER TABLE sentences ADD COLUMN chat_tag TEXT")
+    db.execute(
+        "UPDATE sentences SET chat_tag = (SELECT CASE WHEN chat_id < 0 THEN 'chatn' || (-chat_id) "
+        "ELSE 'chat' || chat_id END FROM stories WHERE stories.id = sentences.story_id)"
+    )
+    db.execute("CREATE VIRTUAL TABLE sentences_fts_vocab USING fts5vocab(sentences_fts, 'row')")
+    db["sentences"].enable_fts(["text", "chat_tag"], create_triggers=True, tokenize="porter")
+
+
 MIGRATIONS: list[Migration] = [
     _create_stories,
     _create_settings_and_schedules,
     _create_feeds,
     _index_chats_in_fts,
     _create_update_journal,
+    _index_sentences,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

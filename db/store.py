@@ -79,6 +79,16 @@ class StoredSentence:
 
 
 @dataclass(frozen=True)
+class SentenceHit:
+    """A sentence found by a full-text search, with its BM25 score (higher is better)."""
+
+    story_id: int
+    position: int
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
 class StoredEntity:
     sentence: int
     text: str
@@ -187,6 +197,34 @@ class Store:
         """Every chat on record, as rows, by id."""
         with self.lock:
             return list(self.db["chats"].rows_where(order_by="id"))
+
+    def sentence_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many sentences hold each index term (Porter stems, as the index has them), over
+        the whole store: the document frequencies behind IDF weights."""
+        found: dict[str, int] = {}
+        for chunk in _chunks(list(dict.fromkeys(terms))):
+            marks = ",".join("?" * len(chunk))
+            with self.lock:
+                rows = self.db.execute(
+                    f"SELECT term, doc FROM sentences_fts_vocab WHERE term IN ({marks})", chunk
+                ).fetchall()
+            found.update(rows)
+        return found
+
+    def sentence_total(self) -> int:
+        """About how many sentences the store holds, over all chats: the highest rowid, which
+        counting would cost a full scan to improve on (deleted sentences make it an overcount)."""
+        with self.lock:
+            return self.db.execute("SELECT max(rowid) FROM sentences").fetchone()[0] or 0
+
+    def terms_between(self, low: str, high: str, limit: int = 50_000) -> list[tuple[str, int]]:
+        """Index terms from low (inclusive) to high (exclusive) with their sentence counts: the
+        candidates a misspelt word is matched against."""
+        with self.lock:
+            return self.db.execute(
+                "SELECT term, doc FROM sentences_fts_vocab WHERE term >= ? AND term < ? LIMIT ?",
+                [low, high, limit],
+            ).fetchall()
 
     def story_count(self) -> int:
         """How many stories the store holds, over all chats."""
@@ -300,9 +338,11 @@ class ChatStories:
     ) -> None:
         # Plain executemany, not sqlite-utils' insert_all: insert_all commits on its own,
         # which would break the all-or-nothing transaction this runs in.
+        tag = chat_tag(self.chat_id)
         db.conn.executemany(
-            "INSERT INTO sentences (story_id, position, paragraph, text) VALUES (?, ?, ?, ?)",
-            [(story_id, i, p, t) for i, (p, t) in enumerate(analysis.sentences)],
+            "INSERT INTO sentences (story_id, position, paragraph, text, chat_tag) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(story_id, i, p, t, tag) for i, (p, t) in enumerate(analysis.sentences)],
         )
         db.conn.executemany(
             "INSERT INTO entities (story_id, sentence, text, label, start, end) "
@@ -403,11 +443,7 @@ class ChatStories:
         # stories among a million costs its own matches; when it holds most of the store the
         # token only adds work, so it is left out.
         with self.store.lock:
-            scoped = (
-                f'chat_tag : "{chat_tag(self.chat_id)}" AND ({query})'
-                if self._is_minority()
-                else query
-            )
+            scoped = self._scoped(query)
             rows = self.db.execute(
                 f"SELECT {', '.join('s.' + c.strip() for c in _STORY_COLUMNS.split(','))} "
                 "FROM stories_fts JOIN stories s ON s.id = stories_fts.rowid "
@@ -416,6 +452,97 @@ class ChatStories:
                 [scoped, self.chat_id, limit],
             ).fetchall()
         return [Story(*row) for row in rows]
+
+    def search_scored(self, words: str, limit: int = 10) -> list[tuple[Story, float]]:
+        """Stories holding any of the words, with their BM25 score (higher is better)."""
+        query = fts_query(words, any_word=True)
+        if query is None:
+            return []
+        with self.store.lock:
+            rows = self.db.execute(
+                f"SELECT {', '.join('s.' + c.strip() for c in _STORY_COLUMNS.split(','))}, "
+                "-bm25(stories_fts, 2.0, 1.0, 0.0) AS score "
+                "FROM stories_fts JOIN stories s ON s.id = stories_fts.rowid "
+                "WHERE stories_fts MATCH ? AND s.chat_id = ? ORDER BY score DESC, s.id DESC LIMIT ?",
+                [self._scoped(query), self.chat_id, limit],
+            ).fetchall()
+        return [(Story(*row[:-1]), row[-1]) for row in rows]
+
+    def search_sentences(
+        self, words: str, limit: int = 40, story_id: int | None = None
+    ) -> list[SentenceHit]:
+        """Sentences holding any of the words (of one story, if given), best BM25 first.
+        Never FTS5 syntax errors."""
+        query = fts_query(words, any_word=True)
+        if query is None:
+            return []
+        story_clause = "" if story_id is None else " AND s.story_id = ?"
+        params: list = [self._scoped(query), self.chat_id]
+        params += [] if story_id is None else [story_id]
+        with self.store.lock:
+            rows = self.db.execute(
+                "SELECT s.story_id, s.position, s.text, -bm25(sentences_fts, 1.0, 0.0) AS score "
+                "FROM sentences_fts JOIN sentences s ON s.rowid = sentences_fts.rowid "
+                "JOIN stories t ON t.id = s.story_id "
+                f"WHERE sentences_fts MATCH ? AND t.chat_id = ?{story_clause} "
+                "ORDER BY score DESC LIMIT ?",
+                [*params, limit],
+            ).fetchall()
+        return [SentenceHit(*row) for row in rows]
+
+    def _scoped(self, query: str) -> str:
+        """The query narrowed to this chat's token when the chat holds a small share of the
+        store (see ``search``); the chat_id test stays in the SQL either way."""
+        if self._is_minority():
+            return f'chat_tag : "{chat_tag(self.chat_id)}" AND ({query})'
+        return query
+
+    def stories_by_id(self, story_ids: Sequence[int]) -> dict[int, Story]:
+        """This chat's stories with these ids (others' are left out), by id."""
+        found: dict[int, Story] = {}
+        for chunk in _chunks(list(dict.fromkeys(story_ids))):
+            marks = ",".join("?" * len(chunk))
+            with self.store.lock:
+                rows = self.db.execute(
+                    f"SELECT {_STORY_COLUMNS} FROM stories WHERE chat_id = ? AND id IN ({marks})",
+                    [self.chat_id, *chunk],
+                ).fetchall()
+            found.update((row[0], Story(*row)) for row in rows)
+        return found
+
+    def sentences_of(self, story_ids: Sequence[int]) -> dict[int, list[StoredSentence]]:
+        """The sentences of several of this chat's stories, in order, by story id."""
+        found: dict[int, list[StoredSentence]] = {}
+        for chunk in _chunks(list(dict.fromkeys(story_ids))):
+            marks = ",".join("?" * len(chunk))
+            with self.store.lock:
+                rows = self.db.execute(
+                    "SELECT s.story_id, s.position, s.paragraph, s.text FROM sentences s "
+                    "JOIN stories t ON t.id = s.story_id "
+                    f"WHERE t.chat_id = ? AND s.story_id IN ({marks}) "
+                    "ORDER BY s.story_id, s.position",
+                    [self.chat_id, *chunk],
+                ).fetchall()
+            for story_id, *rest in rows:
+                found.setdefault(story_id, []).append(StoredSentence(*rest))
+        return found
+
+    def entities_of(self, story_ids: Sequence[int]) -> dict[int, list[StoredEntity]]:
+        """The named entities of several of this chat's stories, by story id."""
+        found: dict[int, list[StoredEntity]] = {}
+        for chunk in _chunks(list(dict.fromkeys(story_ids))):
+            marks = ",".join("?" * len(chunk))
+            with self.store.lock:
+                rows = self.db.execute(
+                    "SELECT e.story_id, e.sentence, e.text, e.label, e.start, e.end "
+                    "FROM entities e JOIN stories t ON t.id = e.story_id "
+                    f"WHERE t.chat_id = ? AND e.story_id IN ({marks}) "
+                    "ORDER BY e.story_id, e.sentence, e.start",
+                    [self.chat_id, *chunk],
+                ).fetchall()
+            for story_id, *rest in rows:
+                found.setdefault(story_id, []).append(StoredEntity(*rest))
+        return found
 
     # -- duplicates ---------------------------------------------------------------------
 
@@ -491,6 +618,12 @@ class ChatStories:
             db.execute(
                 f"DELETE FROM stories WHERE chat_id = ? AND id IN ({marks})", [self.chat_id, *chunk]
             )
+
+
+def _chunks(values: list, size: int = 500) -> Iterator[list]:
+    """Runs of at most ``size`` values: SQLite limits the parameters of one statement."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def story_to_json(story: Story) -> str:

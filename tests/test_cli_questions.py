@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answers import CLOSEST
 from bot.cli import main
 from tests.conftest import SAMPLE
 
@@ -31,14 +32,18 @@ def test_ask_text_and_json(db: str, capsys, monkeypatch) -> None:
     code, out = run(
         capsys, monkeypatch, "--db", db, "ask", "--chat", "5", "Who signed the joint statement?"
     )
+    # The short answer, or the closest-sentence note; then the quoted sentence and the title.
     answer_line, evidence = out.strip().split("\n")
-    assert "Qureshi" in answer_line and evidence.startswith('"') and "—" in evidence
+    assert "Qureshi" in answer_line or answer_line == CLOSEST
+    assert evidence.startswith('"') and "Qureshi" in evidence and "—" in evidence
     code, out = run(
         capsys, monkeypatch, "--db", db, "ask", "--chat", "5", "--json", "Where did they sign it?"
     )
     result = json.loads(out)
     assert set(result) == {"answer", "type", "date", "sentence", "story_id", "title"}
-    assert result["type"] == "where" and len(result["answer"].split()) <= 10
+    assert result["type"] == "where"
+    assert result["answer"] is None or len(result["answer"].split()) <= 10
+    assert result["answer"] is None or result["answer"] in result["sentence"]
 
 
 def test_other_chats_and_unanswerable_questions_abstain(db: str, capsys, monkeypatch) -> None:

@@ -23,10 +23,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bot.answers.question import MAX_QUESTION_CHARS, read_question
 from bot.chat_settings import change, describe
 from bot.cleaning import clean_text, normalize_whitespace
 from bot.ingest import Ingestor
-from bot.questions import MAX_QUESTION_CHARS, parse_question
 from bot.replies import (
     MESSAGE_LIMIT,
     Block,
@@ -392,23 +392,25 @@ def test_answers_come_from_this_chats_stories(answer_store: Store, question: str
 
     chat = answer_store.chat(1)
     result = answer(chat, question)
+    check_reply(answer_reply(result))
     if result.answer is None:
         assert result.note
-        return
+        if result.sentence is None:
+            return
     story = chat.story(result.story_id)
     assert story is not None, "answered from another chat's story"
-    assert result.answer.strip() and result.sentence.strip()
-    check_reply(answer_reply(result))
+    assert result.sentence.strip()
+    assert result.answer is None or result.answer.strip()
 
 
 @examples(300)
 @given(questions)
 @example("x" * MB)
 def test_question_parser_takes_anything(question: str) -> None:
-    parsed = parse_question(question)
+    parsed = read_question(question)
     assert len(parsed.text) <= MAX_QUESTION_CHARS
     assert parsed.ok or parsed.note
-    assert all(k == k.lower() for k in parsed.keywords)
+    assert all(t.lemma == t.lemma.lower() and t.stems for t in parsed.terms)
 
 
 @examples(300)

@@ -421,10 +421,10 @@ def test_input_size_limits(harness: Harness) -> None:
 
 
 def test_questions_are_truncated_and_search_words_capped() -> None:
-    from bot.questions import MAX_QUESTION_CHARS, parse_question
+    from bot.answers.question import MAX_QUESTION_CHARS, read_question
     from db.store import fts_query
 
-    assert len(parse_question("Who " + "x " * 5000 + "?").text) <= MAX_QUESTION_CHARS
+    assert len(read_question("Who " + "x " * 5000 + "?").text) <= MAX_QUESTION_CHARS
     query = fts_query(" ".join(f"w{i}" for i in range(1000)))
     assert query is not None and query.count('"') == 2 * 64
 

@@ -1,4 +1,5 @@
-"""``storybot bench …`` and ``storybot eval …``: the benchmarks and evaluation harnesses."""
+"""``storybot bench …``, ``storybot eval …`` and ``storybot train …``: the benchmarks, the
+evaluation harnesses and the training of the learned models."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ BENCHMARKS = {
     "large-store": "benchmarks.large_store",
 }
 EVALUATIONS = {"summaries": "benchmarks.summaries", "answers": "benchmarks.answers"}
+TRAINING = {"answers": "bot.answers.training"}
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``bench`` and ``eval``: each runs the named module with the rest of the line."""
+    """Add ``bench``, ``eval`` and ``train``: each runs the named module with the rest of the
+    line."""
     for name, table, help_text in (
         ("bench", BENCHMARKS, "speed benchmarks"),
         ("eval", EVALUATIONS, "quality evaluation harnesses"),
+        ("train", TRAINING, "build the committed model files from the shared data"),
     ):
         parser = commands.add_parser(name, help=help_text, add_help=False)
         parser.add_argument("which", choices=sorted(table))

@@ -70,6 +70,8 @@ def ask_command(args: argparse.Namespace) -> int:
         print(json.dumps(answer_json(result), ensure_ascii=False))
     elif result.answer is None:
         print(result.note or "The stories in this chat don't say.")
+        if result.sentence:
+            print(f'"{result.sentence}" — {result.title}')
     else:
         shown = (
             f"{result.answer} ({result.date})"

@@ -1,0 +1,30 @@
+"""Answers to questions about a chat's stories, and the main event of one story.
+
+May import: ``bot.language``, ``bot.tokenizer``, ``bot.dates``, ``db`` and the standard
+library, numpy, rapidfuzz; scikit-learn only in ``training.py``. Never ``telegram`` or
+``handlers``.
+"""
+
+from bot.answers.answering import (
+    CLOSEST,
+    NO_STORIES,
+    NOT_HERE,
+    NOT_SAID,
+    Answer,
+    answer,
+    warm_up,
+)
+from bot.answers.facts import Facts, facts, main_event
+
+__all__ = [
+    "CLOSEST",
+    "NO_STORIES",
+    "NOT_HERE",
+    "NOT_SAID",
+    "Answer",
+    "Facts",
+    "answer",
+    "facts",
+    "main_event",
+    "warm_up",
+]

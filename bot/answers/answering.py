@@ -1,0 +1,184 @@
+"""A question about a chat's stories, answered: retrieve, rank the sentences, extract the span.
+
+    result = answer(store.chat(chat_id), "Who signed the joint statement?")
+    result.answer      # the short answer, or None
+    result.sentence    # the sentence it rests on (also set when only the sentence is offered)
+    result.title       # the story's title
+
+The pipeline:
+
+1. ``read_question``: the question's type and content words.
+2. ``retrieve``: candidate sentences from the chat's full-text index (spelling corrected).
+3. The sentence model scores each candidate; the best ``PARSED_SENTENCES`` are parsed.
+4. Every candidate span of those is scored by the span model.
+5. The best span is the answer when its probability reaches the threshold chosen on dev data
+   (at most one given answer in ten wrong there). Otherwise, when one sentence is likely
+   enough to hold the answer, that sentence is offered on its own; otherwise the stories here
+   don't say. An unrelated story is never used to guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.answers.features import SentenceContext, doc_facts, sentence_features, span_features
+from bot.answers.model import AnswerModel, LinearModel, calibration_features, load_model
+from bot.answers.question import Question, read_question
+from bot.answers.retrieval import Candidate, Retrieval, retrieve
+from bot.answers.spans import SentenceKey, Span, candidate_spans, parse_sentences
+from bot.dates import resolve_date
+from db.store import ChatStories
+
+PARSED_SENTENCES = 4
+MAX_SHORT_WORDS = 10  # who / when / where / which / how many answers
+MAX_LONG_WORDS = 25  # what / why / how answers
+SHORT_TYPES = frozenset({"who", "when", "where", "which", "how_many"})
+# Questions answered by a whole sentence, never a span.
+SENTENCE_TYPES = frozenset({"yesno"})
+
+NOT_SAID = "The stories in this chat don't say."
+NO_STORIES = "There are no stories here yet. Send me a story (text, a link or a file) first."
+NOT_HERE = "That story isn't saved in this chat."
+CLOSEST = "No short answer, but this is the closest the stories come:"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A short answer with its evidence; or answer=None with the closest sentence, or a note."""
+
+    answer: str | None
+    type: str
+    date: str | None = None  # YYYY-MM-DD, for when-answers that resolve to a day
+    sentence: str | None = None
+    story_id: int | None = None
+    title: str | None = None
+    note: str | None = None
+    confidence: float = 0.0  # the model's probability for what is given
+
+
+@dataclass(frozen=True)
+class ScoredSpan:
+    """A candidate span with where it comes from and its probability."""
+
+    span: Span
+    candidate: Candidate
+    probability: float
+
+
+def answer(chat: ChatStories, question_text: str, story_id: int | None = None) -> Answer:
+    """The short answer to a question from this chat's stories, or a note saying why not."""
+    question = read_question(question_text or "")
+    if not question.ok:
+        return Answer(None, question.type, note=question.note)
+    retrieval = retrieve(chat, question, story_id)
+    if not retrieval.candidates:
+        if story_id is not None:
+            return Answer(None, question.type, note=NOT_HERE)
+        if chat.count() == 0:  # counted only when nothing matched
+            return Answer(None, question.type, note=NO_STORIES)
+        return Answer(None, question.type, note=NOT_SAID)
+    return decide(retrieval, load_model())
+
+
+def warm_up() -> None:
+    """Load what the first question would otherwise wait for: the spaCy model, the answer
+    model, the stemmer and dateparser (its first call compiles its patterns)."""
+    from bot.answers.words import index_stem
+
+    read_question("Who met whom in London on Monday?")
+    load_model()
+    index_stem("meeting")
+    resolve_date("on Monday", "2020-01-08T12:00:00")
+
+
+def rank_sentences(retrieval: Retrieval, model: LinearModel) -> list[tuple[Candidate, float]]:
+    """The candidates with the sentence model's probability, best first."""
+    scored = [(c, model.probability(sentence_features(retrieval, c))) for c in retrieval.candidates]
+    scored.sort(key=lambda pair: (-pair[1], pair[0].search_rank))
+    return scored
+
+
+def sentence_key(candidate: Candidate) -> SentenceKey:
+    """How a candidate is parsed and cached: its text and stored entities (None: run NER)."""
+    if not candidate.story_has_entities:
+        return candidate.text, None
+    return candidate.text, tuple((e.start, e.end, e.label) for e in candidate.entities)
+
+
+def span_rows(
+    retrieval: Retrieval, top: Sequence[tuple[Candidate, float]]
+) -> list[tuple[Span, Candidate, dict[str, float]]]:
+    """Every candidate span of the top sentences with its features."""
+    question = retrieval.question
+    docs = parse_sentences([sentence_key(c) for c, _ in top])
+    texts = [c.text.lower() for c, _ in top]
+    rows = []
+    for rank, ((candidate, probability), doc) in enumerate(zip(top, docs, strict=True)):
+        context = SentenceContext(question, candidate, probability, rank, texts)
+        facts = doc_facts(question, doc, retrieval.idf)
+        for span in candidate_spans(doc):
+            if not fits(question, span.text):
+                continue
+            rows.append((span, candidate, span_features(context, doc, span, facts)))
+    return rows
+
+
+def fits(question: Question, text: str) -> bool:
+    """Whether a span is short enough to be this kind of question's answer."""
+    limit = MAX_SHORT_WORDS if question.type in SHORT_TYPES else MAX_LONG_WORDS
+    return len(text.split()) <= limit
+
+
+def best_span(scores: Sequence[float]) -> tuple[int, float, float]:
+    """(index, score, margin over the runner-up) of the best-scored span."""
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    first = order[0]
+    margin = scores[first] - scores[order[1]] if len(order) > 1 else 5.0
+    return first, scores[first], margin
+
+
+def decide(retrieval: Retrieval, model: AnswerModel) -> Answer:
+    """The answer, the closest sentence or "don't say", from the models' outputs."""
+    question = retrieval.question
+    ranked = rank_sentences(retrieval, model.sentence)
+    best: ScoredSpan | None = None
+    if question.type not in SENTENCE_TYPES and model.span_ranker is not None:
+        rows = span_rows(retrieval, ranked[:PARSED_SENTENCES])
+        if rows:
+            index, score, margin = best_span(model.span_ranker.scores([f for _, _, f in rows]))
+            span, candidate, features = rows[index]
+            probability = model.calibrator.probability(
+                calibration_features(score, margin, features["sentence_p"], question.type)
+            )
+            best = ScoredSpan(span, candidate, probability)
+    if best is not None and best.probability >= model.answer_threshold:
+        return _short_answer(question, best)
+    sentence, probability = ranked[0]
+    if probability >= model.sentence_threshold:
+        return Answer(
+            None,
+            question.type,
+            sentence=sentence.text,
+            story_id=sentence.story.id,
+            title=sentence.story.title,
+            note=CLOSEST,
+            confidence=probability,
+        )
+    return Answer(None, question.type, note=NOT_SAID)
+
+
+def _short_answer(question: Question, best: ScoredSpan) -> Answer:
+    story = best.candidate.story
+    date = None
+    if question.type == "when":
+        date, _ = resolve_date(best.span.text, story.published)
+    return Answer(
+        best.span.text,
+        question.type,
+        date=date,
+        sentence=best.candidate.text,
+        story_id=story.id,
+        title=story.title,
+        confidence=best.probability,
+    )

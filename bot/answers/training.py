@@ -1,0 +1,448 @@
+"""Training the answer model from blind questions: ``storybot train answers --data PATH``.
+
+1. The training corpora's articles (``benchmarks.news_corpora``: CNN/DM, SummEval, XSum and
+   the writer-summary articles; never BBC News Summary or Giveme5W1H) are ingested into one
+   chat, as users' stories are, so retrieval has hundreds of stories to choose from.
+2. Each training question is read and its candidates retrieved exactly as ``answer`` does.
+   A candidate sentence is positive when it is in the question's story and holds the answer;
+   the sentence model is fitted on those. Its out-of-fold probabilities (folds by article)
+   pick the sentences to parse, as the bot would, and every span of them is labelled by
+   whether it is a right and tight answer; the span ranker (LightGBM lambdarank) learns to put
+   those first. Its out-of-fold best score and margin, with the sentence probability and the
+   question's type, train the calibrator: the probability that the best span is right.
+3. The thresholds are chosen on the dev questions (other writers, other articles): the least
+   calibrated probability at which at most one given answer in ten is wrong, and the least
+   sentence probability at which at least four offered sentences in five hold the answer.
+
+Everything is seeded and single-threaded, so the same data gives the same model files.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TextIO
+
+from bot.answers.answering import (
+    PARSED_SENTENCES,
+    SENTENCE_TYPES,
+    best_span,
+    rank_sentences,
+    span_rows,
+)
+from bot.answers.features import sentence_features
+from bot.answers.model import (
+    MODEL_PATH,
+    RANKER_PATH,
+    AnswerModel,
+    LinearModel,
+    SpanRanker,
+    calibration_features,
+    read_model,
+)
+from bot.answers.question import read_question
+from bot.answers.retrieval import Retrieval, retrieve
+from bot.answers.scoring import holds, is_right, is_tight
+from db.store import ChatStories, Store
+
+QUESTIONS = Path(__file__).resolve().parents[2] / "tests" / "data" / "questions"
+TRAINING_CHAT = 1
+FOLDS = 5
+SENTENCE_C = 0.5  # inverse regularisation strength of the sentence model
+CALIBRATOR_C = 1.0
+MIN_FEATURE_COUNT = 10
+RANKER_ROUNDS = 300
+RANKER_PARAMS = {
+    "objective": "lambdarank",
+    "num_leaves": 31,
+    "learning_rate": 0.05,
+    "min_data_in_leaf": 50,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "seed": 1,
+    "deterministic": True,
+    "force_col_wise": True,
+    "num_threads": 1,
+    "verbose": -1,
+}
+FACTS_C = 1.0
+FACTS_SPLIT = "training"  # Giveme5W1H's training split; its test split stays held out
+MAX_WRONG_SHARE = 0.10  # of the short answers given on dev
+MIN_SENTENCE_PRECISION = 0.80  # of the sentences offered without a short answer, on dev
+
+
+@dataclass
+class Example:
+    """One question with its retrieval and sentence features."""
+
+    item: dict
+    retrieval: Retrieval
+    story_id: int | None
+    sentence_rows: list[dict[str, float]] = field(default_factory=list)
+    sentence_labels: list[int] = field(default_factory=list)
+
+
+def load_questions(name: str, folder: Path = QUESTIONS) -> list[dict]:
+    """A question set (``train``, ``dev``, ``test-bbc``, ...) from tests/data/questions."""
+    path = folder / f"{name}.jsonl"
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def ingest_articles(store: Store, chat_id: int, articles: Sequence) -> dict[str, int]:
+    """Articles ingested into one chat as stories; article id → story id."""
+    from bot.documents import RawStory
+    from bot.ingest import Ingestor
+
+    raws = [
+        RawStory(text=a.text, title=a.title, published=a.published, source_id=a.id)
+        for a in articles
+    ]
+    story_of: dict[str, int] = {}
+    for outcome in Ingestor(store).ingest(chat_id, raws):
+        if outcome.story is not None and outcome.source_id:
+            story_of.setdefault(outcome.source_id, outcome.story.id)
+    return story_of
+
+
+def training_chat(data: Path, work: Path) -> tuple[ChatStories, dict[str, int]]:
+    """The chat holding every training article (built once in ``work`` and reused)."""
+    from benchmarks.news_corpora import training_articles
+
+    path = work / "training.db"
+    index = work / "training-stories.json"
+    store = Store(path)
+    if index.exists():
+        return store.chat(TRAINING_CHAT), json.loads(index.read_text())
+    story_of = ingest_articles(store, TRAINING_CHAT, training_articles(data))
+    index.write_text(json.dumps(story_of))
+    return store.chat(TRAINING_CHAT), story_of
+
+
+def examples(chat: ChatStories, items: Sequence[dict], story_of: dict[str, int]) -> list[Example]:
+    """Each question retrieved as the bot would, with labelled sentence features."""
+    found = []
+    for item in items:
+        question = read_question(item["question"])
+        if not question.ok:
+            continue
+        retrieval = retrieve(chat, question)
+        example = Example(item, retrieval, story_of.get(item["article"]))
+        for candidate in retrieval.candidates:
+            example.sentence_rows.append(sentence_features(retrieval, candidate))
+            example.sentence_labels.append(int(_holds_answer(example, candidate)))
+        found.append(example)
+    return found
+
+
+def _holds_answer(example: Example, candidate) -> bool:
+    item = example.item
+    return (
+        item["answerable"]
+        and candidate.story.id == example.story_id
+        and holds(candidate.text, item["answers"], item.get("evidence"))
+    )
+
+
+def fit_linear(rows: Sequence[dict[str, float]], labels: Sequence[int], c: float) -> LinearModel:
+    """A logistic regression over feature maps (scikit-learn, lbfgs: deterministic)."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = DictVectorizer(sparse=True)
+    matrix = vectorizer.fit_transform(rows)
+    learner = LogisticRegression(C=c, max_iter=5000, solver="lbfgs")
+    learner.fit(matrix, labels)
+    names = vectorizer.get_feature_names_out()
+    weights = {str(n): float(w) for n, w in zip(names, learner.coef_[0], strict=True)}
+    return LinearModel(weights, float(learner.intercept_[0]))
+
+
+def _sentence_model(items: Sequence[Example]) -> LinearModel:
+    rows = [r for e in items for r in e.sentence_rows]
+    labels = [y for e in items for y in e.sentence_labels]
+    return fit_linear(rows, labels, SENTENCE_C)
+
+
+def _folds(items: Sequence[Example]) -> list[int]:
+    """Each question's fold, by article: a fold's questions share no article with the rest."""
+    articles = sorted({e.item["article"] for e in items})
+    fold_of = {a: i % FOLDS for i, a in enumerate(articles)}
+    return [fold_of[e.item["article"]] for e in items]
+
+
+@dataclass
+class SpanGroup:
+    """One question's candidate spans, as the bot would see them, labelled."""
+
+    example: Example
+    texts: list[str]
+    rows: list[dict[str, float]]
+    labels: list[int]
+
+
+def span_groups(
+    items: Sequence[Example], sentence_models: Sequence[LinearModel]
+) -> list[SpanGroup]:
+    """Each question's spans from its top sentences, ranked by its own sentence model."""
+    groups = []
+    for example, model in zip(items, sentence_models, strict=True):
+        question = example.retrieval.question
+        if question.type in SENTENCE_TYPES:
+            continue
+        top = rank_sentences(example.retrieval, model)[:PARSED_SENTENCES]
+        accepted = example.item["answers"] if example.item["answerable"] else []
+        texts, rows, labels = [], [], []
+        for span, _, features in span_rows(example.retrieval, top):
+            texts.append(span.text)
+            rows.append(features)
+            labels.append(int(bool(accepted) and is_tight(span.text, accepted)))
+        if rows:
+            groups.append(SpanGroup(example, texts, rows, labels))
+    return groups
+
+
+def feature_names(groups: Sequence[SpanGroup]) -> list[str]:
+    """The span features seen at least MIN_FEATURE_COUNT times, sorted (rarer ones are noise
+    the ranker would only memorise)."""
+    counts: dict[str, int] = {}
+    for group in groups:
+        for row in group.rows:
+            for name in row:
+                counts[name] = counts.get(name, 0) + 1
+    return sorted(name for name, count in counts.items() if count >= MIN_FEATURE_COUNT)
+
+
+def fit_ranker(groups: Sequence[SpanGroup], names: Sequence[str]) -> SpanRanker:
+    """A LightGBM lambdarank model over the spans of each question (seeded, one thread)."""
+    import lightgbm
+    import numpy as np
+
+    empty = SpanRanker.__new__(SpanRanker)
+    empty.names = list(names)
+    empty.column = {name: i for i, name in enumerate(names)}
+    matrix = empty.matrix([row for group in groups for row in group.rows])
+    labels = np.asarray([y for group in groups for y in group.labels])
+    dataset = lightgbm.Dataset(
+        matrix, labels, group=[len(group.rows) for group in groups], free_raw_data=False
+    )
+    booster = lightgbm.train(RANKER_PARAMS, dataset, num_boost_round=RANKER_ROUNDS)
+    return SpanRanker(booster.model_to_string(), names)
+
+
+def _calibration_row(group: SpanGroup, ranker: SpanRanker) -> tuple[dict, bool]:
+    index, score, margin = best_span(ranker.scores(group.rows))
+    item = group.example.item
+    right = item["answerable"] and is_right(group.texts[index], item["answers"], item["type"])
+    features = calibration_features(
+        score, margin, group.rows[index]["sentence_p"], group.example.retrieval.question.type
+    )
+    return features, right
+
+
+@dataclass
+class DevOutcome:
+    """One dev question under a model, before any threshold."""
+
+    item: dict
+    span_p: float  # the calibrated probability of the best span (0: no span)
+    span_right: bool
+    sentence_p: float
+    sentence_holds: bool
+
+
+def dev_outcomes(items: Sequence[Example], model: AnswerModel) -> list[DevOutcome]:
+    """What the model would answer for each dev question, before the thresholds."""
+    from bot.answers.answering import decide
+
+    outcomes = []
+    open_model = replace(model, answer_threshold=0.0, sentence_threshold=0.0)
+    for example in items:
+        item = example.item
+        accepted = item["answers"] if item["answerable"] else []
+        result = decide(example.retrieval, open_model)
+        ranked = rank_sentences(example.retrieval, model.sentence)
+        top, top_p = ranked[0]
+        outcomes.append(
+            DevOutcome(
+                item,
+                result.confidence if result.answer is not None else 0.0,
+                bool(accepted) and is_right(result.answer, accepted, item["type"]),
+                top_p,
+                bool(accepted) and holds(top.text, accepted, item.get("evidence")),
+            )
+        )
+    return outcomes
+
+
+def lowest_threshold(pairs: Sequence[tuple[float, bool]], precision: float) -> float:
+    """The least probability t such that, of the pairs with p ≥ t, at least ``precision`` are
+    right (1.0 when no t gets there)."""
+    ordered = sorted(pairs, key=lambda pair: -pair[0])
+    chosen = 1.0
+    right = 0
+    for count, (p, ok) in enumerate(ordered, 1):
+        right += ok
+        if right / count >= precision:
+            chosen = p
+    return chosen
+
+
+def train(data: Path, work: Path, log: TextIO = sys.stdout) -> AnswerModel:
+    """Fit the models on the training questions and the thresholds on dev."""
+    chat, story_of = training_chat(data, work)
+    print(f"training chat: {chat.count()} stories", file=log)
+    train_items = examples(chat, load_questions("train"), story_of)
+    dev_items = examples(chat, load_questions("dev"), story_of)
+    print(f"questions: {len(train_items)} training, {len(dev_items)} dev", file=log)
+    model = fit_model(train_items, dev_items, {"training_stories": chat.count()}, log)
+    return replace(model, facts=fit_facts(data, log))
+
+
+def fit_model(
+    train_items: Sequence[Example], dev_items: Sequence[Example], meta: dict, log: TextIO
+) -> AnswerModel:
+    """The sentence model, the span ranker and its calibrator from the training examples
+    (out of fold where one part's output is the next one's input), thresholds from dev."""
+    folds = _folds(train_items)
+    sentence = _sentence_model(train_items)
+    fold_models = [
+        _sentence_model([e for e, f in zip(train_items, folds, strict=True) if f != k])
+        for k in range(FOLDS)
+    ]
+    groups = span_groups(train_items, [fold_models[f] for f in folds])
+    fold_of = {id(e): f for e, f in zip(train_items, folds, strict=True)}
+    group_folds = [fold_of[id(g.example)] for g in groups]
+    names = feature_names(groups)
+    rows = sum(len(g.rows) for g in groups)
+    print(f"spans: {rows} in {len(groups)} questions, {len(names)} features", file=log)
+    calibration_rows, calibration_labels = [], []
+    for k in range(FOLDS):
+        rest = [g for g, f in zip(groups, group_folds, strict=True) if f != k]
+        held = [g for g, f in zip(groups, group_folds, strict=True) if f == k]
+        ranker = fit_ranker(rest, names)
+        for group in held:
+            features, right = _calibration_row(group, ranker)
+            calibration_rows.append(features)
+            calibration_labels.append(int(right))
+    calibrator = fit_linear(calibration_rows, calibration_labels, CALIBRATOR_C)
+    ranker = fit_ranker(groups, names)
+    draft = AnswerModel(sentence, ranker, calibrator, 0.0, 0.0, {})
+    outcomes = dev_outcomes(dev_items, draft)
+    answer_threshold = lowest_threshold(
+        [(o.span_p, o.span_right) for o in outcomes if o.span_p > 0], 1 - MAX_WRONG_SHARE
+    )
+    # The sentence is offered only when no short answer is given: judged on those alone.
+    unanswered = [o for o in outcomes if o.span_p < answer_threshold]
+    sentence_threshold = lowest_threshold(
+        [(o.sentence_p, o.sentence_holds) for o in unanswered], MIN_SENTENCE_PRECISION
+    )
+    print(f"thresholds: answer {answer_threshold:.3f}, sentence {sentence_threshold:.3f}", file=log)
+    return replace(
+        draft,
+        answer_threshold=answer_threshold,
+        sentence_threshold=sentence_threshold,
+        meta={
+            **meta,
+            "training_questions": len(train_items),
+            "dev_questions": len(dev_items),
+            "span_rows": rows,
+        },
+    )
+
+
+# -- the main event ------------------------------------------------------------------------
+
+
+def facts_articles(data: Path, split: str = FACTS_SPLIT) -> list[dict]:
+    """Giveme5W1H's annotated articles of one split (title, text, publication date, 5W1H)."""
+    path = data / "giveme5w1h" / "gold_standard_flat.jsonl"
+    with path.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    return [row for row in rows if row.get("split") == split]
+
+
+def fact_examples(articles: Sequence[dict]) -> list[tuple[int, str, dict, int]]:
+    """(article index, W, features, right) for every candidate of every article: right when
+    the span overlaps a coder's answer with token F1 ≥ 0.5, as the harness scores it."""
+    from bot.answers.facts import FACT_KINDS, event_candidates
+    from bot.answers.scoring import token_f1
+    from bot.tokenizer import split_sentences
+
+    rows = []
+    for index, article in enumerate(articles):
+        candidates = event_candidates(
+            article["title"], split_sentences(article["text"]), article.get("date_publish")
+        )
+        for kind in FACT_KINDS:
+            golds = [a["text"] for a in article["answers"].get(kind, []) if a.get("text")]
+            if not golds:
+                continue
+            for candidate in candidates.get(kind, []):
+                right = any(token_f1(candidate.text, gold) >= 0.5 for gold in golds)
+                rows.append((index, kind, candidate.features, int(right)))
+    return rows
+
+
+def fit_facts(data: Path, log: TextIO = sys.stdout) -> dict[str, LinearModel]:
+    """One logistic regression per W; prints the share right by 5-fold cross-validation."""
+    from bot.answers.facts import FACT_KINDS
+
+    articles = facts_articles(data)
+    rows = fact_examples(articles)
+    models, shares = {}, []
+    for kind in FACT_KINDS:
+        mine = [r for r in rows if r[1] == kind]
+        models[kind] = fit_linear([r[2] for r in mine], [r[3] for r in mine], FACTS_C)
+        right = total = 0
+        for k in range(FOLDS):
+            rest = [r for r in mine if r[0] % FOLDS != k]
+            model = fit_linear([r[2] for r in rest], [r[3] for r in rest], FACTS_C)
+            best: dict[int, tuple[float, int]] = {}
+            for index, _, features, label in mine:
+                if index % FOLDS == k:
+                    p = model.probability(features)
+                    if index not in best or p > best[index][0]:
+                        best[index] = (p, label)
+            right += sum(label for _, label in best.values())
+            total += len({r[0] for r in mine if r[0] % FOLDS == k})
+        shares.append(f"{kind} {right}/{total}")
+    print(f"facts, cross-validated on {len(articles)} articles: " + ", ".join(shares), file=log)
+    return models
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``storybot train answers``: the argument parsing lives in bot/cli."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="storybot train answers")
+    parser.add_argument("--data", type=Path, default=Path("../shared/eval"))
+    parser.add_argument("--work", type=Path, help="keep the training chat here between runs")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument(
+        "--facts-only", action="store_true", help="refit only the main-event models"
+    )
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    if not (args.data / "cnndm-test-250").exists():
+        print(f"No training corpora under {args.data}.", file=sys.stderr)
+        return 1
+    if args.facts_only:
+        model = replace(read_model(), facts=fit_facts(args.data))
+    elif args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
+        model = train(args.data, args.work)
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            model = train(args.data, Path(folder))
+    model.save(args.out, args.out.with_name(RANKER_PATH.name))
+    print(f"wrote {args.out} and {args.out.with_name(RANKER_PATH.name)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
