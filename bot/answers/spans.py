@@ -158,7 +158,7 @@ def candidate_spans(doc) -> list[Span]:
             Span(
                 start=start,
                 end=end,
-                text=piece.text,
+                text=_whole_words(doc, start, end),
                 root=piece.root.i,
                 label=entity_at.get((start, end), ""),
                 inner_labels=tuple(e.label_ for e in piece.ents),
@@ -166,6 +166,16 @@ def candidate_spans(doc) -> list[Span]:
             )
         )
     return spans
+
+
+def _whole_words(doc, start: int, end: int) -> str:
+    """The span's text widened to the words as written: the tokenizer splits "12mph" and
+    "400g", but an answer that cuts a written word in two ("12") says something else."""
+    while start > 0 and not doc[start - 1].whitespace_ and not doc[start - 1].is_punct:
+        start -= 1
+    while end < len(doc) and not doc[end - 1].whitespace_ and not doc[end].is_punct:
+        end += 1
+    return doc[start:end].text
 
 
 def _trim(doc, start: int, end: int) -> tuple[int, int]:
