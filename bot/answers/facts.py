@@ -23,6 +23,7 @@ from db.store import ChatStories
 FACT_KINDS = ("who", "what", "when", "where")
 LEAD_SENTENCES = 3
 MAX_WHAT_TOKENS = 25
+MAX_SHORT_WORDS = 10
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ def event_candidates(
     for index, doc in enumerate(docs):
         place = "title" if headline and index == 0 else f"lead{index - bool(headline)}"
         for span in candidate_spans(doc):
+            if len(span.text.split()) > MAX_SHORT_WORDS:
+                continue  # who, when and where are short, as the answers to such questions are
             features = span_features(doc, span, place, lowered)
             if {"DATE", "TIME"} & set(span.inner_labels):
                 features.update(date_features(span.text, published))
