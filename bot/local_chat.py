@@ -8,10 +8,12 @@ loop turns what you type into Telegram updates. Nothing here summarizes or answe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import itertools
 import json
 import re
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +28,7 @@ from bot.telegram_app import build_application
 
 LOCAL_CHAT_ID = 1
 LOCAL_USER = {"id": 1, "is_bot": False, "first_name": "You"}
+LOCAL_CHAT = {"id": LOCAL_CHAT_ID, "type": "private", "first_name": "You"}
 BOT_USER = {
     "id": 999,
     "is_bot": True,
@@ -40,12 +43,15 @@ SAMPLE_CANDIDATES = (
     Path("../shared/samples/sputnik-asat-2019.txt"),
 )
 INTRO = """storybot local chat: this talks to the same handlers as Telegram, with a local store.
-Paste or type a story (finish it with a line holding just '.', or two empty lines), ask a question ending in '?',
-or use the commands (/help). Extra local commands:
-  /sample       send the sample story (a real scraped article) to try the bot
-  /file PATH    send a file as a document
-  /press N      press button N under the last message
-  /quit         leave
+Paste or type a story and end the paste with a line holding just '.' (or two empty lines).
+A link, a question ending in '?' or a /command goes at once, as does any single word.
+The commands are in /help. Extra local commands:
+  /sample        send the sample story (a real scraped article) to try the bot
+  /file PATH     send a file as a document
+  /press N       press button N under the last message that has buttons
+  /reply N TEXT  reply to the bot's message N (the number after 'bot'), as in Telegram:
+                 /reply 3 /summary 2, or a question about that story
+  /quit          leave (or Ctrl-D, or Ctrl-C)
 """
 
 
@@ -57,6 +63,9 @@ class TerminalBotApi(BaseRequest):
         self.message_ids = itertools.count(1000)
         self.buttons: list[tuple[str, str, int]] = []  # (label, callback data, message id)
         self.files: dict[str, Path] = {}
+        # The bot's messages as shown, numbered from 1 for /reply: number → the Message dict.
+        self.shown: dict[int, dict[str, Any]] = {}
+        self.numbers: dict[int, int] = {}  # message id → its shown number
 
     @property
     def read_timeout(self) -> float | None:
@@ -87,7 +96,11 @@ class TerminalBotApi(BaseRequest):
             return (200, path.read_bytes()) if path else (404, b"")
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
-        result = self.answer(api_method, params)
+        try:
+            result = self.answer(api_method, params)
+        except ChatNotFound:
+            refusal = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+            return 400, json.dumps(refusal).encode()
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def answer(self, method: str, params: dict[str, Any]) -> Any:
@@ -111,16 +124,24 @@ class TerminalBotApi(BaseRequest):
             }
         if method == "getChatMember":
             return {"status": "creator", "user": LOCAL_USER, "is_anonymous": False}
+        if method == "getChat":
+            # The local chat is the only chat there is: any other (a channel's @name) is
+            # unknown, as the Bot API says of a chat the bot is not in.
+            if str(params.get("chat_id")) == str(LOCAL_CHAT_ID):
+                return {**LOCAL_CHAT, "accent_color_id": 0, "max_reaction_count": 11}
+            raise ChatNotFound()
         return True  # setMyCommands, sendChatAction, deleteWebhook, editMessageReplyMarkup…
 
     def show_message(self, params: dict[str, Any], *, edited: bool) -> dict[str, Any]:
         """Print a sent or edited message and its numbered buttons; return it as a Message."""
         message_id = params.get("message_id") or next(self.message_ids)
         text = params.get("text", "")
+        number = self.numbers.setdefault(message_id, len(self.numbers) + 1)
+        prefix = f"bot {number}> "
         self.write(
             ("(edited)\n" if edited else "")
-            + "bot> "
-            + terminal_text(text).replace("\n", "\n     ")
+            + prefix
+            + terminal_text(text).replace("\n", "\n" + " " * len(prefix))
         )
         rows = (params.get("reply_markup") or {}).get("inline_keyboard") or []
         if rows:
@@ -131,13 +152,20 @@ class TerminalBotApi(BaseRequest):
                 "     "
                 + "  ".join(f"[{n}] {label}" for n, (label, _, _) in enumerate(self.buttons, 1))
             )
-        return {
+        message = {
             "message_id": message_id,
             "date": int(time.time()),
-            "chat": {"id": LOCAL_CHAT_ID, "type": "private", "first_name": "You"},
+            "chat": LOCAL_CHAT,
             "from": BOT_USER,
             "text": text,
         }
+        # Kept as Telegram holds it (plain text, no HTML), for a later /reply.
+        self.shown[number] = {**message, "text": terminal_text(text)}
+        return message
+
+
+class ChatNotFound(Exception):
+    """A Bot API call about a chat other than the local one."""
 
 
 def terminal_text(telegram_html: str) -> str:
@@ -159,13 +187,27 @@ class LocalChat:
         self.update_ids = itertools.count(1)
         self.message_ids = itertools.count(1)
 
-    async def send_text(self, text: str) -> None:
-        """Send typed text as the user's message, marking a leading /command as one."""
+    async def send_text(self, text: str, reply_to: dict[str, Any] | None = None) -> None:
+        """Send typed text as the user's message (a reply to ``reply_to``, one of the bot's
+        messages), marking a leading /command as one."""
         entities = []
         if text.startswith("/"):
             command = text.split()[0]
             entities = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        await self._process({"message": self._message(text=text, entities=entities)})
+        message = self._message(text=text, entities=entities, reply_to_message=reply_to)
+        await self._process({"message": message})
+
+    async def reply(self, argument: str) -> None:
+        """/reply N TEXT: send TEXT as a reply to the bot's message N."""
+        number, _, text = argument.strip().partition(" ")
+        shown = self.api.shown.get(int(number)) if number.isascii() and number.isdigit() else None
+        if shown is None or not text.strip():
+            self.write(
+                "Use /reply N TEXT, where N is the number after 'bot' on one of my messages, "
+                "for example: /reply 2 /summary 1"
+            )
+            return
+        await self.send_text(text.strip(), reply_to=shown)
 
     async def send_file(self, path: Path) -> None:
         """Send a file as the user's document."""
@@ -188,7 +230,7 @@ class LocalChat:
         message = {
             "message_id": message_id,
             "date": int(time.time()),
-            "chat": {"id": LOCAL_CHAT_ID, "type": "private", "first_name": "You"},
+            "chat": LOCAL_CHAT,
             "from": BOT_USER,
             "text": "…",
         }
@@ -205,7 +247,7 @@ class LocalChat:
         message = {
             "message_id": next(self.message_ids),
             "date": int(time.time()),
-            "chat": {"id": LOCAL_CHAT_ID, "type": "private", "first_name": "You"},
+            "chat": LOCAL_CHAT,
             "from": LOCAL_USER,
         }
         message.update({k: v for k, v in fields.items() if v})
@@ -225,7 +267,7 @@ class LocalChat:
                 self.write(INTRO)
                 while True:
                     try:
-                        line = await asyncio.to_thread(read, "you> ")
+                        line = await read_in_background(read, "you> ")
                     except EOFError:
                         break
                     if not await self.handle_line(line, read):
@@ -258,11 +300,10 @@ class LocalChat:
             number = stripped[6:].strip()
             await self.press(int(number) if number.isascii() and number.isdigit() else 0)
             return True
-        text = (
-            line
-            if stripped.startswith("/") or stripped.endswith("?")
-            else self._rest_of_paste(line, read)
-        )
+        if stripped == "/reply" or stripped.startswith("/reply "):
+            await self.reply(stripped[6:])
+            return True
+        text = stripped if goes_at_once(stripped) else self._rest_of_paste(line, read)
         await self.send_text(text)
         return True
 
@@ -285,6 +326,54 @@ class LocalChat:
         return "\n".join(lines).strip()
 
 
+async def read_in_background(read: Callable[[str], str], prompt: str) -> str:
+    """``read(prompt)`` on a daemon thread of its own, awaited.
+
+    Not asyncio.to_thread: on Ctrl-C, asyncio.run cancels the chat and then waits for its
+    default executor's threads, and one of them would still be blocked in input() until
+    Enter. A daemon thread is simply left behind when the process exits.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(result: str | None, error: BaseException | None) -> None:
+        if future.done():  # cancelled by Ctrl-C meanwhile
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result or "")
+
+    def work() -> None:
+        try:
+            result, error = read(prompt), None
+        except BaseException as exc:  # EOFError above all: handed to the awaiting loop
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=work, name="local-chat-input", daemon=True).start()
+    return await future
+
+
+LINK = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
+
+
+def goes_at_once(line: str) -> bool:
+    """Whether a typed line is a whole message: a /command, a question, a lone link or a
+    single word ("hi"). Anything else may be the first line of a pasted story."""
+    return (
+        line.startswith("/")
+        or line.endswith("?")
+        or bool(LINK.match(line))
+        or len(line.split()) == 1
+    )
+
+
 def run_local_chat(settings: Settings) -> None:
-    """Talk to the bot in this terminal until the user leaves."""
-    asyncio.run(LocalChat(settings).run())
+    """Talk to the bot in this terminal until the user leaves (/quit, Ctrl-D or Ctrl-C)."""
+    # Ctrl-C cancels the chat (asyncio.run's SIGINT handling), which stops the application
+    # cleanly, then arrives here as KeyboardInterrupt: a way out like the others.
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(LocalChat(settings).run())
+    print()

@@ -20,7 +20,6 @@ from telegram.ext import (
     ApplicationHandlerStop,
     BaseUpdateProcessor,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     Defaults,
     MessageHandler,
@@ -34,6 +33,7 @@ from bot.rate_limits import TOO_FAST, RateLimiter
 from bot.services import StoryService
 from db.update_journal import UpdateJournal
 from handlers import browsing, digests, errors, help, questions, settings, stories, summaries
+from handlers.private_commands import PrivateChatCommandHandler
 from handlers.replying import ReliableBot, send_message_reliably
 
 T = TypeVar("T")
@@ -410,7 +410,7 @@ def add_handlers(application: Application) -> None:
         "settings": settings.settings_command,
     }
     for name, callback in commands.items():
-        application.add_handler(CommandHandler(name, callback))
+        application.add_handler(PrivateChatCommandHandler(name, callback))
     # Digest commands also work when posted in a channel the bot administers.
     in_chats_and_channels = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POST
     channel_commands = {
@@ -420,7 +420,9 @@ def add_handlers(application: Application) -> None:
         "feeds": digests.feeds_command,
     }
     for name, callback in channel_commands.items():
-        application.add_handler(CommandHandler(name, callback, filters=in_chats_and_channels))
+        application.add_handler(
+            PrivateChatCommandHandler(name, callback, filters=in_chats_and_channels)
+        )
     buttons = {
         r"^(short|long):\d+$": summaries.resize_button,
         r"^facts:\d+$": summaries.facts_button,

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from bot.config import Settings
-from bot.local_chat import LocalChat
+from bot.local_chat import INTRO, LOCAL_CHAT_ID, LocalChat
+from bot.services import LIST_PAGE_SIZE
+from db.store import NewStory, Store, StoryAnalysis
 from tests.conftest import article
 
 
@@ -56,3 +67,146 @@ def test_scheduled_digests_can_fire_in_the_local_chat(tmp_path: Path) -> None:
     asyncio.run(chat.run(read))
     assert running == [True]
     assert not chat.application.job_queue.scheduler.running
+
+
+def chat_replies(tmp_path: Path, lines: list[str]) -> list[str]:
+    """Feed lines to a local chat; return, for each line, what was printed in answer to it."""
+    printed: list[str] = []
+    marks: list[int] = []
+    script = iter(lines)
+
+    def read(prompt: str) -> str:
+        marks.append(len(printed))
+        try:
+            return next(script)
+        except StopIteration:
+            raise EOFError from None
+
+    chat = LocalChat(Settings(db_path=str(tmp_path / "chat.db")), write=printed.append)
+    asyncio.run(chat.run(read))
+    return ["\n".join(printed[start:end]) for start, end in itertools.pairwise(marks)]
+
+
+def story_files(tmp_path: Path, *topics: str) -> list[str]:
+    """'/file PATH' lines that send one article per topic, in order (story #1 first)."""
+    lines = []
+    for topic in topics:
+        path = tmp_path / f"{topic.replace(' ', '-')}.txt"
+        path.write_text(article(topic), encoding="utf-8")
+        lines.append(f"/file {path}")
+    return lines
+
+
+def stored_stories(tmp_path: Path, count: int) -> None:
+    """Put ``count`` distinct stories straight into the local chat's store (no analysis)."""
+    stories = Store(tmp_path / "chat.db").chat(LOCAL_CHAT_ID)
+    for n in range(1, count + 1):
+        text = f"Story number {n} " + " ".join(f"word{n}x{i}" for i in range(60))
+        stories.add_story(
+            NewStory(f"Headline {n}", text, "text", f"hash{n}", 63), StoryAnalysis([(0, text)])
+        )
+
+
+def test_facts_takes_a_story_number(tmp_path: Path) -> None:
+    lines = story_files(tmp_path, "harbour bridge", "tram line")
+    replies = chat_replies(tmp_path, [*lines, "/facts 1", "/facts #1", "/facts 99", "/facts abc"])
+    by_number, by_ref, missing, wrong = replies[2:]
+    for reply in (by_number, by_ref):
+        assert "harbour bridge" in reply and "Story #1" in reply
+        assert "tram line" not in reply
+    assert "no story #99" in missing and "Who:" not in missing
+    assert "Usage: /facts" in wrong and "Who:" not in wrong
+
+
+def test_summary_picks_a_story_and_takes_a_bot_name(tmp_path: Path) -> None:
+    lines = story_files(tmp_path, "harbour bridge", "tram line")
+    replies = chat_replies(
+        tmp_path,
+        [
+            *lines,
+            "/summary@storybot 2",
+            "/summary #1",
+            "/summary #1 1",
+            "/summary 1 #1",
+            "/summary #7",
+        ],
+    )
+    named, older, one, swapped, missing = replies[2:]
+    assert "Story #2" in named and named.count("•") == 2
+    assert "Story #1" in older and "harbour bridge" in older
+    for reply in (one, swapped):
+        assert "Story #1" in reply and reply.count("•") == 1
+    assert "no story #7" in missing and "Usage" not in missing
+
+
+def test_list_takes_a_page_number(tmp_path: Path) -> None:
+    stored_stories(tmp_path, LIST_PAGE_SIZE + 2)
+    first, second, past_the_end, wrong = chat_replies(
+        tmp_path, ["/list", "/list 2", "/list 3", "/list x"]
+    )
+    assert "Stories 1/2" in first and f"#{LIST_PAGE_SIZE + 2} Headline" in first
+    assert "Stories 2/2" in second and "#1 Headline 1" in second and "#10 " not in second
+    assert "no page 3" in past_the_end and "Stories 2/2" in past_the_end
+    assert "Usage: /list" in wrong
+
+
+def test_reply_to_a_shown_message(tmp_path: Path) -> None:
+    lines = story_files(tmp_path, "harbour bridge", "tram line")
+    replies = chat_replies(tmp_path, [*lines, "/reply 1 /summary 1", "/reply 1", "/reply 99 hi"])
+    summary, *errors = replies[2:]
+    # Message 1 is the bot's "Saved." for story #1: the reply picks it over the latest.
+    assert "Story #1" in summary and summary.count("•") == 1
+    for reply in errors:
+        assert "Use /reply N TEXT" in reply
+
+
+def test_digest_from_a_channel_the_local_chat_cannot_see(tmp_path: Path) -> None:
+    (reply,) = chat_replies(tmp_path, ["/digest from @bbcnews"])
+    assert "can't see @bbcnews" in reply
+    assert "went wrong" not in reply
+
+
+def test_a_link_or_a_word_goes_at_once(tmp_path: Path) -> None:
+    # Each line is answered before the next is read: nothing waits for the end of a paste.
+    hi, link, after = chat_replies(tmp_path, ["hi", "http://127.0.0.1:9/story", "/list"])
+    assert "too short" in hi
+    assert link.strip() and "Stories" not in link
+    assert "No stories here yet" in after
+
+
+def test_the_banner_says_how_a_paste_ends() -> None:
+    assert "end the paste with a line holding just '.'" in INTRO
+
+
+def test_ctrl_c_at_the_prompt_leaves_at_once(tmp_path: Path) -> None:
+    # A terminal, not pipes: input() then reads through readline, as at a real prompt.
+    leader, terminal = pty.openpty()
+    chat = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--db", str(tmp_path / "c.db"), "chat"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        text=True,
+    )
+    os.close(terminal)
+    try:
+        shown = ""
+        deadline = time.monotonic() + 60
+        while "/quit" not in shown and time.monotonic() < deadline:
+            if select.select([leader], [], [], 1)[0]:
+                shown += os.read(leader, 4096).decode(errors="replace")
+        assert "/quit" in shown  # the banner's last line: the prompt comes next (on stderr)
+        time.sleep(1)  # waiting at the prompt
+        started = time.monotonic()
+        chat.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            chat.wait(timeout=10)
+        assert chat.poll() is not None, "still at the prompt 10 s after Ctrl-C"
+        assert time.monotonic() - started < 5
+        assert "Traceback" not in (chat.stderr.read() if chat.stderr else "")
+    finally:
+        if chat.poll() is None:
+            chat.kill()
+            chat.wait()
+        os.close(leader)
