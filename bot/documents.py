@@ -21,6 +21,11 @@ class Rejected(Exception):
     """Input that cannot become a story; ``str(exc)`` is the friendly reason shown to the user."""
 
 
+class TooShort(Rejected):
+    """Text with words, but too few for a story. In a chat it may have been meant as a
+    question, so a chat's reply can say how to ask one (the CLI's has no use for that)."""
+
+
 @dataclass(frozen=True)
 class RawStory:
     """A story as it arrives, before cleaning: plain text to clean, or HTML to extract."""

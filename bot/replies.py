@@ -166,7 +166,10 @@ def saved_reply(saved: Saved) -> Reply:
     """What the user sees after sending a story."""
     outcome = saved.outcome
     if outcome.status == "rejected":
-        return render([Block(outcome.reason or "I couldn't save that.")])
+        blocks = [Block(outcome.reason or "I couldn't save that.")]
+        if outcome.too_short:
+            blocks.append(Block("To ask about saved stories, end your question with '?'."))
+        return render(blocks)
     if outcome.status == "duplicate":
         return render([Block(outcome.reason or "I already have that story.")])
     assert saved.summary is not None

@@ -25,11 +25,12 @@ NO_STORY = "There are no stories here yet. Send me an article, a link or a file 
 NOT_HERE = "That story isn't in this chat (it may have been deleted)."
 
 
-def no_such_story(story_id: int | None) -> str:
-    """Why nothing was found: no story with that number, or no stories at all."""
-    if story_id is None:
-        return NO_STORY
-    return f"There's no story #{story_id} in this chat. /list shows the stories kept here."
+def no_such_story(typed_id: int | None, replied_id: int | None) -> str:
+    """Why nothing was found: no story with the number typed, the replied-to story is gone
+    (its number is not repeated: it may be another chat's, quoted), or no stories at all."""
+    if typed_id is not None:
+        return f"There's no story #{typed_id} in this chat. /list shows the stories kept here."
+    return NOT_HERE if replied_id is not None else NO_STORY
 
 
 async def summary_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -41,11 +42,12 @@ async def summary_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if args is None:
         await send(update, context, text_reply(SUMMARY_USAGE))
         return
-    story_id = args.story_id or replied_story_id(update, context)
+    replied = replied_story_id(update, context)
+    story_id = args.story_id or replied
     result = await in_worker(
         update, context, service(context).summary, chat.id, story_id, args.length
     )
-    reply = summary_reply(result) if result else text_reply(no_such_story(story_id))
+    reply = summary_reply(result) if result else text_reply(no_such_story(args.story_id, replied))
     await send(update, context, reply)
 
 
@@ -58,10 +60,13 @@ async def facts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if args is None:
         await send(update, context, text_reply(FACTS_USAGE))
         return
-    story_id = args.story_id or replied_story_id(update, context)
+    replied = replied_story_id(update, context)
+    story_id = args.story_id or replied
     result = await in_worker(update, context, service(context).facts, chat.id, story_id)
     await send(
-        update, context, facts_reply(result) if result else text_reply(no_such_story(story_id))
+        update,
+        context,
+        facts_reply(result) if result else text_reply(no_such_story(args.story_id, replied)),
     )
 
 

@@ -104,3 +104,15 @@ def test_the_database_path_comes_from_the_environment(tmp_path: Path, monkeypatc
     (tmp_path / "a.txt").write_text(article("tram"))
     run(capsys, "ingest", "--chat", "1", str(tmp_path / "a.txt"))
     assert (tmp_path / "env.db").exists()
+
+
+def test_ingest_from_stdin_speaks_to_a_cli_user(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(tmp_path / "s.db"), "ingest", "--chat", "7", "-"],
+        input="hello world\n",
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "only 2 words" in result.stdout
+    assert "question" not in result.stdout  # there is no asking from `ingest`

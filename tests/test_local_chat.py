@@ -210,3 +210,14 @@ def test_ctrl_c_at_the_prompt_leaves_at_once(tmp_path: Path) -> None:
             chat.kill()
             chat.wait()
         os.close(leader)
+
+
+def test_wording_of_short_texts_and_settings(tmp_path: Path) -> None:
+    hi, emoji, length, words, settings = chat_replies(
+        tmp_path, ["hi", "🔥🔥😱📰", "/settings length 2", "/settings length 60w", "/settings"]
+    )
+    assert "only 1 word," in hi and "end your question with '?'" in hi
+    assert "empty" not in emoji and "no words" in emoji
+    assert "2 sentences" in length
+    assert "60 words" in words
+    assert "Summary length: 60 words" in settings
