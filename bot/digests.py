@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
+from pathlib import PurePath
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -470,7 +471,8 @@ def _is_url(text: str) -> bool:
 def _source_name(source: str) -> str:
     """A URL's site name without "www."; other sources as they are."""
     if not _is_url(source):
-        return source
+        # A file's absolute path (stored by ingest before it kept only the name): its name.
+        return PurePath(source).name if source.startswith("/") else source
     host = urlsplit(source).hostname or source
     return host.removeprefix("www.")
 
