@@ -9,6 +9,7 @@ import os
 import pty
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -221,3 +222,16 @@ def test_wording_of_short_texts_and_settings(tmp_path: Path) -> None:
     assert "2 sentences" in length
     assert "60 words" in words
     assert "Summary length: 60 words" in settings
+
+
+def test_links_without_a_network_say_so(tmp_path: Path, monkeypatch) -> None:
+    def offline(*args: object, **kwargs: object) -> list:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
+    link, follow = chat_replies(
+        tmp_path, ["https://www.bbc.com/news/world-1", "/follow https://feeds.example.org/rss.xml"]
+    )
+    for reply in (link, follow):
+        assert "can't reach the internet" in reply
+        assert "couldn't find that website" not in reply
