@@ -48,7 +48,7 @@ A link, a question ending in '?' or a /command goes at once, as does any single 
 The commands are in /help. Extra local commands:
   /sample        send the sample story (a real scraped article) to try the bot
   /file PATH     send a file as a document
-  /press N       press button N under the last message that has buttons
+  /press N       press button N under my last message (/press M N: under message M)
   /reply N TEXT  reply to the bot's message N (the number after 'bot'), as in Telegram:
                  /reply 3 /summary 2, or a question about that story
   /quit          leave (or Ctrl-D, or Ctrl-C)
@@ -61,7 +61,10 @@ class TerminalBotApi(BaseRequest):
     def __init__(self, write: Callable[[str], None] = print) -> None:
         self.write = write
         self.message_ids = itertools.count(1000)
-        self.buttons: list[tuple[str, str, int]] = []  # (label, callback data, message id)
+        # The buttons under each shown message as it reads now, by its shown number: an edit
+        # without a keyboard takes them away, as in Telegram. (label, callback data) pairs.
+        self.buttons: dict[int, list[tuple[str, str]]] = {}
+        self.last_shown = 0  # the number of the message printed last (sent or edited)
         self.files: dict[str, Path] = {}
         # The bot's messages as shown, numbered from 1 for /reply: number → the Message dict.
         self.shown: dict[int, dict[str, Any]] = {}
@@ -144,13 +147,14 @@ class TerminalBotApi(BaseRequest):
             + terminal_text(text).replace("\n", "\n" + " " * len(prefix))
         )
         rows = (params.get("reply_markup") or {}).get("inline_keyboard") or []
+        self.buttons[number] = [(b["text"], b["callback_data"]) for row in rows for b in row]
+        self.last_shown = number
         if rows:
-            self.buttons = [
-                (b["text"], b["callback_data"], message_id) for row in rows for b in row
-            ]
             self.write(
                 "     "
-                + "  ".join(f"[{n}] {label}" for n, (label, _, _) in enumerate(self.buttons, 1))
+                + "  ".join(
+                    f"[{n}] {label}" for n, (label, _) in enumerate(self.buttons[number], 1)
+                )
             )
         message = {
             "message_id": message_id,
@@ -221,12 +225,22 @@ class LocalChat:
         }
         await self._process({"message": self._message(document=document)})
 
-    async def press(self, number: int) -> None:
-        """Press button N under the last message that had buttons, or say there is none."""
-        if not 1 <= number <= len(self.api.buttons):
-            self.write("There is no such button. Buttons are numbered under the last message.")
+    async def press(self, number: int, message_number: int | None = None) -> None:
+        """Press button N under message M (else under the last message), as it reads now: a
+        button an edit took away (a confirmed Delete) can't be pressed any more."""
+        shown = message_number if message_number is not None else self.api.last_shown
+        buttons = self.api.buttons.get(shown, [])
+        if not 1 <= number <= len(buttons):
+            where = "That message" if message_number is not None else "My last message"
+            self.write(
+                f"{where} has no button {number}. Buttons are numbered under a message; "
+                "/press M N presses button N under my message M."
+                if buttons
+                else f"{where} has no buttons. /press M N presses button N under my message M."
+            )
             return
-        _, data, message_id = self.api.buttons[number - 1]
+        _, data = buttons[number - 1]
+        message_id = self.api.shown[shown]["message_id"]
         message = {
             "message_id": message_id,
             "date": int(time.time()),
@@ -296,9 +310,12 @@ class LocalChat:
             else:
                 await self.send_file(path)
             return True
-        if stripped.startswith("/press"):
-            number = stripped[6:].strip()
-            await self.press(int(number) if number.isascii() and number.isdigit() else 0)
+        if stripped == "/press" or stripped.startswith("/press "):
+            numbers = [int(n) if n.isascii() and n.isdigit() else 0 for n in stripped.split()[1:]]
+            if len(numbers) == 2:
+                await self.press(numbers[1], numbers[0])
+            else:
+                await self.press(numbers[0] if len(numbers) == 1 else 0)
             return True
         if stripped == "/reply" or stripped.startswith("/reply "):
             await self.reply(stripped[6:])

@@ -235,3 +235,21 @@ def test_links_without_a_network_say_so(tmp_path: Path, monkeypatch) -> None:
     for reply in (link, follow):
         assert "can't reach the internet" in reply
         assert "couldn't find that website" not in reply
+
+
+def test_buttons_an_edit_took_away_cannot_be_pressed(tmp_path: Path) -> None:
+    lines = story_files(tmp_path, "harbour bridge", "tram line")
+    replies = chat_replies(
+        tmp_path,
+        [*lines, "/press 4", "/press 1", "/press 2", "/list", "/press 1", "/press 1 3"],
+    )
+    ask, deleted, stale, listed, after_list, earlier = replies[2:]
+    assert "[1] Delete  [2] Cancel" in ask
+    assert "Deleted." in deleted
+    # The confirmation was edited away with its buttons: Cancel is gone, nothing is pressed.
+    assert "no buttons" in stale and "Nothing was deleted" not in stale
+    assert "Stories 1/1" in listed and "[1]" not in listed
+    # /list has no buttons: /press 1 doesn't reach back to an older message's Shorter.
+    assert "no buttons" in after_list and "(edited)" not in after_list
+    # An earlier message's buttons are still there when asked for by its number.
+    assert "Who:" in earlier and "harbour bridge" in earlier
