@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.services import StoryService
 from bot.telegram_app import build_application
 
+PROMPT = "you> "
 LOCAL_CHAT_ID = 1
 LOCAL_USER = {"id": 1, "is_bot": False, "first_name": "You"}
 LOCAL_CHAT = {"id": LOCAL_CHAT_ID, "type": "private", "first_name": "You"}
@@ -58,8 +59,14 @@ The commands are in /help. Extra local commands:
 class TerminalBotApi(BaseRequest):
     """Answers the handlers' Bot API calls locally, printing messages to the terminal."""
 
-    def __init__(self, write: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, write: Callable[[str], None] = print, prompt: Callable[[], None] | None = None
+    ) -> None:
         self.write = write
+        # While the user sits at the prompt, a message the bot sends by itself (a scheduled
+        # digest) starts on a line of its own and is followed by the prompt again.
+        self.at_prompt = False
+        self.prompt = prompt or (lambda: print(PROMPT, end="", flush=True))
         self.message_ids = itertools.count(1000)
         # The buttons under each shown message as it reads now, by its shown number: an edit
         # without a keyboard takes them away, as in Telegram. (label, callback data) pairs.
@@ -141,6 +148,9 @@ class TerminalBotApi(BaseRequest):
         text = params.get("text", "")
         number = self.numbers.setdefault(message_id, len(self.numbers) + 1)
         prefix = f"bot {number}> "
+        interrupting = self.at_prompt
+        if interrupting:
+            self.write("")  # end the "you> " line the user was looking at
         self.write(
             ("(edited)\n" if edited else "")
             + prefix
@@ -165,6 +175,8 @@ class TerminalBotApi(BaseRequest):
         }
         # Kept as Telegram holds it (plain text, no HTML), for a later /reply.
         self.shown[number] = {**message, "text": terminal_text(text)}
+        if interrupting:
+            self.prompt()
         return message
 
 
@@ -182,8 +194,13 @@ def terminal_text(telegram_html: str) -> str:
 class LocalChat:
     """Turns what the user types into updates for the application."""
 
-    def __init__(self, settings: Settings, write: Callable[[str], None] = print) -> None:
-        self.api = TerminalBotApi(write)
+    def __init__(
+        self,
+        settings: Settings,
+        write: Callable[[str], None] = print,
+        prompt: Callable[[], None] | None = None,
+    ) -> None:
+        self.api = TerminalBotApi(write, prompt)
         self.write = write
         self.application = build_application(
             settings, StoryService.from_settings(settings), request=self.api, token="local:chat"
@@ -281,9 +298,12 @@ class LocalChat:
                 self.write(INTRO)
                 while True:
                     try:
-                        line = await read_in_background(read, "you> ")
+                        self.api.at_prompt = True
+                        line = await read_in_background(read, PROMPT)
                     except EOFError:
                         break
+                    finally:
+                        self.api.at_prompt = False
                     if not await self.handle_line(line, read):
                         break
             finally:

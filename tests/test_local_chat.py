@@ -253,3 +253,45 @@ def test_buttons_an_edit_took_away_cannot_be_pressed(tmp_path: Path) -> None:
     assert "no buttons" in after_list and "(edited)" not in after_list
     # An earlier message's buttons are still there when asked for by its number.
     assert "Who:" in earlier and "harbour bridge" in earlier
+
+
+def test_scheduling_a_digest_records_the_kind_of_chat(tmp_path: Path) -> None:
+    from handlers.digests import CHAT_TYPE_SETTING
+
+    (reply,) = chat_replies(tmp_path, ["/digest daily 09:00 UTC"])
+    assert "09:00" in reply
+    assert Store(tmp_path / "chat.db").chat(LOCAL_CHAT_ID).setting(CHAT_TYPE_SETTING) == "private"
+
+
+def test_a_message_arriving_at_the_prompt_gets_its_own_line_and_a_new_prompt(
+    tmp_path: Path,
+) -> None:
+    printed: list[str] = []
+    prompts: list[int] = []
+    chat = LocalChat(
+        Settings(db_path=str(tmp_path / "chat.db")),
+        write=printed.append,
+        prompt=lambda: prompts.append(len(printed)),
+    )
+
+    async def digest_fires(context) -> None:  # as a scheduled digest job would send
+        await context.bot.send_message(LOCAL_CHAT_ID, "Digest: 1 event")
+
+    reads: list[str] = []
+
+    def read(prompt: str) -> str:
+        reads.append(prompt)
+        if len(reads) > 1:
+            raise EOFError
+        chat.application.job_queue.run_once(digest_fires, 0)  # fires while we sit here
+        deadline = time.monotonic() + 10
+        while not any("Digest" in p for p in printed) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return "/help"
+
+    asyncio.run(chat.run(read))
+    shown = next(i for i, p in enumerate(printed) if "Digest: 1 event" in p)
+    assert printed[shown - 1] == "", "the digest starts on a fresh line"
+    assert prompts == [shown + 1], "and the prompt is shown again after it"
+    # Replies to what the user typed are not followed by an extra prompt.
+    assert any("storybot keeps the news stories" in p for p in printed[shown + 1 :])
