@@ -295,3 +295,18 @@ def test_a_message_arriving_at_the_prompt_gets_its_own_line_and_a_new_prompt(
     assert prompts == [shown + 1], "and the prompt is shown again after it"
     # Replies to what the user typed are not followed by an extra prompt.
     assert any("storybot keeps the news stories" in p for p in printed[shown + 1 :])
+
+
+def test_the_chat_log_goes_where_storybot_chat_log_says(tmp_path: Path) -> None:
+    log = tmp_path / "logs" / "chat.log"
+    log.parent.mkdir()
+    subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(tmp_path / "c.db"), "chat"],
+        input="/quit\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "STORYBOT_CHAT_LOG": str(log)},
+        check=True,
+    )
+    assert log.is_file() and not (tmp_path / "storybot-chat.log").exists()
