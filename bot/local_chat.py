@@ -13,6 +13,8 @@ import html
 import itertools
 import json
 import re
+import select
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -199,8 +201,10 @@ class LocalChat:
         settings: Settings,
         write: Callable[[str], None] = print,
         prompt: Callable[[], None] | None = None,
+        paste_waiting: Callable[[], bool] | None = None,
     ) -> None:
         self.api = TerminalBotApi(write, prompt)
+        self.paste_waiting = paste_waiting or terminal_input_waiting
         self.write = write
         self.application = build_application(
             settings, StoryService.from_settings(settings), request=self.api, token="local:chat"
@@ -340,7 +344,11 @@ class LocalChat:
         if stripped == "/reply" or stripped.startswith("/reply "):
             await self.reply(stripped[6:])
             return True
-        text = stripped if goes_at_once(stripped) else self._rest_of_paste(line, read)
+        # A one-word line with more lines already waiting behind it is a paste's first line
+        # (a "Sport" or "BREAKING" above an article), not a word typed on its own.
+        single_word = len(stripped.split()) == 1 and not stripped.startswith("/")
+        at_once = goes_at_once(stripped) and not (single_word and self.paste_waiting())
+        text = stripped if at_once else self._rest_of_paste(line, read)
         await self.send_text(text)
         return True
 
@@ -394,6 +402,16 @@ async def read_in_background(read: Callable[[str], str], prompt: str) -> str:
 
 
 LINK = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
+
+
+def terminal_input_waiting(timeout: float = 0.05) -> bool:
+    """Whether more lines already wait on the terminal: a paste arrives all at once, while
+    a person types one line and waits for the answer. (Only a terminal can tell: piped
+    input is read ahead into Python's buffer, so there the lines go as typed.)"""
+    try:
+        return sys.stdin.isatty() and bool(select.select([sys.stdin], [], [], timeout)[0])
+    except (OSError, ValueError):  # stdin closed or not selectable
+        return False
 
 
 def goes_at_once(line: str) -> bool:

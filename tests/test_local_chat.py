@@ -310,3 +310,42 @@ def test_the_chat_log_goes_where_storybot_chat_log_says(tmp_path: Path) -> None:
         check=True,
     )
     assert log.is_file() and not (tmp_path / "storybot-chat.log").exists()
+
+
+def test_a_one_word_first_line_of_a_paste_waits_for_the_rest(tmp_path: Path) -> None:
+    # Through a terminal: the whole paste is written at once, as a terminal delivers it.
+    leader, terminal = pty.openpty()
+    chat = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--db", str(tmp_path / "c.db"), "chat"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        text=True,
+    )
+    os.close(terminal)
+
+    def shown_until(marker: str, shown: str = "") -> str:
+        deadline = time.monotonic() + 60
+        while marker not in shown and time.monotonic() < deadline:
+            if select.select([leader], [], [], 1)[0]:
+                shown += os.read(leader, 65536).decode(errors="replace")
+        return shown
+
+    try:
+        shown_until("/quit")  # the banner
+        time.sleep(1)
+        paste = "Sport\n" + article("harbour bridge") + "\n.\n"
+        os.write(leader, paste.encode())
+        shown = shown_until("Story #")
+        assert "Saved." in shown and "too short" not in shown
+        time.sleep(1)
+        os.write(leader, b"hi\n")  # typed on its own: answered at once
+        assert "only 1 word" in shown_until("only 1 word")
+        os.write(leader, b"/quit\n")
+        chat.wait(timeout=30)
+    finally:
+        if chat.poll() is None:
+            chat.kill()
+            chat.wait()
+        os.close(leader)
