@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.services import parse_length
+from bot.summaries import SummaryLength
 from db.store import ChatStories
 
 SETTINGS_USAGE = (
@@ -22,10 +23,18 @@ class SettingChange:
     message: str
 
 
+def length_words(length: SummaryLength) -> str:
+    """'3 sentences', '1 sentence' or '60 words': a length as a person says it."""
+    if length.sentences is not None:
+        return f"{length.sentences} sentence{'' if length.sentences == 1 else 's'}"
+    return f"{length.words} word{'' if length.words == 1 else 's'}"
+
+
 def describe(chat: ChatStories) -> str:
     """The chat's settings, one per line."""
+    length = parse_length(chat.setting("summary_length", "3") or "3") or SummaryLength()
     return (
-        f"Summary length: {chat.setting('summary_length', '3')}\n"
+        f"Summary length: {length_words(length)}\n"
         f"Time zone: {chat.setting('timezone', 'UTC')}\n"
         f"'Saved' reaction in groups: {chat.setting('saved_reaction', 'off')}"
     )
@@ -42,7 +51,7 @@ def change(chat: ChatStories, name: str, value: str) -> SettingChange:
                 False, "The length is N sentences (1–50) or Nw words (5–1000), e.g. 3 or 60w."
             )
         chat.change_setting("summary_length", value.lower().replace(" ", ""))
-        return SettingChange(True, f"Summaries will be {value} by default.")
+        return SettingChange(True, f"Summaries will be {length_words(length)} long by default.")
     if name in ("timezone", "tz", "zone"):
         zone = canonical_zone(value)
         if zone is None:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.titles import cut_title
 from bot.tokenizer import split_sentences, words
 
 # --------------------------------------------------------------------------------------------
@@ -542,10 +543,9 @@ def derive_title(paragraphs: Sequence[str], max_words: int = 14) -> str:
         return ""
     sentences = split_sentences(lead)
     sentence = normalize_whitespace(sentences[0] if sentences else lead)
-    tokens = sentence.split()
-    if len(tokens) <= max(1, max_words):
+    if len(sentence.split()) <= max(1, max_words):
         return sentence.rstrip(".") or sentence
-    return " ".join(tokens[: max(1, max_words)]).rstrip(",;:-–— ") + "…"
+    return cut_title(sentence, max_words)
 
 
 def real_headline(title: str | None, paragraphs: Sequence[str]) -> str | None:
@@ -554,5 +554,9 @@ def real_headline(title: str | None, paragraphs: Sequence[str]) -> str | None:
     A derived title repeats the first sentence, so a summarizer must not take it as a headline.
     """
     if not title or title == derive_title(paragraphs):
+        return None
+    # A lead cut by an earlier derive_title (which cut at other words) is no headline either.
+    lead = normalize_whitespace(next((p for p in paragraphs if p.strip()), ""))
+    if title.endswith("…") and lead.startswith(title[:-1]):
         return None
     return title

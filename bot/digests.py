@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
+from pathlib import PurePath
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -31,6 +32,7 @@ from bot.cleaning import real_headline
 from bot.replies import Block, Reply, pack, render
 from bot.schedules import local_time_text, parse_utc
 from bot.summaries import StoryText, SummaryLength, TextTooShort, summarize_many
+from bot.titles import cut_title
 from bot.tokenizer import split_sentences, words
 from db.schedules import LAST_DIGEST_SETTING, iso_utc
 from db.store import ChatStories, Store, Story
@@ -319,8 +321,11 @@ def _shorten(sentence: str) -> str:
     if len(tokens) <= HEADLINE_WORDS:
         return sentence
     head = " ".join(tokens[:HEADLINE_WORDS])
-    clause = re.search(r"^(.{25,}?)(?:,| —| –| - | after | as | when | while )", head)
-    return clause.group(1).rstrip(",;: ") if clause else head.rstrip(",;: ") + "…"
+    # A comma is a clause break only before a space: "25,000" is one number.
+    clause = re.search(r"^(.{25,}?)(?:,(?=\s)| —| –| - | after | as | when | while )", head)
+    if clause:
+        return clause.group(1).rstrip(",;: ") + "…"
+    return cut_title(sentence, HEADLINE_WORDS)
 
 
 def _summary(chat: ChatStories, stories: list[Story], told: list[frozenset[str]]) -> list[str]:
@@ -470,7 +475,8 @@ def _is_url(text: str) -> bool:
 def _source_name(source: str) -> str:
     """A URL's site name without "www."; other sources as they are."""
     if not _is_url(source):
-        return source
+        # A file's absolute path (stored by ingest before it kept only the name): its name.
+        return PurePath(source).name if source.startswith("/") else source
     host = urlsplit(source).hostname or source
     return host.removeprefix("www.")
 

@@ -21,6 +21,11 @@ class Rejected(Exception):
     """Input that cannot become a story; ``str(exc)`` is the friendly reason shown to the user."""
 
 
+class TooShort(Rejected):
+    """Text with words, but too few for a story. In a chat it may have been meant as a
+    question, so a chat's reply can say how to ask one (the CLI's has no use for that)."""
+
+
 @dataclass(frozen=True)
 class RawStory:
     """A story as it arrives, before cleaning: plain text to clean, or HTML to extract."""
@@ -47,16 +52,19 @@ def read_document(
             f"{MAX_DOCUMENT_BYTES // 1_000_000} MB. Send a smaller file or a link instead."
         )
     suffix = PurePath(filename or "").suffix.lower()
+    # The file's name is the story's source, never the folder it was read from (the CLI is
+    # given paths; a digest would print "/home/…/story.txt").
+    name = PurePath(filename).name if filename else filename
     if suffix and suffix not in TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES:
         raise Rejected(f"I can't read {suffix} files. Send one of: {SUPPORTED}.")
     text = decode_text(data)
     if not suffix:
         suffix = _sniff_suffix(text)
     if suffix in HTML_SUFFIXES:
-        return [RawStory(html=text, source_kind=source_kind, added_by=added_by, source=filename)]
+        return [RawStory(html=text, source_kind=source_kind, added_by=added_by, source=name)]
     if suffix in JSON_SUFFIXES:
         return read_records(text, source_kind=source_kind, added_by=added_by)
-    return [RawStory(text=text, source_kind=source_kind, added_by=added_by, source=filename)]
+    return [RawStory(text=text, source_kind=source_kind, added_by=added_by, source=name)]
 
 
 def decode_text(data: bytes) -> str:

@@ -35,6 +35,14 @@ _VALIDATORS = ("ETag", "Last-Modified")
 _TOO_SLOW = "That link took too long to answer."
 _TOO_BIG = "That page is too big for me to read."
 _NOT_ALLOWED = "I can't open links to private or local network addresses."
+_NOT_FOUND = "I couldn't find that website."
+NO_INTERNET = (
+    "I can't reach the internet from where I run (no website's name can be looked up), "
+    "so I can't open links or feeds here. Paste the article's text or send it as a file."
+)
+# Names that resolve from anywhere online: if none of them does either, the fault is the
+# bot's connection, not the link.
+WELL_KNOWN_NAMES = ("example.com", "wikipedia.org")
 
 # ipaddress's is_global/is_private disagree between Python patch releases (and call multicast
 # "global"), so the ranges that must never be reached are also listed explicitly.
@@ -305,7 +313,7 @@ def _resolve(target: _Target, timeout: float, allow_loopback: bool) -> list[IPAd
             if address not in addresses:
                 addresses.append(address)
     if not addresses:
-        raise FetchError("I couldn't find that website.")
+        raise FetchError(_NOT_FOUND)
     # One bad answer refuses the lot: an attacker's DNS may list a public address next to a
     # private one and hope the client tries the private one.
     if not all(is_allowed_address(address, allow_loopback=allow_loopback) for address in addresses):
@@ -329,8 +337,28 @@ def _getaddrinfo_bounded(host: str, port: int, timeout: float) -> list[tuple]:
     if worker.is_alive():
         raise FetchError(_TOO_SLOW)
     if "error" in outcome:
-        raise FetchError("I couldn't find that website.") from outcome["error"]  # type: ignore[misc]
+        reason = _NOT_FOUND if names_resolve(timeout) else NO_INTERNET
+        raise FetchError(reason) from outcome["error"]  # type: ignore[misc]
     return outcome["infos"]  # type: ignore[return-value]
+
+
+def names_resolve(timeout: float) -> bool:
+    """Whether any well-known name resolves: False means no name does, so a failed lookup
+    says the bot is offline (or has no DNS), not that the website doesn't exist."""
+    deadline = time.monotonic() + min(timeout, 5.0)
+    for name in WELL_KNOWN_NAMES:
+        found: list[bool] = []
+
+        def lookup(name: str = name, found: list[bool] = found) -> None:
+            with contextlib.suppress(OSError, UnicodeError):
+                found.append(bool(socket.getaddrinfo(name, 443, type=socket.SOCK_STREAM)))
+
+        worker = threading.Thread(target=lookup, name="storybot-dns-check", daemon=True)
+        worker.start()
+        worker.join(max(0.0, deadline - time.monotonic()))
+        if found and found[0]:
+            return True
+    return False
 
 
 def is_allowed_address(address: IPAddress, *, allow_loopback: bool = False) -> bool:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bot.cleaning import CleanedText, clean_text, derive_title, normalize_whitespace
 from bot.dates import parse_published
-from bot.documents import RawStory, Rejected, read_document
+from bot.documents import RawStory, Rejected, TooShort, read_document
 from bot.fetching import FetchedPage, FetchError, fetch_url, find_urls
 from bot.html_extraction import extract_article
 from bot.language import Entity, find_entities
@@ -46,6 +46,7 @@ class IngestOutcome:
     reason: str | None = None
     source_id: str | None = None
     title: str | None = None
+    too_short: bool = False  # rejected as too short: a chat may have meant a question
 
     @property
     def added(self) -> bool:
@@ -144,7 +145,10 @@ class Ingestor:
                 prepared = prepare(raw)
             except Rejected as error:
                 outcomes[index] = IngestOutcome(
-                    "rejected", reason=str(error), source_id=raw.source_id
+                    "rejected",
+                    reason=str(error),
+                    source_id=raw.source_id,
+                    too_short=isinstance(error, TooShort),
                 )
                 continue
             duplicate = find_duplicate(chat, prepared) or _duplicate_in(prepared, pending)
@@ -213,12 +217,13 @@ def prepare(raw: RawStory) -> _Prepared:
     body = "\n\n".join(paragraphs)
     word_count = len(words(body))
     if word_count == 0:
-        raise Rejected("There's nothing to save: the text is empty.")
+        # Emoji, symbols or punctuation only: there was text, just no words in it.
+        raise Rejected("There are no words in that to keep as a story: send an article's text.")
     if word_count < MIN_STORY_WORDS:
-        raise Rejected(
-            f"That's only {word_count} words, too short to keep as a story "
-            f"(I need at least {MIN_STORY_WORDS}). Send the whole article, a link or a file. "
-            "To ask about saved stories, end your question with '?'."
+        raise TooShort(
+            f"That's only {word_count} word{'' if word_count == 1 else 's'}, too short to keep "
+            f"as a story (I need at least {MIN_STORY_WORDS}). Send the whole article, a link or "
+            "a file."
         )
     title = normalize_whitespace(title or "") or derive_title(paragraphs)
     published = parse_published(raw.published) or parse_published(published_hint)

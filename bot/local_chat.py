@@ -8,10 +8,14 @@ loop turns what you type into Telegram updates. Nothing here summarizes or answe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import itertools
 import json
 import re
+import select
+import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,8 +28,10 @@ from bot.config import Settings
 from bot.services import StoryService
 from bot.telegram_app import build_application
 
+PROMPT = "you> "
 LOCAL_CHAT_ID = 1
 LOCAL_USER = {"id": 1, "is_bot": False, "first_name": "You"}
+LOCAL_CHAT = {"id": LOCAL_CHAT_ID, "type": "private", "first_name": "You"}
 BOT_USER = {
     "id": 999,
     "is_bot": True,
@@ -40,23 +46,38 @@ SAMPLE_CANDIDATES = (
     Path("../shared/samples/sputnik-asat-2019.txt"),
 )
 INTRO = """storybot local chat: this talks to the same handlers as Telegram, with a local store.
-Paste or type a story (finish it with a line holding just '.', or two empty lines), ask a question ending in '?',
-or use the commands (/help). Extra local commands:
-  /sample       send the sample story (a real scraped article) to try the bot
-  /file PATH    send a file as a document
-  /press N      press button N under the last message
-  /quit         leave
+Paste or type a story and end the paste with a line holding just '.' (or two empty lines).
+A link, a question ending in '?' or a /command goes at once, as does any single word.
+The commands are in /help. Extra local commands:
+  /sample        send the sample story (a real scraped article) to try the bot
+  /file PATH     send a file as a document
+  /press N       press button N under my last message (/press M N: under message M)
+  /reply N TEXT  reply to the bot's message N (the number after 'bot'), as in Telegram:
+                 /reply 3 /summary 2, or a question about that story
+  /quit          leave (or Ctrl-D, or Ctrl-C)
 """
 
 
 class TerminalBotApi(BaseRequest):
     """Answers the handlers' Bot API calls locally, printing messages to the terminal."""
 
-    def __init__(self, write: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, write: Callable[[str], None] = print, prompt: Callable[[], None] | None = None
+    ) -> None:
         self.write = write
+        # While the user sits at the prompt, a message the bot sends by itself (a scheduled
+        # digest) starts on a line of its own and is followed by the prompt again.
+        self.at_prompt = False
+        self.prompt = prompt or (lambda: print(PROMPT, end="", flush=True))
         self.message_ids = itertools.count(1000)
-        self.buttons: list[tuple[str, str, int]] = []  # (label, callback data, message id)
+        # The buttons under each shown message as it reads now, by its shown number: an edit
+        # without a keyboard takes them away, as in Telegram. (label, callback data) pairs.
+        self.buttons: dict[int, list[tuple[str, str]]] = {}
+        self.last_shown = 0  # the number of the message printed last (sent or edited)
         self.files: dict[str, Path] = {}
+        # The bot's messages as shown, numbered from 1 for /reply: number → the Message dict.
+        self.shown: dict[int, dict[str, Any]] = {}
+        self.numbers: dict[int, int] = {}  # message id → its shown number
 
     @property
     def read_timeout(self) -> float | None:
@@ -87,7 +108,11 @@ class TerminalBotApi(BaseRequest):
             return (200, path.read_bytes()) if path else (404, b"")
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
-        result = self.answer(api_method, params)
+        try:
+            result = self.answer(api_method, params)
+        except ChatNotFound:
+            refusal = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+            return 400, json.dumps(refusal).encode()
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def answer(self, method: str, params: dict[str, Any]) -> Any:
@@ -111,33 +136,54 @@ class TerminalBotApi(BaseRequest):
             }
         if method == "getChatMember":
             return {"status": "creator", "user": LOCAL_USER, "is_anonymous": False}
+        if method == "getChat":
+            # The local chat is the only chat there is: any other (a channel's @name) is
+            # unknown, as the Bot API says of a chat the bot is not in.
+            if str(params.get("chat_id")) == str(LOCAL_CHAT_ID):
+                return {**LOCAL_CHAT, "accent_color_id": 0, "max_reaction_count": 11}
+            raise ChatNotFound()
         return True  # setMyCommands, sendChatAction, deleteWebhook, editMessageReplyMarkup…
 
     def show_message(self, params: dict[str, Any], *, edited: bool) -> dict[str, Any]:
         """Print a sent or edited message and its numbered buttons; return it as a Message."""
         message_id = params.get("message_id") or next(self.message_ids)
         text = params.get("text", "")
+        number = self.numbers.setdefault(message_id, len(self.numbers) + 1)
+        prefix = f"bot {number}> "
+        interrupting = self.at_prompt
+        if interrupting:
+            self.write("")  # end the "you> " line the user was looking at
         self.write(
             ("(edited)\n" if edited else "")
-            + "bot> "
-            + terminal_text(text).replace("\n", "\n     ")
+            + prefix
+            + terminal_text(text).replace("\n", "\n" + " " * len(prefix))
         )
         rows = (params.get("reply_markup") or {}).get("inline_keyboard") or []
+        self.buttons[number] = [(b["text"], b["callback_data"]) for row in rows for b in row]
+        self.last_shown = number
         if rows:
-            self.buttons = [
-                (b["text"], b["callback_data"], message_id) for row in rows for b in row
-            ]
             self.write(
                 "     "
-                + "  ".join(f"[{n}] {label}" for n, (label, _, _) in enumerate(self.buttons, 1))
+                + "  ".join(
+                    f"[{n}] {label}" for n, (label, _) in enumerate(self.buttons[number], 1)
+                )
             )
-        return {
+        message = {
             "message_id": message_id,
             "date": int(time.time()),
-            "chat": {"id": LOCAL_CHAT_ID, "type": "private", "first_name": "You"},
+            "chat": LOCAL_CHAT,
             "from": BOT_USER,
             "text": text,
         }
+        # Kept as Telegram holds it (plain text, no HTML), for a later /reply.
+        self.shown[number] = {**message, "text": terminal_text(text)}
+        if interrupting:
+            self.prompt()
+        return message
+
+
+class ChatNotFound(Exception):
+    """A Bot API call about a chat other than the local one."""
 
 
 def terminal_text(telegram_html: str) -> str:
@@ -150,8 +196,15 @@ def terminal_text(telegram_html: str) -> str:
 class LocalChat:
     """Turns what the user types into updates for the application."""
 
-    def __init__(self, settings: Settings, write: Callable[[str], None] = print) -> None:
-        self.api = TerminalBotApi(write)
+    def __init__(
+        self,
+        settings: Settings,
+        write: Callable[[str], None] = print,
+        prompt: Callable[[], None] | None = None,
+        paste_waiting: Callable[[], bool] | None = None,
+    ) -> None:
+        self.api = TerminalBotApi(write, prompt)
+        self.paste_waiting = paste_waiting or terminal_input_waiting
         self.write = write
         self.application = build_application(
             settings, StoryService.from_settings(settings), request=self.api, token="local:chat"
@@ -159,13 +212,27 @@ class LocalChat:
         self.update_ids = itertools.count(1)
         self.message_ids = itertools.count(1)
 
-    async def send_text(self, text: str) -> None:
-        """Send typed text as the user's message, marking a leading /command as one."""
+    async def send_text(self, text: str, reply_to: dict[str, Any] | None = None) -> None:
+        """Send typed text as the user's message (a reply to ``reply_to``, one of the bot's
+        messages), marking a leading /command as one."""
         entities = []
         if text.startswith("/"):
             command = text.split()[0]
             entities = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        await self._process({"message": self._message(text=text, entities=entities)})
+        message = self._message(text=text, entities=entities, reply_to_message=reply_to)
+        await self._process({"message": message})
+
+    async def reply(self, argument: str) -> None:
+        """/reply N TEXT: send TEXT as a reply to the bot's message N."""
+        number, _, text = argument.strip().partition(" ")
+        shown = self.api.shown.get(int(number)) if number.isascii() and number.isdigit() else None
+        if shown is None or not text.strip():
+            self.write(
+                "Use /reply N TEXT, where N is the number after 'bot' on one of my messages, "
+                "for example: /reply 2 /summary 1"
+            )
+            return
+        await self.send_text(text.strip(), reply_to=shown)
 
     async def send_file(self, path: Path) -> None:
         """Send a file as the user's document."""
@@ -179,16 +246,26 @@ class LocalChat:
         }
         await self._process({"message": self._message(document=document)})
 
-    async def press(self, number: int) -> None:
-        """Press button N under the last message that had buttons, or say there is none."""
-        if not 1 <= number <= len(self.api.buttons):
-            self.write("There is no such button. Buttons are numbered under the last message.")
+    async def press(self, number: int, message_number: int | None = None) -> None:
+        """Press button N under message M (else under the last message), as it reads now: a
+        button an edit took away (a confirmed Delete) can't be pressed any more."""
+        shown = message_number if message_number is not None else self.api.last_shown
+        buttons = self.api.buttons.get(shown, [])
+        if not 1 <= number <= len(buttons):
+            where = "That message" if message_number is not None else "My last message"
+            self.write(
+                f"{where} has no button {number}. Buttons are numbered under a message; "
+                "/press M N presses button N under my message M."
+                if buttons
+                else f"{where} has no buttons. /press M N presses button N under my message M."
+            )
             return
-        _, data, message_id = self.api.buttons[number - 1]
+        _, data = buttons[number - 1]
+        message_id = self.api.shown[shown]["message_id"]
         message = {
             "message_id": message_id,
             "date": int(time.time()),
-            "chat": {"id": LOCAL_CHAT_ID, "type": "private", "first_name": "You"},
+            "chat": LOCAL_CHAT,
             "from": BOT_USER,
             "text": "…",
         }
@@ -205,7 +282,7 @@ class LocalChat:
         message = {
             "message_id": next(self.message_ids),
             "date": int(time.time()),
-            "chat": {"id": LOCAL_CHAT_ID, "type": "private", "first_name": "You"},
+            "chat": LOCAL_CHAT,
             "from": LOCAL_USER,
         }
         message.update({k: v for k, v in fields.items() if v})
@@ -225,9 +302,12 @@ class LocalChat:
                 self.write(INTRO)
                 while True:
                     try:
-                        line = await asyncio.to_thread(read, "you> ")
+                        self.api.at_prompt = True
+                        line = await read_in_background(read, PROMPT)
                     except EOFError:
                         break
+                    finally:
+                        self.api.at_prompt = False
                     if not await self.handle_line(line, read):
                         break
             finally:
@@ -254,15 +334,21 @@ class LocalChat:
             else:
                 await self.send_file(path)
             return True
-        if stripped.startswith("/press"):
-            number = stripped[6:].strip()
-            await self.press(int(number) if number.isascii() and number.isdigit() else 0)
+        if stripped == "/press" or stripped.startswith("/press "):
+            numbers = [int(n) if n.isascii() and n.isdigit() else 0 for n in stripped.split()[1:]]
+            if len(numbers) == 2:
+                await self.press(numbers[1], numbers[0])
+            else:
+                await self.press(numbers[0] if len(numbers) == 1 else 0)
             return True
-        text = (
-            line
-            if stripped.startswith("/") or stripped.endswith("?")
-            else self._rest_of_paste(line, read)
-        )
+        if stripped == "/reply" or stripped.startswith("/reply "):
+            await self.reply(stripped[6:])
+            return True
+        # A one-word line with more lines already waiting behind it is a paste's first line
+        # (a "Sport" or "BREAKING" above an article), not a word typed on its own.
+        single_word = len(stripped.split()) == 1 and not stripped.startswith("/")
+        at_once = goes_at_once(stripped) and not (single_word and self.paste_waiting())
+        text = stripped if at_once else self._rest_of_paste(line, read)
         await self.send_text(text)
         return True
 
@@ -285,6 +371,64 @@ class LocalChat:
         return "\n".join(lines).strip()
 
 
+async def read_in_background(read: Callable[[str], str], prompt: str) -> str:
+    """``read(prompt)`` on a daemon thread of its own, awaited.
+
+    Not asyncio.to_thread: on Ctrl-C, asyncio.run cancels the chat and then waits for its
+    default executor's threads, and one of them would still be blocked in input() until
+    Enter. A daemon thread is simply left behind when the process exits.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(result: str | None, error: BaseException | None) -> None:
+        if future.done():  # cancelled by Ctrl-C meanwhile
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result or "")
+
+    def work() -> None:
+        try:
+            result, error = read(prompt), None
+        except BaseException as exc:  # EOFError above all: handed to the awaiting loop
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=work, name="local-chat-input", daemon=True).start()
+    return await future
+
+
+LINK = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
+
+
+def terminal_input_waiting(timeout: float = 0.05) -> bool:
+    """Whether more lines already wait on the terminal: a paste arrives all at once, while
+    a person types one line and waits for the answer. (Only a terminal can tell: piped
+    input is read ahead into Python's buffer, so there the lines go as typed.)"""
+    try:
+        return sys.stdin.isatty() and bool(select.select([sys.stdin], [], [], timeout)[0])
+    except (OSError, ValueError):  # stdin closed or not selectable
+        return False
+
+
+def goes_at_once(line: str) -> bool:
+    """Whether a typed line is a whole message: a /command, a question, a lone link or a
+    single word ("hi"). Anything else may be the first line of a pasted story."""
+    return (
+        line.startswith("/")
+        or line.endswith("?")
+        or bool(LINK.match(line))
+        or len(line.split()) == 1
+    )
+
+
 def run_local_chat(settings: Settings) -> None:
-    """Talk to the bot in this terminal until the user leaves."""
-    asyncio.run(LocalChat(settings).run())
+    """Talk to the bot in this terminal until the user leaves (/quit, Ctrl-D or Ctrl-C)."""
+    # Ctrl-C cancels the chat (asyncio.run's SIGINT handling), which stops the application
+    # cleanly, then arrives here as KeyboardInterrupt: a way out like the others.
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(LocalChat(settings).run())
+    print()

@@ -1,7 +1,9 @@
 """A per-user rate limit against spam: a token bucket for each (chat, user).
 
-Each bucket holds up to ``burst`` tokens and refills at ``rate`` tokens per ``per`` seconds; a
-message spends one. A user who runs out is told once ("You're sending messages too fast …")
+Each bucket holds up to ``burst`` tokens and refills at ``rate`` tokens per ``per`` seconds. A
+story (text to keep, a file, a link) spends one token; a command, a question or a button press
+spends ``LIGHT_COST``: someone trying the bot out types many of those in a minute, while what
+a flood costs the bot is mostly stories (fetching, cleaning, spaCy, the disk). A user who runs out is told once ("You're sending messages too fast …")
 and every further message is dropped until a token has come back; the next time they run out
 they are told again. Buckets that have refilled completely carry no information and are
 pruned, so memory stays bounded by the users active in the last minute or so.
@@ -22,6 +24,7 @@ TOO_FAST = "You're sending messages too fast; wait a minute."
 RATE = 20  # messages …
 PER_SECONDS = 60.0  # … per minute, sustained
 BURST = 20  # at most this many at once (a handful of forwards in a row is normal use)
+LIGHT_COST = 0.25  # a command, question or button press: four of them cost one story
 PRUNE_AT = 10_000  # buckets kept before full ones are swept out
 
 Verdict = Literal["allow", "warn", "drop"]
@@ -52,9 +55,9 @@ class RateLimiter:
         self._buckets: dict[Hashable, _Bucket] = {}
         self._lock = threading.Lock()
 
-    def check(self, key: Hashable) -> Verdict:
-        """'allow' (a token was spent), 'warn' (the first refusal: tell the user once) or
-        'drop' (refused again: say nothing)."""
+    def check(self, key: Hashable, cost: float = 1.0) -> Verdict:
+        """'allow' (``cost`` tokens were spent), 'warn' (the first refusal: tell the user
+        once) or 'drop' (refused again: say nothing)."""
         now = self.clock()
         with self._lock:
             bucket = self._buckets.get(key)
@@ -66,8 +69,8 @@ class RateLimiter:
                 elapsed = max(0.0, now - bucket.updated)
                 bucket.tokens = min(self.burst, bucket.tokens + elapsed * self.refill)
                 bucket.updated = now
-            if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
+            if bucket.tokens >= cost:
+                bucket.tokens -= cost
                 bucket.warned = False
                 return "allow"
             if bucket.warned:

@@ -166,7 +166,10 @@ def saved_reply(saved: Saved) -> Reply:
     """What the user sees after sending a story."""
     outcome = saved.outcome
     if outcome.status == "rejected":
-        return render([Block(outcome.reason or "I couldn't save that.")])
+        blocks = [Block(outcome.reason or "I couldn't save that.")]
+        if outcome.too_short:
+            blocks.append(Block("To ask about saved stories, end your question with '?'."))
+        return render(blocks)
     if outcome.status == "duplicate":
         return render([Block(outcome.reason or "I already have that story.")])
     assert saved.summary is not None
@@ -181,11 +184,15 @@ def updated_reply(saved: Saved) -> Reply:
     return summary_reply(saved.summary, f"Updated story #{saved.summary.story.id}.")
 
 
-def story_page_reply(page: StoryPage) -> Reply:
-    """One page of /list with Newer / Older buttons, or a hint when there are no stories."""
+def story_page_reply(page: StoryPage, asked: int | None = None) -> Reply:
+    """One page of /list with Newer / Older buttons, or a hint when there are no stories.
+    ``asked`` is the page index the user typed: past the last page, say so before showing it."""
     if page.total == 0:
         return render([Block("No stories here yet. Send me an article, a link or a file.")])
-    blocks = [Block(f"Stories {page.page + 1}/{page.pages} ({page.total} in all)", "b")]
+    blocks = []
+    if asked is not None and asked != page.page:
+        blocks.append(Block(f"There's no page {asked + 1}: the last is page {page.pages}.", "i"))
+    blocks.append(Block(f"Stories {page.page + 1}/{page.pages} ({page.total} in all)", "b"))
     blocks += [Block(f"#{s.id} {s.title}") for s in page.stories]
     nav: list[Button] = []
     if page.page > 0:

@@ -20,7 +20,6 @@ from telegram.ext import (
     ApplicationHandlerStop,
     BaseUpdateProcessor,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     Defaults,
     MessageHandler,
@@ -30,10 +29,11 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
-from bot.rate_limits import TOO_FAST, RateLimiter
-from bot.services import StoryService
+from bot.rate_limits import LIGHT_COST, TOO_FAST, RateLimiter
+from bot.services import StoryService, looks_like_question
 from db.update_journal import UpdateJournal
 from handlers import browsing, digests, errors, help, questions, settings, stories, summaries
+from handlers.private_commands import PrivateChatCommandHandler
 from handlers.replying import ReliableBot, send_message_reliably
 
 T = TypeVar("T")
@@ -346,7 +346,8 @@ async def _rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if user is None or chat is None:  # channel posts: only the channel's admins can post
         return
     limiter: RateLimiter | None = context.application.bot_data.get("rate_limiter")
-    verdict = limiter.check((chat.id, user.id)) if limiter is not None else "allow"
+    cost = update_cost(update)
+    verdict = limiter.check((chat.id, user.id), cost) if limiter is not None else "allow"
     if verdict == "allow":
         return
     if verdict == "warn":
@@ -356,6 +357,19 @@ async def _rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             else:
                 await send_message_reliably(context.bot, chat.id, TOO_FAST)
     raise ApplicationHandlerStop
+
+
+def update_cost(update: Update) -> float:
+    """What an update spends of its sender's rate limit: a story costs one token; a command,
+    a question or a button press (quick to answer, and what a person tries the bot with)
+    costs LIGHT_COST."""
+    if update.callback_query is not None:
+        return LIGHT_COST
+    message = update.message
+    if message is None or message.document is not None or message.forward_origin is not None:
+        return 1.0  # an edit, a file, a forward: a story to clean and keep
+    text = (message.text or message.caption or "").strip()
+    return LIGHT_COST if text.startswith("/") or looks_like_question(text) else 1.0
 
 
 class TokenFilter(logging.Filter):
@@ -410,7 +424,7 @@ def add_handlers(application: Application) -> None:
         "settings": settings.settings_command,
     }
     for name, callback in commands.items():
-        application.add_handler(CommandHandler(name, callback))
+        application.add_handler(PrivateChatCommandHandler(name, callback))
     # Digest commands also work when posted in a channel the bot administers.
     in_chats_and_channels = filters.UpdateType.MESSAGES | filters.UpdateType.CHANNEL_POST
     channel_commands = {
@@ -420,7 +434,9 @@ def add_handlers(application: Application) -> None:
         "feeds": digests.feeds_command,
     }
     for name, callback in channel_commands.items():
-        application.add_handler(CommandHandler(name, callback, filters=in_chats_and_channels))
+        application.add_handler(
+            PrivateChatCommandHandler(name, callback, filters=in_chats_and_channels)
+        )
     buttons = {
         r"^(short|long):\d+$": summaries.resize_button,
         r"^facts:\d+$": summaries.facts_button,

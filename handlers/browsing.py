@@ -8,9 +8,11 @@ from telegram.ext import ContextTypes
 
 from bot.replies import Block, Button, render, story_page_reply, text_reply
 from bot.services import parse_story_id
+from bot.story_args import parse_page
 from handlers.questions import replied_story_id
 from handlers.replying import edit, in_worker, send, service
 
+LIST_USAGE = "Usage: /list [page] — for example: /list 2 for the second page"
 SEARCH_USAGE = "Usage: /search words — for example: /search satellite test"
 FORGET_USAGE = "Usage: /forget (as a reply to a story), /forget ID, or /forget all"
 ADMINS_ONLY = "Only this chat's admins can do that."
@@ -31,12 +33,16 @@ async def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 
 
 async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/list: the stories kept here, newest first, a page at a time."""
+    """/list [page]: the stories kept here, newest first, a page at a time."""
     chat = update.effective_chat
     if chat is None:
         return
-    page = await in_worker(update, context, service(context).page_of_stories, chat.id, 0)
-    await send(update, context, story_page_reply(page))
+    page_index = parse_page(context.args or [])
+    if page_index is None:
+        await send(update, context, text_reply(LIST_USAGE))
+        return
+    page = await in_worker(update, context, service(context).page_of_stories, chat.id, page_index)
+    await send(update, context, story_page_reply(page, asked=page_index))
 
 
 async def list_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -60,6 +60,15 @@ log = logging.getLogger(__name__)
 FEED_POLL_SECONDS = 60
 FOLLOW_USAGE = "Usage: /follow URL — an RSS or Atom feed (or a site that links to one)"
 UNFOLLOW_USAGE = "Usage: /unfollow ID or URL — see /feeds for the numbers"
+# The kind of chat a schedule was set in ("private", "group", …): a channel is never told
+# that a slot had nothing new; people in a chat are, once (see send_scheduled_digest).
+CHAT_TYPE_SETTING = "digest_chat_type"
+# Set once an empty slot was reported; cleared by the next digest that has news.
+TOLD_NOTHING_NEW_SETTING = "digest_told_nothing_new"
+NOTHING_NEW = (
+    "No digest this time: nothing new since the last one. "
+    "I'll stay quiet until there is news (/digest status shows the schedule)."
+)
 # Late alarms still run (a busy loop, a start-up burst) and a backlog runs once, not per slot.
 _JOB_OPTIONS = {"misfire_grace_time": None, "coalesce": True}
 
@@ -143,6 +152,7 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             command.schedule, source_chat_id=None if source == chat.id else source, created_at=None
         )
         saved = save_schedule(store, schedule, now)
+        store.chat(chat.id).change_setting(CHAT_TYPE_SETTING, chat.type)
         schedule_job(context.application, saved, now)
         reply = schedule_confirmation(saved, now, command.zone_defaulted)
         await send(update, context, text_reply(reply))
@@ -343,7 +353,9 @@ async def send_scheduled_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     if not digest.items:
         record_run(store, chat_id, now)
         schedule_job(application, schedule, now)
+        await _tell_nothing_new_once(context, store, chat_id)
         return
+    store.chat(chat_id).change_setting(TOLD_NOTHING_NEW_SETTING, "")
     before = sent_marks(store, chat_id)
     mark_sent(store, chat_id, parse_utc(digest.until))
     went_out = 0
@@ -365,6 +377,23 @@ async def send_scheduled_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
             restore_marks(store, chat_id, before)
             log.exception("sending the digest to chat %s failed; trying at the next slot", chat_id)
     schedule_job(application, schedule, now)
+
+
+async def _tell_nothing_new_once(
+    context: ContextTypes.DEFAULT_TYPE, store: Store, chat_id: int
+) -> None:
+    """An empty slot: in a private chat or a group, say so the first time (a schedule that
+    stays silent looks broken); a channel's readers need no such post. Chats whose schedule
+    predates the recorded chat type stay silent, as before."""
+    chat = store.chat(chat_id)
+    kind = chat.setting(CHAT_TYPE_SETTING)
+    if kind not in (ChatType.PRIVATE, ChatType.GROUP, ChatType.SUPERGROUP):
+        return
+    if chat.setting(TOLD_NOTHING_NEW_SETTING):
+        return
+    chat.change_setting(TOLD_NOTHING_NEW_SETTING, "yes")
+    with contextlib.suppress(TelegramError):  # a courtesy: the schedule goes on regardless
+        await send_message_reliably(context.bot, chat_id, NOTHING_NEW)
 
 
 async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -19,12 +19,12 @@ HELP = [
     Block("Then ask about your stories in plain words, for example:"),
     Block("Who signed the joint statement?\nWhen did India test the missile?", "i"),
     Block(
-        "/summary [N | Nw] – summary of the latest story (or the one you reply to), "
-        "N sentences or N words\n"
+        "/summary [#ID] [N | Nw] – summary of story #ID (or the one you reply to, or the "
+        "latest), N sentences or N words\n"
         "/ask question – ask about the stories here\n"
-        "/facts – who, what, when and where of a story\n"
+        "/facts [ID] – who, what, when and where of a story\n"
         "/search words – find stories\n"
-        "/list – your stories\n"
+        "/list [page] – your stories, numbered\n"
         "/forget [all] – delete a story, or all of them\n"
         "/digest – a digest of recent stories; /digest daily 08:00 Europe/Berlin schedules one\n"
         "/follow URL, /unfollow, /feeds – follow news feeds for digests\n"
@@ -33,7 +33,7 @@ HELP = [
 ]
 
 COMMANDS = [
-    ("summary", "Summarize the latest story: /summary [N | Nw]"),
+    ("summary", "Summarize a story: /summary [#ID] [N | Nw]"),
     ("ask", "Ask a question about the stories here"),
     ("facts", "Who, what, when, where of a story"),
     ("search", "Find stories by words"),

@@ -6,43 +6,68 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.replies import facts_reply, summary_reply, text_reply
-from bot.services import parse_length, parse_story_id
+from bot.services import parse_story_id
+from bot.story_args import parse_facts_args, parse_summary_args
 from bot.summaries import longer, shorter
 from handlers.questions import replied_story_id
 from handlers.replying import edit, in_worker, send, service
 
 SUMMARY_USAGE = (
-    "Usage: /summary [N | Nw] — N sentences (1–50) or N words (5–1000), for the latest story "
-    "or the story you reply to. Example: /summary 2 or /summary 60w"
+    "Usage: /summary [#ID] [N | Nw] — N sentences (1–50) or N words (5–1000), for story #ID "
+    "(as /list numbers them), the story you reply to, or the latest. "
+    "Example: /summary 2, /summary 60w or /summary #9 2"
+)
+FACTS_USAGE = (
+    "Usage: /facts [ID] — the facts of story ID (as /list numbers them), the story you reply "
+    "to, or the latest. Example: /facts 9"
 )
 NO_STORY = "There are no stories here yet. Send me an article, a link or a file first."
 NOT_HERE = "That story isn't in this chat (it may have been deleted)."
 
 
+def no_such_story(typed_id: int | None, replied_id: int | None) -> str:
+    """Why nothing was found: no story with the number typed, the replied-to story is gone
+    (its number is not repeated: it may be another chat's, quoted), or no stories at all."""
+    if typed_id is not None:
+        return f"There's no story #{typed_id} in this chat. /list shows the stories kept here."
+    return NOT_HERE if replied_id is not None else NO_STORY
+
+
 async def summary_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/summary [N | Nw]: summarize the latest story, or the one replied to."""
+    """/summary [#ID] [N | Nw]: summarize story #ID, the one replied to, or the latest."""
     chat = update.effective_chat
     if chat is None:
         return
-    length = None
-    if context.args:
-        length = parse_length(" ".join(context.args))
-        if length is None:
-            await send(update, context, text_reply(SUMMARY_USAGE))
-            return
-    story_id = replied_story_id(update, context)
-    result = await in_worker(update, context, service(context).summary, chat.id, story_id, length)
-    await send(update, context, summary_reply(result) if result else text_reply(NO_STORY))
+    args = parse_summary_args(context.args or [])
+    if args is None:
+        await send(update, context, text_reply(SUMMARY_USAGE))
+        return
+    replied = replied_story_id(update, context)
+    story_id = args.story_id or replied
+    result = await in_worker(
+        update, context, service(context).summary, chat.id, story_id, args.length
+    )
+    reply = summary_reply(result) if result else text_reply(no_such_story(args.story_id, replied))
+    await send(update, context, reply)
 
 
 async def facts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/facts: who, what, when and where of the latest story, or the one replied to."""
+    """/facts [ID]: who, what, when and where of story ID, the one replied to, or the latest."""
     chat = update.effective_chat
     if chat is None:
         return
-    story_id = replied_story_id(update, context)
+    args = parse_facts_args(context.args or [])
+    if args is None:
+        await send(update, context, text_reply(FACTS_USAGE))
+        return
+    replied = replied_story_id(update, context)
+    story_id = args.story_id or replied
     result = await in_worker(update, context, service(context).facts, chat.id, story_id)
-    await send(update, context, facts_reply(result) if result else text_reply(NO_STORY))
+    await send(
+        update,
+        context,
+        facts_reply(result) if result else text_reply(no_such_story(args.story_id, replied)),
+    )
 
 
 async def resize_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -15,7 +15,7 @@ def test_settings_are_validated_and_kept_per_chat(store: Store) -> None:
     assert not change(chat, "timezone", "Mars/Olympus").ok
     assert not change(chat, "length", "0").ok
     assert not change(chat, "colour", "blue").ok
-    assert "60w" in describe(chat) and "Europe/Berlin" in describe(chat)
+    assert "60 words" in describe(chat) and "Europe/Berlin" in describe(chat)
     assert "UTC" in describe(store.chat(2))
 
 

@@ -104,3 +104,37 @@ def test_the_database_path_comes_from_the_environment(tmp_path: Path, monkeypatc
     (tmp_path / "a.txt").write_text(article("tram"))
     run(capsys, "ingest", "--chat", "1", str(tmp_path / "a.txt"))
     assert (tmp_path / "env.db").exists()
+
+
+def test_ingest_from_stdin_speaks_to_a_cli_user(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(tmp_path / "s.db"), "ingest", "--chat", "7", "-"],
+        input="hello world\n",
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "only 2 words" in result.stdout
+    assert "question" not in result.stdout  # there is no asking from `ingest`
+
+
+def test_digest_names_files_and_list_says_what_it_left_out(tmp_path: Path, capsys) -> None:
+    db = str(tmp_path / "cli.db")
+    folder = tmp_path / "deep" / "folder"
+    folder.mkdir(parents=True)
+    paths = []
+    for topic in ("harbour bridge", "tram line", "city library"):
+        path = folder / f"{topic.replace(' ', '-')}.txt"
+        path.write_text(article(topic))
+        paths.append(str(path))
+    code, _, _ = run(capsys, "--db", db, "ingest", "--chat", "7", *paths)
+    assert code == 0
+    code, out, _ = run(capsys, "--db", db, "digest", "--chat", "7")
+    assert code == 0 and "tram-line.txt" in out
+    assert str(folder) not in out
+
+    code, out, err = run(capsys, "--db", db, "list", "--chat", "7", "--limit", "2")
+    assert len(out.splitlines()) == 2
+    assert "1 more" in err and "--limit" in err
+    code, out, err = run(capsys, "--db", db, "list", "--chat", "7")
+    assert len(out.splitlines()) == 3 and "more" not in err

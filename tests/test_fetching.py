@@ -15,6 +15,8 @@ import pytest
 
 from bot import fetching
 from bot.fetching import (
+    NO_INTERNET,
+    WELL_KNOWN_NAMES,
     FetchedPage,
     FetchError,
     decode_text,
@@ -278,12 +280,24 @@ def test_any_private_dns_answer_refuses(
 
 
 def test_dns_failure_is_friendly(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(*args: object, **kwargs: object) -> list:
+    def resolve(host: str, port: int, *args: object, **kwargs: object) -> list:
+        if host in WELL_KNOWN_NAMES:  # the bot is online: only this website is unknown
+            return [_addrinfo(PUBLIC_IP, port)]
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
-    monkeypatch.setattr(socket, "getaddrinfo", fail)
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
     with pytest.raises(FetchError, match="couldn't find that website"):
         fetch_url("http://no-such-host.invalid/")
+
+
+def test_no_name_resolving_means_no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> list:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", fail)
+    with pytest.raises(FetchError) as raised:
+        fetch_url("http://news.example/story")
+    assert str(raised.value) == NO_INTERNET
 
 
 @pytest.mark.parametrize(

@@ -445,3 +445,33 @@ def test_digest_now_reports_news_once_then_nothing_new(tmp_path: Path, clock: Cl
     assert title in command(bot, -100, "private", 8)
     assert "Nothing new since Mon 1 Jul, 06:00 UTC" in command(bot, -100, "private", 8)
     bot.close()
+
+
+def test_an_empty_slot_is_told_once_in_chats_and_never_in_channels(
+    tmp_path: Path, clock: Clock
+) -> None:
+    bot = Bot(tmp_path / "bot.db", clock)
+    kinds = {5: "private", -300: "group", -100: "channel"}
+    for chat_id, kind in kinds.items():
+        save_schedule(bot.store, daily(chat_id, "09:00", "UTC"), clock.now)
+        bot.store.chat(chat_id).change_setting(handlers.CHAT_TYPE_SETTING, kind)
+    bot.start()
+
+    def told() -> dict[int, int]:
+        return {
+            c: [t for c2, t in bot.bot.sent if c2 == c].count(handlers.NOTHING_NEW) for c in kinds
+        }
+
+    for day in ("2024-07-01", "2024-07-02"):  # two empty mornings: told the first time only
+        clock.now = utc(f"{day}T09:00:00")
+        assert bot.run_due() == 3
+    assert told() == {5: 1, -300: 1, -100: 0}
+
+    title = bot.add_story(5, 0)  # news: a digest, and the next empty slot is told again
+    clock.now = utc("2024-07-03T09:00:00")
+    bot.run_due()
+    assert any(c == 5 and title in t for c, t in bot.bot.sent)
+    clock.now = utc("2024-07-04T09:00:00")
+    bot.run_due()
+    assert told() == {5: 2, -300: 1, -100: 0}
+    bot.close()

@@ -25,7 +25,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.cli import main as cli_main
 from bot.config import Settings
 from bot.documents import MAX_DOCUMENT_BYTES
-from bot.rate_limits import TOO_FAST, RateLimiter
+from bot.rate_limits import BURST, LIGHT_COST, TOO_FAST, RateLimiter
 from bot.services import StoryService
 from bot.telegram_app import TokenFilter, build_application
 from db.store import Store
@@ -360,15 +360,16 @@ HELP = "storybot keeps the news stories"
 def test_a_flooding_user_is_told_once_and_dropped(harness: Harness) -> None:
     clock = Clock()
     harness.app.bot_data["rate_limiter"] = RateLimiter(clock=clock)  # the defaults: 20 a minute
+    allowed = int(BURST / LIGHT_COST)  # commands are light, but a flood of them still trips
 
     async def scenario(h: Harness) -> None:
-        for _ in range(30):
+        for _ in range(allowed + 10):
             await h.say(ALICE, "/help")
         await h.press(ALICE, "list:0")  # buttons count too
         await h.say(BOB, "/help")  # someone else is served
         texts = h.api.texts(ALICE)
-        assert texts.count(TOO_FAST) == 1 and sum(HELP in t for t in texts) == 20
-        assert len(texts) == 21, "the rest of the flood was dropped unanswered"
+        assert texts.count(TOO_FAST) == 1 and sum(HELP in t for t in texts) == allowed
+        assert len(texts) == allowed + 1, "the rest of the flood was dropped unanswered"
         assert HELP in h.api.texts(BOB)[0]
         clock.now += 3.0  # a token back
         await h.say(ALICE, "/help")
@@ -377,16 +378,39 @@ def test_a_flooding_user_is_told_once_and_dropped(harness: Harness) -> None:
     harness.run(scenario)
 
 
-def test_the_limit_is_per_user_within_a_group(harness: Harness) -> None:
-    # Small numbers: PTB's own AIORateLimiter paces a group's messages at 20 a minute.
-    harness.app.bot_data["rate_limiter"] = RateLimiter(rate=3, per=60, burst=3, clock=Clock())
+def test_a_person_testing_the_bot_is_not_limited(harness: Harness) -> None:
+    # One busy minute of trying the bot out: a few stories, then many commands, questions
+    # and button presses. The clock stands still, so nothing refills meanwhile.
+    harness.app.bot_data["rate_limiter"] = RateLimiter(clock=Clock())
 
     async def scenario(h: Harness) -> None:
-        for _ in range(6):
+        for topic in ("harbour bridge", "tram line", "city library", "ferry port"):
+            await h.say(ALICE, article(topic))
+        for _ in range(8):
+            for command in ("/list", "/summary 2", "/facts", "/digest off", "/settings"):
+                await h.say(ALICE, command)
+            await h.say(ALICE, "When will work on the bridge begin?")
+            await h.press(ALICE, "list:0")
+        assert TOO_FAST not in h.api.texts(ALICE)
+        # Stories still cost in full: a flood of them trips the limit.
+        for n in range(BURST):
+            await h.say(ALICE, f"Story {n}: " + article(f"topic {n}"))
+        assert h.api.texts(ALICE).count(TOO_FAST) == 1
+
+    harness.run(scenario)
+
+
+def test_the_limit_is_per_user_within_a_group(harness: Harness) -> None:
+    # Small numbers: PTB's own AIORateLimiter paces a group's messages at 20 a minute.
+    harness.app.bot_data["rate_limiter"] = RateLimiter(rate=1, per=60, burst=1, clock=Clock())
+    allowed = int(1 / LIGHT_COST)
+
+    async def scenario(h: Harness) -> None:
+        for _ in range(allowed + 2):
             await h.say(GROUP, "/help", user_id=ALICE)
         await h.say(GROUP, "/help", user_id=BOB)
         texts = h.api.texts(GROUP)
-        assert texts.count(TOO_FAST) == 1 and sum(HELP in t for t in texts) == 4
+        assert texts.count(TOO_FAST) == 1 and sum(HELP in t for t in texts) == allowed + 1
         assert HELP in texts[-1]
 
     harness.run(scenario)

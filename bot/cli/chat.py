@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 
 from bot.config import Settings
 
@@ -22,6 +23,8 @@ def chat_command(args: argparse.Namespace) -> int:
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    logging.basicConfig(filename="storybot-chat.log", level=logging.WARNING)
+    # In the current folder unless $STORYBOT_CHAT_LOG names another file.
+    log_file = os.environ.get("STORYBOT_CHAT_LOG") or "storybot-chat.log"
+    logging.basicConfig(filename=log_file, level=logging.WARNING)
     run_local_chat(Settings.from_env(args.db))
     return 0

@@ -25,7 +25,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     listing = commands.add_parser("list", help="a chat's stories, newest first")
     listing.add_argument("--chat", type=int, required=True)
-    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument(
+        "--limit", type=int, default=50, help="at most this many, newest first (default 50)"
+    )
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=list_command)
 
@@ -98,7 +100,8 @@ def format_outcome(outcome: IngestOutcome, path: str, *, as_json: bool) -> str:
 
 def list_command(args: argparse.Namespace) -> int:
     """Print a chat's stories, newest first."""
-    stories = open_store(args).chat(args.chat).latest_stories(limit=args.limit)
+    chat = open_store(args).chat(args.chat)
+    stories = chat.latest_stories(limit=args.limit)
     for story in stories:
         if args.json:
             print(json.dumps(story_summary(story), ensure_ascii=False))
@@ -106,6 +109,9 @@ def list_command(args: argparse.Namespace) -> int:
             print(f"{story.id}\t{story.added_at}\t{story.title}")
     if not stories and not args.json:
         print(f"No stories in chat {args.chat}.", file=sys.stderr)
+    more = chat.count() - len(stories)
+    if more > 0:  # on stderr: stdout stays one story per line for scripts
+        print(f"… {more} more, use --limit to see them", file=sys.stderr)
     return 0
 
 
