@@ -73,7 +73,10 @@ def sentence_features(retrieval: Retrieval, candidate: Candidate) -> Features:
     if position + 1 < len(sentences):
         around = around | index_stems(sentences[position + 1])
     title = index_stems(candidate.story.title or "")
-    story = title.union(*(index_stems(s) for s in sentences[:60]))
+    story = retrieval.story_stems.get(candidate.story.id)
+    if story is None:
+        story = title.union(*(index_stems(s) for s in sentences[:60]))
+        retrieval.story_stems[candidate.story.id] = story
     names = [t for t in question.terms if t.is_name]
     verbs = [t for t in question.terms if t.is_verb]
     best_bm25 = max((c.bm25 for c in retrieval.candidates), default=0.0) or 1.0

@@ -47,6 +47,9 @@ class Retrieval:
     candidates: list[Candidate]
     idf: dict[str, float]  # index stem → inverse sentence frequency
     spelling_fixes: int = 0
+    # Each story's stems (title and first sentences), computed once per question: every
+    # candidate of a story reads them, and the union of 60 sentences' stems is not free.
+    story_stems: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
 
 def retrieve(chat: ChatStories, question: Question, story_id: int | None = None) -> Retrieval:
