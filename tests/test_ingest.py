@@ -114,6 +114,9 @@ def test_loopback_links_are_refused_without_the_test_setting(store: Store) -> No
         ("big.txt", b"word " * (MAX_DOCUMENT_BYTES // 5 + 1), "limit"),
         ("nobody.html", b"<html><body><nav><a href='/'>Home</a></nav></body></html>", "article"),
         ("broken.jsonl", b'{"title": "x", "text": "y"}\n{not json', "isn't valid json"),
+        ("deep.json", b"[" * 100_000 + b"]" * 100_000, "nests too deeply"),
+        ("deep.jsonl", b'{"a": 1}\n' + b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "too deeply"),
+        ("deep-value.json", b'{"title": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "too deeply"),
     ],
 )
 def test_bad_documents_are_refused_and_store_nothing(store, ingestor, name, data, reason) -> None:

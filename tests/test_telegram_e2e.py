@@ -319,6 +319,16 @@ def test_a_jsonl_file_with_several_stories_keeps_them_all(bot: Bot) -> None:
     assert fake.replies_to(chat["id"], upload["message_id"])
 
 
+def test_deeply_nested_json_gets_a_clear_refusal(bot: Bot) -> None:
+    fake = bot.fake
+    chat, user = bot.new_private_chat("Nessa")
+    deep = b"[" * 100_000 + b"]" * 100_000
+    upload = fake.user_sends_document(chat, user, "deep.json", deep)
+    refusal = fake.wait_for_reply(chat["id"], upload, REPLY_TIMEOUT)["text"]
+    assert "nests too deeply" in refusal and "went wrong" not in refusal
+    assert bot.stories(chat["id"]) == []
+
+
 def test_delete_button_asks_then_forgets(bot: Bot) -> None:
     fake = bot.fake
     chat, user = bot.new_private_chat("Dan")
