@@ -82,9 +82,23 @@ def _render_block(block: Block) -> list[str]:
     return [_wrap(piece, block) for piece in pieces]
 
 
+def is_web_link(url: str) -> bool:
+    """Whether a link may become ``<a href>``: http(s) to a host, with no spaces or control
+    characters. A stored URL comes from users' records and pages, so ``javascript:``,
+    ``data:``, ``tg:`` and the rest would otherwise reach a reader's client as live links."""
+    scheme, _, rest = url.partition("://")
+    return (
+        scheme.lower() in ("http", "https")
+        and bool(rest)
+        and not rest.startswith("/")
+        and not any(c.isspace() or unicodedata.category(c)[0] == "C" for c in url)
+    )
+
+
 def _wrap(text: str, block: Block) -> str:
     escaped = escape(text)
-    if block.href:
+    # Any other scheme is shown as the plain text it is.
+    if block.href and is_web_link(block.href):
         return f'<a href="{escape(block.href)}">{escaped}</a>'
     if block.tag:
         return f"<{block.tag}>{escaped}</{block.tag}>"

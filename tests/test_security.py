@@ -315,6 +315,45 @@ def test_markup_in_titles_and_sources_is_escaped_in_every_reply(harness: Harness
     harness.run(scenario)
 
 
+HOSTILE_LINKS = (
+    "javascript:alert(document.cookie)",
+    "JavaScript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "tg://resolve?domain=somebody",
+    "vbscript:msgbox(1)",
+    "http:/no-host",
+    "https://exa mple.com/",
+)
+
+
+def test_only_web_links_become_links_in_replies_and_digests(harness: Harness) -> None:
+    topics = ("harbour bridge", "tram depot", "ferry line", "city library", "canal lock")
+    topics += ("airport runway", "water plant")
+    records = [
+        {"title": f"Story about the {topic}", "text": article(topic), "url": url}
+        for topic, url in zip(topics, HOSTILE_LINKS, strict=True)
+    ]
+    records.append({"title": "A web story", "text": article("museum roof"), "url": WEB_LINK})
+    saved = harness.service.save_document(ALICE, "links.json", json.dumps(records).encode())
+    assert sum(s.outcome.added for s in saved) == len(records)
+
+    async def scenario(h: Harness) -> None:
+        for story in h.service.chat(ALICE).latest_stories(limit=50):
+            await h.say(ALICE, f"/summary {story.id}")
+        await h.say(ALICE, "/digest")
+        h.all_sent_valid()
+        sent = [p["text"] for m, p in h.api.calls if m in ("sendMessage", "editMessageText")]
+        hrefs = [href for text in sent for href in re.findall(r'<a href="([^"]*)"', text)]
+        assert hrefs and all(href == WEB_LINK for href in hrefs), hrefs
+        shown = "\n".join(telegram_text(text) for text in sent)
+        assert "javascript:alert(document.cookie)" in shown, "shown as plain text instead"
+
+    harness.run(scenario)
+
+
+WEB_LINK = "https://news.example.org/museum-roof"
+
+
 # -- limits ----------------------------------------------------------------------------------
 
 
