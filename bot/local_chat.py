@@ -56,6 +56,9 @@ class TerminalBotApi(BaseRequest):
         self.write = write
         self.message_ids = itertools.count(1000)
         self.buttons: list[tuple[str, str, int]] = []  # (label, callback data, message id)
+        # Each message's inline keyboard as it is now, as Telegram keeps it: a press carries
+        # it, so the bot can tell a button it still offers from a stale one.
+        self.keyboards: dict[int, dict[str, Any]] = {}
         self.files: dict[str, Path] = {}
 
     @property
@@ -122,7 +125,12 @@ class TerminalBotApi(BaseRequest):
             + "bot> "
             + terminal_text(text).replace("\n", "\n     ")
         )
-        rows = (params.get("reply_markup") or {}).get("inline_keyboard") or []
+        markup = params.get("reply_markup")
+        rows = (markup or {}).get("inline_keyboard") or []
+        if rows:
+            self.keyboards[message_id] = markup
+        else:  # an edit without a keyboard removes the old one
+            self.keyboards.pop(message_id, None)
         if rows:
             self.buttons = [
                 (b["text"], b["callback_data"], message_id) for row in rows for b in row
@@ -192,6 +200,8 @@ class LocalChat:
             "from": BOT_USER,
             "text": "…",
         }
+        if message_id in self.api.keyboards:
+            message["reply_markup"] = self.api.keyboards[message_id]
         query = {
             "id": str(next(self.update_ids)),
             "from": LOCAL_USER,

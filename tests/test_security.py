@@ -8,6 +8,7 @@ Link fetching (SSRF, redirects, sizes) is covered in test_fetching.py.
 from __future__ import annotations
 
 import asyncio
+import html
 import io
 import itertools
 import json
@@ -29,6 +30,7 @@ from bot.rate_limits import TOO_FAST, RateLimiter
 from bot.services import StoryService
 from bot.telegram_app import TokenFilter, build_application
 from db.store import Store
+from handlers.browsing import NOT_YOURS, STALE_BUTTON
 from handlers.errors import SORRY
 from tests.conftest import article
 from tests.test_properties import telegram_text
@@ -47,6 +49,7 @@ class RecordingApi(BaseRequest):
         self.urls: list[str] = []
         self.chats: dict[int, dict[str, Any]] = {}
         self.message_ids = itertools.count(10_000)
+        self.admins: set[int] | None = None  # None: everyone administers every chat
 
     @property
     def read_timeout(self) -> float | None:
@@ -80,7 +83,12 @@ class RecordingApi(BaseRequest):
                 "text": params.get("text", ""),
             }
         if method == "getChatMember":
-            return {"status": "creator", "user": {"id": 1, "is_bot": False, "first_name": "A"}}
+            user_id = int(params["user_id"])
+            admin = self.admins is None or user_id in self.admins
+            user = {"id": user_id, "is_bot": False, "first_name": "A"}
+            if admin:
+                return {"status": "creator", "user": user, "is_anonymous": False}
+            return {"status": "member", "user": user}
         return True
 
     # -- what the bot did -------------------------------------------------------------------
@@ -136,7 +144,11 @@ class Harness:
         user = user_id or (chat_id if chat_id > 0 else ALICE)
         await self.update({"message": self.message(chat_id, user, text, **fields)})
 
-    async def press(self, chat_id: int, data: str, user_id: int | None = None) -> None:
+    async def press(
+        self, chat_id: int, data: str, user_id: int | None = None, *, offered: bool = True
+    ) -> None:
+        """A press of a button with that data; ``offered=False`` forges the data, sending it
+        under a message that shows no such button."""
         user = user_id or (chat_id if chat_id > 0 else ALICE)
         bot_message = {
             "message_id": next(self.ids),
@@ -145,6 +157,9 @@ class Harness:
             "from": BOT,
             "text": "…",
         }
+        if offered:
+            keyboard = [[{"text": "Button", "callback_data": data}]]
+            bot_message["reply_markup"] = {"inline_keyboard": keyboard}
         query = {
             "id": str(next(self.ids)),
             "from": {"id": user, "is_bot": False, "first_name": f"U{user}"},
@@ -352,6 +367,56 @@ def test_only_web_links_become_links_in_replies_and_digests(harness: Harness) ->
 
 
 WEB_LINK = "https://news.example.org/museum-roof"
+
+
+# -- deleting ---------------------------------------------------------------------------------
+
+CAROL = 503  # the group's admin
+
+
+def test_in_a_group_only_admins_and_the_stories_sender_may_delete(harness: Harness) -> None:
+    harness.api.admins = {CAROL}
+
+    async def scenario(h: Harness) -> None:
+        await h.say(GROUP, article("harbour bridge"), user_id=ALICE)
+        await h.say(GROUP, article("tram depot"), user_id=BOB)
+        chat = h.service.chat(GROUP)
+        alices, bobs = (s.id for s in sorted(chat.latest_stories(), key=lambda s: s.id))
+        h.api.calls.clear()
+        # Bob, no admin, at Alice's story: every way in is refused.
+        await h.say(GROUP, f"/forget {alices}", user_id=BOB)
+        await h.press(GROUP, f"del:{alices}", user_id=BOB)
+        await h.press(GROUP, f"delok:{alices}", user_id=BOB)
+        assert chat.story(alices) is not None, "Bob deleted Alice's story"
+        texts = [html.unescape(text) for text in h.api.texts(GROUP) if text]
+        assert len(texts) == 3 and all(NOT_YOURS in text for text in texts), texts
+        assert not any("Delete story" in text for text in texts), "no confirmation offered"
+        # Their own stories, and the admin anyone's.
+        await h.press(GROUP, f"delok:{alices}", user_id=ALICE)
+        await h.press(GROUP, f"delok:{bobs}", user_id=CAROL)
+        assert chat.story(alices) is None and chat.story(bobs) is None
+        await h.say(GROUP, article("ferry line"), user_id=BOB)
+        await h.say(GROUP, "/forget 3", user_id=BOB)
+        assert "Delete story #3" in h.api.texts(GROUP)[-1]
+        h.all_sent_valid()
+
+    harness.run(scenario)
+
+
+def test_a_forged_delete_callback_is_refused(harness: Harness) -> None:
+    async def scenario(h: Harness) -> None:
+        await h.say(ALICE, article("harbour bridge"))
+        story = h.service.chat(ALICE).latest_story()
+        assert story is not None
+        h.api.calls.clear()
+        await h.press(ALICE, f"delok:{story.id}", offered=False)
+        await h.press(ALICE, "delall:yes", offered=False)
+        assert h.service.chat(ALICE).story(story.id) is not None
+        assert [t for t in h.api.texts(ALICE)] == [STALE_BUTTON, STALE_BUTTON]
+        await h.press(ALICE, f"delok:{story.id}")
+        assert h.service.chat(ALICE).story(story.id) is None
+
+    harness.run(scenario)
 
 
 # -- limits ----------------------------------------------------------------------------------
