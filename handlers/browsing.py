@@ -6,6 +6,7 @@ from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
+from bot.excerpts import excerpt
 from bot.replies import Block, Button, render, story_page_reply, text_reply
 from bot.services import parse_story_id
 from db.store import Story
@@ -103,7 +104,7 @@ async def search_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     found = await in_worker(update, context, service(context).search, chat.id, words)
     if not found:
-        await send(update, context, text_reply(f"No stories here match “{words}”."))
+        await send(update, context, text_reply(f"No stories here match “{excerpt(words)}”."))
         return
     blocks = [Block(f"{len(found)} matching stor{'y' if len(found) == 1 else 'ies'}", "b")]
     blocks += [Block(f"#{s.id} {s.title}") for s in found]

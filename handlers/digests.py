@@ -22,6 +22,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.digests import SOURCE_SETTING, chat_digest, digest_source, format_digest
+from bot.excerpts import excerpt
 from bot.feeds import FeedFollower
 from bot.replies import Block, Reply, render, text_reply
 from bot.schedules import (
@@ -177,11 +178,15 @@ async def _set_source(update: Update, context: ContextTypes.DEFAULT_TYPE, which:
         await send(
             update,
             context,
-            text_reply(f"I can't see {which}. Add me to it (as an admin, for a channel) first."),
+            text_reply(
+                f"I can't see {excerpt(which)}. Add me to it (as an admin, for a channel) first."
+            ),
         )
         return
     if not await _is_admin_of(context, source_id, user.id):
-        await send(update, context, text_reply(f"Only admins of {which} and of this chat can."))
+        await send(
+            update, context, text_reply(f"Only admins of {excerpt(which)} and of this chat can.")
+        )
         return
     store.chat(source_id).ensure_exists("channel")
     store.chat(chat.id).change_setting(SOURCE_SETTING, str(source_id))

@@ -68,6 +68,10 @@ class RecordingApi(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         self.calls.append((api_method, params))
+        known = {str(chat_id) for chat_id in self.chats}
+        if api_method == "getChat" and str(params.get("chat_id")) not in known:
+            error = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+            return 400, json.dumps(error).encode()
         return 200, json.dumps({"ok": True, "result": self.result(api_method, params)}).encode()
 
     def result(self, method: str, params: dict[str, Any]) -> Any:
@@ -82,6 +86,8 @@ class RecordingApi(BaseRequest):
                 "from": BOT,
                 "text": params.get("text", ""),
             }
+        if method == "getChat":
+            return self.chats[int(params["chat_id"])]
         if method == "getChatMember":
             user_id = int(params["user_id"])
             admin = self.admins is None or user_id in self.admins
@@ -519,6 +525,33 @@ def test_input_size_limits(harness: Harness) -> None:
         await h.update({"message": {**h.message(ALICE, ALICE, ""), "document": document}})
         assert "the limit is 2 MB" in h.api.texts(ALICE)[-1]
         assert not any(m == "getFile" for m, _ in h.api.calls), "a too-big file is not fetched"
+        h.all_sent_valid()
+
+    harness.run(scenario)
+
+
+FLOODS = (
+    "/search " + "x" * 4000,
+    "/search " + " ".join(f"w{i}" for i in range(800)),
+    "/digest daily 09:00 " + "Europe/" * 500,
+    "/digest daily " + "9" * 4000,
+    "/digest weekly " + "z" * 4000 + " 09:00",
+    "/digest from @" + "c" * 4000,
+    "/settings timezone " + "a" * 4000,
+    "/follow ftp://" + "f" * 100_000,  # clients other than Telegram's skip the 4,096 cap
+    "/" + "q" * 4000,
+)
+
+
+@pytest.mark.parametrize("command", FLOODS, ids=lambda command: command[:16])
+def test_an_error_reply_quotes_only_a_short_excerpt(harness: Harness, command: str) -> None:
+    async def scenario(h: Harness) -> None:
+        await h.say(ALICE, article("secret tunnel"))
+        h.api.calls.clear()
+        await h.say(ALICE, command)
+        sent = [p["text"] for m, p in h.api.calls if m == "sendMessage"]
+        assert len(sent) == 1, f"{len(sent)} messages"
+        assert len(telegram_text(sent[0])) <= 400, sent[0][:500]
         h.all_sent_valid()
 
     harness.run(scenario)
