@@ -45,11 +45,14 @@ from db.schedules import (
     iso_utc,
     last_digest_at,
     mark_sent,
+    on_demand_mark,
+    on_demand_start,
     record_run,
     restore_marks,
     save_schedule,
     schedule_for,
     sent_marks,
+    set_on_demand_mark,
     set_source,
 )
 from db.store import Store
@@ -121,11 +124,12 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     now = clock(context.application)()
     if command.action == "now":
-        # Marked as sent before it goes out (at most once: a crash mid-send doesn't send it
-        # again); unmarked if it surely never arrived, so the next digest covers its stories.
-        before = sent_marks(store, chat.id)
+        # Marked as shown before it goes out (a crash mid-send doesn't show it again);
+        # unmarked if it surely never arrived. Only the on-demand mark moves: the schedule's
+        # next digest still covers these stories.
+        before = on_demand_mark(store, chat.id)
         reply = await in_worker(update, context, digest_now, store, chat.id, now)
-        await send(update, context, reply, undo=lambda: restore_marks(store, chat.id, before))
+        await send(update, context, reply, undo=lambda: set_on_demand_mark(store, chat.id, before))
         return
     if command.action == "status":
         await send(update, context, text_reply(schedule_status(schedule_for(store, chat.id), now)))
@@ -152,10 +156,11 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 def digest_now(store: Store, chat_id: int, now: datetime | None = None) -> Reply:
-    """Build the chat's digest, remember it was sent, and format it in the chat's zone."""
-    digest = chat_digest(store, chat_id, now=now)
+    """Build the chat's on-demand digest, remember it was shown (apart from the schedule's
+    mark), and format it in the chat's zone."""
+    digest = chat_digest(store, chat_id, now=now, since=on_demand_start(store, chat_id))
     if digest.items:
-        mark_sent(store, chat_id, parse_utc(digest.until))
+        set_on_demand_mark(store, chat_id, digest.until)
     return format_digest(digest, chat_zone(store, chat_id))
 
 
