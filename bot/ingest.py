@@ -35,6 +35,9 @@ MAX_TEXT_CHARS = 1_000_000
 BATCH_SIZE = 64
 
 Status = Literal["added", "duplicate", "rejected"]
+Limit = Literal["quota", "rate"]
+
+OVER_RATE = "That's more stories at once than I take in a minute. Send them again later."
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class IngestOutcome:
     reason: str | None = None
     source_id: str | None = None
     title: str | None = None
+    limit: Limit | None = None  # why a rejected story was not even looked at
 
     @property
     def added(self) -> bool:
@@ -67,9 +71,12 @@ Fetcher = Callable[[str], FetchedPage]
 class Ingestor:
     """Cleans, analyses and stores stories for a chat."""
 
-    def __init__(self, store: Store, *, allow_loopback_fetch: bool = False) -> None:
+    def __init__(
+        self, store: Store, *, allow_loopback_fetch: bool = False, max_stories: int | None = None
+    ) -> None:
         self.store = store
         self.allow_loopback_fetch = allow_loopback_fetch
+        self.max_stories = max_stories  # per chat; None: no limit
 
     # -- sources ----------------------------------------------------------------------------
 
@@ -96,19 +103,33 @@ class Ingestor:
         return self.ingest(chat_id, [raw])[0]
 
     def add_document(
-        self, chat_id: int, filename: str, data: bytes, **origin: object
+        self,
+        chat_id: int,
+        filename: str,
+        data: bytes,
+        *,
+        max_records: int | None = None,
+        **origin: object,
     ) -> list[IngestOutcome]:
-        """A file: .txt, .md, .html, .json or .jsonl."""
+        """A file: .txt, .md, .html, .json or .jsonl. Past ``max_records`` (the sender's rate
+        allowance: each record is a story, as if sent alone) records are not read at all."""
         try:
             raws = read_document(filename, data)
         except Rejected as error:
             return [IngestOutcome("rejected", reason=str(error))]
+        over: list[IngestOutcome] = []
+        if max_records is not None and len(raws) > max_records:
+            over = [
+                IngestOutcome("rejected", reason=OVER_RATE, source_id=raw.source_id, limit="rate")
+                for raw in raws[max(0, max_records) :]
+            ]
+            raws = raws[: max(0, max_records)]
         if len(raws) > 1:
             # The message id marks one story per message (so a redelivered update is not
             # stored twice); a file of many stories relies on the content hash for that.
             origin = {key: value for key, value in origin.items() if key != "message_id"}
         raws = [replace(raw, **origin) for raw in raws]  # type: ignore[arg-type]
-        return self.ingest(chat_id, raws)
+        return self.ingest(chat_id, raws) + over
 
     def replace_for_message(
         self, chat_id: int, message_id: int, text: str, *, add_if_new: bool = True, **origin: object
@@ -139,6 +160,7 @@ class Ingestor:
         chat = self.store.chat(chat_id)
         outcomes: list[IngestOutcome | None] = [None] * len(raws)
         pending: list[tuple[int, _Prepared]] = []
+        room = None if not self.max_stories else self.max_stories - chat.count()
         for index, raw in enumerate(raws):
             try:
                 prepared = prepare(raw)
@@ -151,6 +173,11 @@ class Ingestor:
             if duplicate is not None:
                 outcomes[index] = duplicate_outcome(prepared, duplicate)
                 continue
+            if room is not None:
+                if room <= 0:
+                    outcomes[index] = self._over_quota(raw)
+                    continue
+                room -= 1
             pending.append((index, prepared))
             if len(pending) >= BATCH_SIZE:
                 self._store_batch(chat, pending, outcomes)
@@ -195,6 +222,13 @@ class Ingestor:
             outcomes[index] = IngestOutcome(
                 "added", story, source_id=prepared.raw.source_id, title=story.title
             )
+
+    def _over_quota(self, raw: RawStory) -> IngestOutcome:
+        reason = (
+            f"This chat already keeps {self.max_stories:,} stories, the most I keep for one "
+            "chat. /forget some to make room."
+        )
+        return IngestOutcome("rejected", reason=reason, source_id=raw.source_id, limit="quota")
 
     @staticmethod
     def _analysis(

@@ -187,6 +187,34 @@ def saved_reply(saved: Saved) -> Reply:
     return summary_reply(saved.summary, "Saved.")
 
 
+def file_report(results: Sequence[Saved]) -> Reply:
+    """What became of a file's stories: how many were stored, and why the others were not
+    (already saved, unreadable, over the chat's quota, over the sender's rate limit)."""
+    added = sum(1 for saved in results if saved.outcome.added)
+    lines = [f"Stored {added} of the {len(results)} stories in that file."]
+    groups: dict[str, list[Saved]] = {}
+    for saved in results:
+        if not saved.outcome.added:
+            groups.setdefault(saved.outcome.limit or saved.outcome.status, []).append(saved)
+    for key, label in (
+        ("duplicate", "already saved here"),
+        ("rejected", "not saved"),
+        ("quota", "not saved"),
+        ("rate", "not read"),
+    ):
+        group = groups.get(key, [])
+        reason = group[0].outcome.reason if group else None
+        if not group:
+            continue
+        if key == "duplicate" or not reason:
+            lines.append(f"{len(group)} {label}.")
+        elif key == "rejected":
+            lines.append(f"{len(group)} {label}, for example: {reason}")
+        else:
+            lines.append(f"{len(group)} {label}. {reason}")
+    return render([Block(lines[0], "b")] + [Block(line) for line in lines[1:]])
+
+
 def updated_reply(saved: Saved) -> Reply:
     """What the user sees after editing a story's message."""
     if saved.outcome.status == "rejected" or saved.summary is None:

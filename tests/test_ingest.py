@@ -204,3 +204,32 @@ def test_a_file_of_many_stories_sent_as_one_message_keeps_them_all(ingestor: Ing
     assert [o.status for o in outcomes] == ["added", "added", "added"]
     again = ingestor.add_document(6, "many.jsonl", lines.encode(), message_id=12)
     assert [o.status for o in again] == ["duplicate"] * 3
+
+
+def test_a_chat_keeps_at_most_its_quota_of_stories(store: Store) -> None:
+    ingestor = Ingestor(store, max_stories=3)
+    topics = ["dam", "mine", "port", "mill", "pier"]
+    outcomes = ingestor.ingest(7, [RawStory(text=article(t)) for t in topics])
+    assert [o.status for o in outcomes] == ["added"] * 3 + ["rejected"] * 2
+    assert [o.limit for o in outcomes[3:]] == ["quota", "quota"]
+    assert "keeps 3 stories" in outcomes[3].reason
+    assert rows(store) == 3
+    # A duplicate is still recognised as one; another chat has its own quota.
+    assert ingestor.add_text(7, article("dam")).status == "duplicate"
+    assert ingestor.add_text(8, article("pier")).status == "added"
+    # Room made by forgetting a story is room again.
+    assert store.chat(7).forget(outcomes[0].story.id)
+    assert ingestor.add_text(7, article("pier")).status == "added"
+    assert ingestor.add_text(7, article("mill")).limit == "quota"
+
+
+def test_a_files_records_past_the_allowance_are_not_read(ingestor: Ingestor) -> None:
+    topics = ["dam", "mine", "port", "mill"]
+    lines = "\n".join(json.dumps({"id": t, "text": article(t)}) for t in topics)
+    outcomes = ingestor.add_document(6, "many.jsonl", lines.encode(), max_records=2)
+    assert [(o.source_id, o.status, o.limit) for o in outcomes] == [
+        ("dam", "added", None),
+        ("mine", "added", None),
+        ("port", "rejected", "rate"),
+        ("mill", "rejected", "rate"),
+    ]

@@ -24,7 +24,7 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot.cli import main as cli_main
-from bot.config import Settings
+from bot.config import DEFAULT_MAX_STORIES_PER_CHAT, Settings
 from bot.documents import MAX_DOCUMENT_BYTES
 from bot.rate_limits import TOO_FAST, RateLimiter
 from bot.services import StoryService
@@ -50,6 +50,7 @@ class RecordingApi(BaseRequest):
         self.chats: dict[int, dict[str, Any]] = {}
         self.message_ids = itertools.count(10_000)
         self.admins: set[int] | None = None  # None: everyone administers every chat
+        self.files: dict[str, bytes] = {}  # file_id → the file users sent
 
     @property
     def read_timeout(self) -> float | None:
@@ -65,6 +66,8 @@ class RecordingApi(BaseRequest):
         self, url: str, method: str, request_data: RequestData | None = None, **_: Any
     ) -> tuple[int, bytes]:
         self.urls.append(url)
+        if "/file/bot" in url:  # downloading a file a user sent
+            return 200, self.files[url.rsplit("/", 1)[-1]]
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         self.calls.append((api_method, params))
@@ -85,6 +88,15 @@ class RecordingApi(BaseRequest):
                 "chat": self.chats.get(chat_id, {"id": chat_id, "type": "private"}),
                 "from": BOT,
                 "text": params.get("text", ""),
+            }
+        if method == "getFile":
+            file_id = params["file_id"]
+            size = len(self.files[file_id])
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": size,
+                "file_path": file_id,
             }
         if method == "getChat":
             return self.chats[int(params["chat_id"])]
@@ -149,6 +161,17 @@ class Harness:
     async def say(self, chat_id: int, text: str, user_id: int | None = None, **fields) -> None:
         user = user_id or (chat_id if chat_id > 0 else ALICE)
         await self.update({"message": self.message(chat_id, user, text, **fields)})
+
+    async def send_file(self, chat_id: int, name: str, data: bytes, user_id: int) -> None:
+        file_id = f"file{next(self.ids)}"
+        self.api.files[file_id] = data
+        document = {"file_id": file_id, "file_unique_id": file_id, "file_name": name}
+        message = {
+            **self.message(chat_id, user_id, ""),
+            "document": {**document, "file_size": len(data)},
+        }
+        message.pop("text")
+        await self.update({"message": message})
 
     async def press(
         self, chat_id: int, data: str, user_id: int | None = None, *, offered: bool = True
@@ -555,6 +578,82 @@ def test_an_error_reply_quotes_only_a_short_excerpt(harness: Harness, command: s
         h.all_sent_valid()
 
     harness.run(scenario)
+
+
+def records(count: int) -> bytes:
+    """A .jsonl file of that many distinct stories."""
+    topics = [f"{word}{number}" for number in range(count // 20 + 1) for word in WORDS]
+    lines = (json.dumps({"id": topic, "text": article(topic)}) for topic in topics[:count])
+    return "\n".join(lines).encode()
+
+
+WORDS = [
+    "dam",
+    "mine",
+    "port",
+    "mill",
+    "pier",
+    "quay",
+    "dock",
+    "lock",
+    "weir",
+    "silo",
+    "barn",
+    "farm",
+    "fort",
+    "hall",
+    "gate",
+    "wall",
+    "yard",
+    "pond",
+    "well",
+    "rink",
+]
+
+
+def test_a_files_records_count_against_the_rate_limit(harness: Harness) -> None:
+    harness.app.bot_data["rate_limiter"] = RateLimiter(clock=Clock())  # 20 a minute
+
+    async def scenario(h: Harness) -> None:
+        await h.send_file(ALICE, "many.jsonl", records(30), ALICE)
+        assert h.service.store.story_count() == 20
+        report = html.unescape(h.api.texts(ALICE)[-1])
+        assert "Stored 20 of the 30 stories in that file." in report
+        assert "10 not read. That's more stories at once than I take in a minute" in report
+        await h.say(ALICE, "/help")
+        assert h.api.texts(ALICE)[-1] == TOO_FAST, "the file spent the sender's allowance"
+        h.all_sent_valid()
+
+    harness.run(scenario)
+
+
+def test_a_chat_past_its_quota_is_told_what_was_not_stored(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, max_stories_per_chat=5)
+
+    async def scenario(h: Harness) -> None:
+        await h.send_file(ALICE, "many.jsonl", records(8), ALICE)
+        assert h.service.chat(ALICE).count() == 5
+        report = html.unescape(h.api.texts(ALICE)[-1])
+        assert "Stored 5 of the 8 stories in that file." in report
+        assert "3 not saved. This chat already keeps 5 stories" in report
+        await h.say(ALICE, article("harbour bridge"))
+        assert "This chat already keeps 5 stories" in html.unescape(h.api.texts(ALICE)[-1])
+        await h.say(BOB, article("harbour bridge"))  # another chat has its own
+        assert h.service.chat(BOB).count() == 1
+        h.all_sent_valid()
+
+    try:
+        harness.run(scenario)
+    finally:
+        harness.service.store.close()
+
+
+def test_the_story_quota_comes_from_the_environment(monkeypatch) -> None:
+    assert Settings().max_stories_per_chat == DEFAULT_MAX_STORIES_PER_CHAT > 0
+    monkeypatch.setenv("STORYBOT_MAX_STORIES_PER_CHAT", "50")
+    assert Settings.from_env().max_stories_per_chat == 50
+    monkeypatch.setenv("STORYBOT_MAX_STORIES_PER_CHAT", "lots")
+    assert Settings.from_env().max_stories_per_chat == DEFAULT_MAX_STORIES_PER_CHAT
 
 
 def test_questions_are_truncated_and_search_words_capped() -> None:
