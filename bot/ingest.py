@@ -6,7 +6,9 @@ Every source (pasted text, a forward, a link, a file, a channel post, a bulk fil
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -33,6 +35,12 @@ log = logging.getLogger(__name__)
 MIN_STORY_WORDS = 40
 MAX_TEXT_CHARS = 1_000_000
 BATCH_SIZE = 64
+# A story this long takes seconds and a hundred MB or more to analyse (a 2 MB page: 10 s and
+# ~150 MB on top of the bot). Only one such batch is analysed at a time, so six big files
+# sent at once queue instead of multiplying the memory (an out-of-memory kill would make the
+# journal replay the same files).
+HEAVY_CHARS = 100_000
+_HEAVY_WORK = threading.BoundedSemaphore(1)
 
 Status = Literal["added", "duplicate", "rejected"]
 Limit = Literal["quota", "rate"]
@@ -157,6 +165,11 @@ class Ingestor:
 
     def ingest(self, chat_id: int, raws: Sequence[RawStory]) -> list[IngestOutcome]:
         """Clean, reject, deduplicate, analyse in batches, and store each story atomically."""
+        heavy = any(len(raw.html or raw.text or "") > HEAVY_CHARS for raw in raws)
+        with _HEAVY_WORK if heavy else contextlib.nullcontext():
+            return self._ingest(chat_id, raws)
+
+    def _ingest(self, chat_id: int, raws: Sequence[RawStory]) -> list[IngestOutcome]:
         chat = self.store.chat(chat_id)
         outcomes: list[IngestOutcome | None] = [None] * len(raws)
         pending: list[tuple[int, _Prepared]] = []
@@ -281,12 +294,32 @@ def _clean(raw: RawStory) -> tuple[str | None, list[str], str | None, str | None
                 "I couldn't find an article on that page: it has no story text I can read."
             )
         site = article.site
-        return raw.title or article.title, article.paragraphs, article.published, site
+        return (
+            raw.title or article.title,
+            _cut(article.paragraphs, MAX_TEXT_CHARS),
+            article.published,
+            site,
+        )
     text = (raw.text or "")[:MAX_TEXT_CHARS]
     if not text.strip():
         raise Rejected("There's nothing to save: the text is empty.")
     cleaned: CleanedText = clean_text(text)
     return raw.title or cleaned.title, cleaned.paragraphs, cleaned.published_hint, None
+
+
+def _cut(paragraphs: list[str], limit: int) -> list[str]:
+    """The paragraphs up to ``limit`` characters in all, as pasted text is cut: a page's
+    text costs as much to analyse as the same text sent in a file."""
+    kept: list[str] = []
+    total = 0
+    for paragraph in paragraphs:
+        if total + len(paragraph) > limit:
+            break
+        kept.append(paragraph)
+        total += len(paragraph)
+    if not kept and paragraphs:  # one paragraph longer than the limit
+        return [paragraphs[0][:limit]]
+    return kept
 
 
 def find_duplicate(chat: ChatStories, prepared: _Prepared) -> Story | None:

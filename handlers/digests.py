@@ -57,7 +57,14 @@ from db.schedules import (
 )
 from db.store import Store
 from handlers.browsing import ADMINS_ONLY, is_admin
-from handlers.replying import in_worker, send, send_message_reliably, service
+from handlers.replying import (
+    in_save_pool,
+    in_save_worker,
+    in_worker,
+    send,
+    send_message_reliably,
+    service,
+)
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +244,7 @@ async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     feeds = follower(context.application)
     now = clock(context.application)()
-    result = await in_worker(update, context, feeds.follow, chat.id, context.args[0], now)
+    result = await in_save_worker(update, context, feeds.follow, chat.id, context.args[0], now)
     await send(update, context, text_reply(result.message))
 
 
@@ -380,7 +387,7 @@ async def send_scheduled_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The repeating feed poll: fetch due feeds and pass on what a chat should hear."""
     application = context.application
-    results = await asyncio.to_thread(follower(application).poll_due, clock(application)())
+    results = await in_save_pool(follower(application).poll_due, clock(application)())
     for result in results:
         if result.message:
             with contextlib.suppress(TelegramError):

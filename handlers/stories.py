@@ -18,7 +18,7 @@ from bot.rate_limits import RateLimiter
 from bot.replies import file_report, saved_reply, text_reply, updated_reply
 from bot.services import looks_like_question
 from handlers.questions import answer_question, is_addressed_to_bot, strip_mention
-from handlers.replying import in_worker, send, service
+from handlers.replying import in_save_worker, send, service
 
 
 def origin_of(message: Message) -> dict[str, object]:
@@ -56,7 +56,7 @@ async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if addressed:
             await answer_question(update, context, text)
         return
-    saved = await in_worker(
+    saved = await in_save_worker(
         update,
         context,
         service(context).save_text,
@@ -98,7 +98,7 @@ async def receive_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     sender = update.effective_user
     key = (chat.id, sender.id) if sender is not None else None
     allowance = 1 + limiter.available(key) if limiter is not None and key else None
-    results = await in_worker(
+    results = await in_save_worker(
         update,
         context,
         service(context).save_document,
@@ -125,7 +125,7 @@ async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     text = strip_mention(message.text or message.caption or "", context.bot.username)
     origin = origin_of(message)
-    saved = await in_worker(
+    saved = await in_save_worker(
         update,
         context,
         service(context).update_story_message,
@@ -145,7 +145,7 @@ async def channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     post = update.channel_post
     if post is None or not (post.text or post.caption):
         return
-    await in_worker(
+    await in_save_worker(
         update,
         context,
         service(context).save_text,
@@ -162,7 +162,7 @@ async def edited_channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE
     post = update.edited_channel_post
     if post is None or not (post.text or post.caption):
         return
-    await in_worker(
+    await in_save_worker(
         update,
         context,
         service(context).update_post,

@@ -233,3 +233,49 @@ def test_a_files_records_past_the_allowance_are_not_read(ingestor: Ingestor) -> 
         ("port", "rejected", "rate"),
         ("mill", "rejected", "rate"),
     ]
+
+
+def test_big_pages_are_analysed_one_at_a_time_and_cut_to_the_text_limit(
+    store: Store, monkeypatch
+) -> None:
+    import threading
+
+    import bot.ingest as ingest_module
+
+    running, most = [0], [0]
+    lock = threading.Lock()
+    real_extract = ingest_module.extract_article
+
+    def counting_extract(html: str, url: str | None):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            threading.Event().wait(0.05)  # long enough for the others to arrive
+            return real_extract(html, url)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(ingest_module, "extract_article", counting_extract)
+    monkeypatch.setattr(ingest_module, "MAX_TEXT_CHARS", 5_000)
+    ingestor = Ingestor(store)
+    pages = [page(topic) + "<!--" + "x" * ingest_module.HEAVY_CHARS + "-->" for topic in WORDS]
+    threads = [
+        threading.Thread(target=ingestor.add_document, args=(n, "big.html", p.encode()))
+        for n, p in enumerate(pages, start=1)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1, "big pages were parsed side by side"
+    assert rows(store) == len(pages)
+    long_page = ARTICLE_HTML.format(
+        paragraphs="".join(f"<p>{article(f'w{n}')}</p>" for n in range(9))
+    )
+    outcome = ingestor.add_document(99, "long.html", long_page.encode())[0]
+    assert outcome.added and len(outcome.story.text) <= 5_000 + 2 * 9  # and the breaks
+
+
+WORDS = ["dam", "mine", "port", "mill"]
