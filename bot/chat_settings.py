@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.excerpts import excerpt
 from bot.services import parse_length
 from bot.summaries import SummaryLength
 from db.store import ChatStories
@@ -57,7 +58,7 @@ def change(chat: ChatStories, name: str, value: str) -> SettingChange:
         if zone is None:
             return SettingChange(
                 False,
-                f"“{value}” isn't a time zone I know. Use an IANA name such as Europe/Berlin or America/New_York.",
+                f"“{excerpt(value)}” isn't a time zone I know. Use an IANA name such as Europe/Berlin or America/New_York.",
             )
         chat.change_setting("timezone", zone)
         return SettingChange(True, f"Time zone set to {zone}.")

@@ -13,6 +13,17 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _count(name: str, default: int) -> int:
+    """A whole number ≥ 0 from the environment; the default when unset or not a number."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else default
+
+
+# Stories one chat may keep: thousands of stories is an archive, far past what a news chat
+# reads, while one 2 MB file of records could otherwise add 5,000 in a minute.
+DEFAULT_MAX_STORIES_PER_CHAT = 2_000
+
+
 def _chat_ids(value: str) -> frozenset[int]:
     ids = set()
     for part in value.split(","):
@@ -31,6 +42,8 @@ class Settings:
     api_base_url: str | None = None
     allowed_chats: frozenset[int] = field(default_factory=frozenset)
     allow_loopback_fetch: bool = False
+    # $STORYBOT_MAX_STORIES_PER_CHAT; 0 means no limit (an operator's private bot).
+    max_stories_per_chat: int = DEFAULT_MAX_STORIES_PER_CHAT
 
     @classmethod
     def from_env(cls, db_path: str | None = None) -> Settings:
@@ -41,6 +54,9 @@ class Settings:
             api_base_url=os.environ.get("TELEGRAM_API_BASE_URL") or None,
             allowed_chats=_chat_ids(os.environ.get("STORYBOT_ALLOWED_CHATS", "")),
             allow_loopback_fetch=_flag("STORYBOT_ALLOW_LOOPBACK_FETCH"),
+            max_stories_per_chat=_count(
+                "STORYBOT_MAX_STORIES_PER_CHAT", DEFAULT_MAX_STORIES_PER_CHAT
+            ),
         )
 
     def chat_allowed(self, chat_id: int) -> bool:

@@ -29,7 +29,7 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.utils import get_stop_words
 
 from bot.cleaning import real_headline
-from bot.replies import Block, Reply, pack, render
+from bot.replies import Block, Reply, is_web_link, pack, render
 from bot.schedules import local_time_text, parse_utc
 from bot.summaries import StoryText, SummaryLength, TextTooShort, summarize_many
 from bot.titles import cut_title
@@ -452,12 +452,14 @@ def item_blocks(number: int, item: DigestItem) -> list[Block]:
     if item.summary:
         blocks.append(Block(" ".join(item.summary)))
     # Source names, else site names; "story #N" stand-ins would only repeat the numbers.
-    named = [s for s in item.sources if not _is_url(s) and not s.startswith("story #")]
-    names = ", ".join(named or dict.fromkeys(_source_name(s) for s in item.sources if _is_url(s)))
+    named = [s for s in item.sources if not is_web_link(s) and not s.startswith("story #")]
+    names = ", ".join(
+        named or dict.fromkeys(_source_name(s) for s in item.sources if is_web_link(s))
+    )
     reports = "1 report" if len(item.story_ids) == 1 else f"{len(item.story_ids)} reports"
     ids = ", ".join(f"#{story_id}" for story_id in item.story_ids)
     blocks.append(Block(f"{reports}: {names} · {ids}" if names else f"{reports} · {ids}", "i"))
-    link = next((s for s in item.sources if _is_url(s)), None)
+    link = next((s for s in item.sources if is_web_link(s)), None)
     if link:
         blocks.append(Block(_source_name(link), href=link))
     return blocks
@@ -468,13 +470,9 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun if number == 1 else plural}"
 
 
-def _is_url(text: str) -> bool:
-    return text.startswith(("http://", "https://"))
-
-
 def _source_name(source: str) -> str:
     """A URL's site name without "www."; other sources as they are."""
-    if not _is_url(source):
+    if not is_web_link(source):
         # A file's absolute path (stored by ingest before it kept only the name): its name.
         return PurePath(source).name if source.startswith("/") else source
     host = urlsplit(source).hostname or source

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 MAX_DOCUMENT_BYTES = 2_000_000
+TOO_DEEP = (
+    "That JSON nests too deeply for me to read. Send flat records: an object, a list of "
+    "objects, or one object per line, with fields like title, text and url."
+)
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
@@ -100,9 +104,20 @@ def read_records(
     stripped = text.strip()
     if not stripped:
         raise Rejected("That file is empty.")
+    # Python's JSON parser (and str() of what it built) recurses once per level, so a file
+    # nested thousands deep raises RecursionError, not JSONDecodeError: that is the user's
+    # input being unusable, not the bot failing, and it is said so.
+    try:
+        return [_record_to_raw(r, source_kind, added_by) for r in _parse_records(stripped)]
+    except RecursionError as error:
+        raise Rejected(TOO_DEEP) from error
+
+
+def _parse_records(stripped: str) -> list[object]:
+    """The records of a whole-file JSON value, else of JSON Lines."""
     try:
         loaded = json.loads(stripped)
-        records = loaded if isinstance(loaded, list) else [loaded]
+        return loaded if isinstance(loaded, list) else [loaded]
     except json.JSONDecodeError:
         records = []
         for number, line in enumerate(stripped.splitlines(), start=1):
@@ -112,7 +127,7 @@ def read_records(
                 records.append(json.loads(line))
             except json.JSONDecodeError as error:
                 raise Rejected(f"Line {number} of that file isn't valid JSON.") from error
-    return [_record_to_raw(record, source_kind, added_by) for record in records]
+        return records
 
 
 def _record_to_raw(record: object, source_kind: str, added_by: str | None) -> RawStory:

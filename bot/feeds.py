@@ -27,6 +27,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from bot.documents import RawStory
+from bot.excerpts import excerpt
 from bot.fetching import FetchError, fetch_url
 from bot.ingest import MIN_STORY_WORDS, Ingestor, IngestOutcome
 from bot.tokenizer import words
@@ -225,7 +226,7 @@ class FeedFollower:
         """Check the URL is a feed (or a page naming one), save it and read its newest items."""
         url = url.strip()
         if any(f.url == url for f in self.feeds(chat_id)):
-            return FollowResult(None, f"This chat already follows {url}.")
+            return FollowResult(None, f"This chat already follows {excerpt(url, 80)}.")
         if len(self.feeds(chat_id)) >= MAX_FEEDS_PER_CHAT:
             return FollowResult(
                 None, f"A chat can follow at most {MAX_FEEDS_PER_CHAT} feeds. /unfollow one first."
@@ -233,9 +234,9 @@ class FeedFollower:
         try:
             response, parsed = self._fetch_parsed(url)
         except FetchError as error:
-            return FollowResult(None, f"I couldn't follow {url}: {error}")
+            return FollowResult(None, f"I couldn't follow {excerpt(url, 80)}: {error}")
         if any(f.url == response.url for f in self.feeds(chat_id)):
-            return FollowResult(None, f"This chat already follows {response.url}.")
+            return FollowResult(None, f"This chat already follows {excerpt(response.url, 80)}.")
         title = (parsed.feed.get("title") or "").strip() or None
         feed = self._insert(chat_id, response, title, now)
         entries = list(parsed.entries)

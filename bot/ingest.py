@@ -6,7 +6,9 @@ Every source (pasted text, a forward, a link, a file, a channel post, a bulk fil
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -33,8 +35,17 @@ log = logging.getLogger(__name__)
 MIN_STORY_WORDS = 40
 MAX_TEXT_CHARS = 1_000_000
 BATCH_SIZE = 64
+# A story this long takes seconds and a hundred MB or more to analyse (a 2 MB page: 10 s and
+# ~150 MB on top of the bot). Only one such batch is analysed at a time, so six big files
+# sent at once queue instead of multiplying the memory (an out-of-memory kill would make the
+# journal replay the same files).
+HEAVY_CHARS = 100_000
+_HEAVY_WORK = threading.BoundedSemaphore(1)
 
 Status = Literal["added", "duplicate", "rejected"]
+Limit = Literal["quota", "rate"]
+
+OVER_RATE = "That's more stories at once than I take in a minute. Send them again later."
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,7 @@ class IngestOutcome:
     source_id: str | None = None
     title: str | None = None
     too_short: bool = False  # rejected as too short: a chat may have meant a question
+    limit: Limit | None = None  # why a rejected story was not even looked at
 
     @property
     def added(self) -> bool:
@@ -68,9 +80,12 @@ Fetcher = Callable[[str], FetchedPage]
 class Ingestor:
     """Cleans, analyses and stores stories for a chat."""
 
-    def __init__(self, store: Store, *, allow_loopback_fetch: bool = False) -> None:
+    def __init__(
+        self, store: Store, *, allow_loopback_fetch: bool = False, max_stories: int | None = None
+    ) -> None:
         self.store = store
         self.allow_loopback_fetch = allow_loopback_fetch
+        self.max_stories = max_stories  # per chat; None: no limit
 
     # -- sources ----------------------------------------------------------------------------
 
@@ -97,19 +112,33 @@ class Ingestor:
         return self.ingest(chat_id, [raw])[0]
 
     def add_document(
-        self, chat_id: int, filename: str, data: bytes, **origin: object
+        self,
+        chat_id: int,
+        filename: str,
+        data: bytes,
+        *,
+        max_records: int | None = None,
+        **origin: object,
     ) -> list[IngestOutcome]:
-        """A file: .txt, .md, .html, .json or .jsonl."""
+        """A file: .txt, .md, .html, .json or .jsonl. Past ``max_records`` (the sender's rate
+        allowance: each record is a story, as if sent alone) records are not read at all."""
         try:
             raws = read_document(filename, data)
         except Rejected as error:
             return [IngestOutcome("rejected", reason=str(error))]
+        over: list[IngestOutcome] = []
+        if max_records is not None and len(raws) > max_records:
+            over = [
+                IngestOutcome("rejected", reason=OVER_RATE, source_id=raw.source_id, limit="rate")
+                for raw in raws[max(0, max_records) :]
+            ]
+            raws = raws[: max(0, max_records)]
         if len(raws) > 1:
             # The message id marks one story per message (so a redelivered update is not
             # stored twice); a file of many stories relies on the content hash for that.
             origin = {key: value for key, value in origin.items() if key != "message_id"}
         raws = [replace(raw, **origin) for raw in raws]  # type: ignore[arg-type]
-        return self.ingest(chat_id, raws)
+        return self.ingest(chat_id, raws) + over
 
     def replace_for_message(
         self, chat_id: int, message_id: int, text: str, *, add_if_new: bool = True, **origin: object
@@ -137,9 +166,15 @@ class Ingestor:
 
     def ingest(self, chat_id: int, raws: Sequence[RawStory]) -> list[IngestOutcome]:
         """Clean, reject, deduplicate, analyse in batches, and store each story atomically."""
+        heavy = any(len(raw.html or raw.text or "") > HEAVY_CHARS for raw in raws)
+        with _HEAVY_WORK if heavy else contextlib.nullcontext():
+            return self._ingest(chat_id, raws)
+
+    def _ingest(self, chat_id: int, raws: Sequence[RawStory]) -> list[IngestOutcome]:
         chat = self.store.chat(chat_id)
         outcomes: list[IngestOutcome | None] = [None] * len(raws)
         pending: list[tuple[int, _Prepared]] = []
+        room = None if not self.max_stories else self.max_stories - chat.count()
         for index, raw in enumerate(raws):
             try:
                 prepared = prepare(raw)
@@ -155,6 +190,11 @@ class Ingestor:
             if duplicate is not None:
                 outcomes[index] = duplicate_outcome(prepared, duplicate)
                 continue
+            if room is not None:
+                if room <= 0:
+                    outcomes[index] = self._over_quota(raw)
+                    continue
+                room -= 1
             pending.append((index, prepared))
             if len(pending) >= BATCH_SIZE:
                 self._store_batch(chat, pending, outcomes)
@@ -199,6 +239,13 @@ class Ingestor:
             outcomes[index] = IngestOutcome(
                 "added", story, source_id=prepared.raw.source_id, title=story.title
             )
+
+    def _over_quota(self, raw: RawStory) -> IngestOutcome:
+        reason = (
+            f"This chat already keeps {self.max_stories:,} stories, the most I keep for one "
+            "chat. /forget some to make room."
+        )
+        return IngestOutcome("rejected", reason=reason, source_id=raw.source_id, limit="quota")
 
     @staticmethod
     def _analysis(
@@ -252,12 +299,32 @@ def _clean(raw: RawStory) -> tuple[str | None, list[str], str | None, str | None
                 "I couldn't find an article on that page: it has no story text I can read."
             )
         site = article.site
-        return raw.title or article.title, article.paragraphs, article.published, site
+        return (
+            raw.title or article.title,
+            _cut(article.paragraphs, MAX_TEXT_CHARS),
+            article.published,
+            site,
+        )
     text = (raw.text or "")[:MAX_TEXT_CHARS]
     if not text.strip():
         raise Rejected("There's nothing to save: the text is empty.")
     cleaned: CleanedText = clean_text(text)
     return raw.title or cleaned.title, cleaned.paragraphs, cleaned.published_hint, None
+
+
+def _cut(paragraphs: list[str], limit: int) -> list[str]:
+    """The paragraphs up to ``limit`` characters in all, as pasted text is cut: a page's
+    text costs as much to analyse as the same text sent in a file."""
+    kept: list[str] = []
+    total = 0
+    for paragraph in paragraphs:
+        if total + len(paragraph) > limit:
+            break
+        kept.append(paragraph)
+        total += len(paragraph)
+    if not kept and paragraphs:  # one paragraph longer than the limit
+        return [paragraphs[0][:limit]]
+    return kept
 
 
 def find_duplicate(chat: ChatStories, prepared: _Prepared) -> Story | None:

@@ -74,6 +74,9 @@ class TerminalBotApi(BaseRequest):
         # without a keyboard takes them away, as in Telegram. (label, callback data) pairs.
         self.buttons: dict[int, list[tuple[str, str]]] = {}
         self.last_shown = 0  # the number of the message printed last (sent or edited)
+        # Each message's inline keyboard as it is now, as Telegram keeps it: a press carries
+        # it, so the bot can tell a button it still offers from a stale one.
+        self.keyboards: dict[int, dict[str, Any]] = {}
         self.files: dict[str, Path] = {}
         # The bot's messages as shown, numbered from 1 for /reply: number → the Message dict.
         self.shown: dict[int, dict[str, Any]] = {}
@@ -158,9 +161,14 @@ class TerminalBotApi(BaseRequest):
             + prefix
             + terminal_text(text).replace("\n", "\n" + " " * len(prefix))
         )
-        rows = (params.get("reply_markup") or {}).get("inline_keyboard") or []
+        markup = params.get("reply_markup")
+        rows = (markup or {}).get("inline_keyboard") or []
         self.buttons[number] = [(b["text"], b["callback_data"]) for row in rows for b in row]
         self.last_shown = number
+        if rows:
+            self.keyboards[message_id] = markup
+        else:  # an edit without a keyboard removes the old one
+            self.keyboards.pop(message_id, None)
         if rows:
             self.write(
                 "     "
@@ -269,6 +277,8 @@ class LocalChat:
             "from": BOT_USER,
             "text": "…",
         }
+        if message_id in self.api.keyboards:
+            message["reply_markup"] = self.api.keyboards[message_id]
         query = {
             "id": str(next(self.update_ids)),
             "from": LOCAL_USER,

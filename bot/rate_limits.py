@@ -78,6 +78,33 @@ class RateLimiter:
             bucket.warned = True
             return "warn"
 
+    def available(self, key: Hashable) -> int:
+        """Whole tokens the key could spend now (a file of records asks before reading)."""
+        now = self.clock()
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                return int(self.burst)
+            return int(
+                min(self.burst, bucket.tokens + max(0.0, now - bucket.updated) * self.refill)
+            )
+
+    def spend(self, key: Hashable, count: int) -> None:
+        """Spend ``count`` more tokens at once (never below none): the records of one file
+        cost what as many messages would, so a file is no way around the limit."""
+        if count <= 0:
+            return
+        now = self.clock()
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = _Bucket(self.burst, now)
+            else:
+                elapsed = max(0.0, now - bucket.updated)
+                bucket.tokens = min(self.burst, bucket.tokens + elapsed * self.refill)
+                bucket.updated = now
+            bucket.tokens = max(0.0, bucket.tokens - count)
+
     def __len__(self) -> int:
         return len(self._buckets)
 

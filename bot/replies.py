@@ -82,9 +82,23 @@ def _render_block(block: Block) -> list[str]:
     return [_wrap(piece, block) for piece in pieces]
 
 
+def is_web_link(url: str) -> bool:
+    """Whether a link may become ``<a href>``: http(s) to a host, with no spaces or control
+    characters. A stored URL comes from users' records and pages, so ``javascript:``,
+    ``data:``, ``tg:`` and the rest would otherwise reach a reader's client as live links."""
+    scheme, _, rest = url.partition("://")
+    return (
+        scheme.lower() in ("http", "https")
+        and bool(rest)
+        and not rest.startswith("/")
+        and not any(c.isspace() or unicodedata.category(c)[0] == "C" for c in url)
+    )
+
+
 def _wrap(text: str, block: Block) -> str:
     escaped = escape(text)
-    if block.href:
+    # Any other scheme is shown as the plain text it is.
+    if block.href and is_web_link(block.href):
         return f'<a href="{escape(block.href)}">{escaped}</a>'
     if block.tag:
         return f"<{block.tag}>{escaped}</{block.tag}>"
@@ -174,6 +188,34 @@ def saved_reply(saved: Saved) -> Reply:
         return render([Block(outcome.reason or "I already have that story.")])
     assert saved.summary is not None
     return summary_reply(saved.summary, "Saved.")
+
+
+def file_report(results: Sequence[Saved]) -> Reply:
+    """What became of a file's stories: how many were stored, and why the others were not
+    (already saved, unreadable, over the chat's quota, over the sender's rate limit)."""
+    added = sum(1 for saved in results if saved.outcome.added)
+    lines = [f"Stored {added} of the {len(results)} stories in that file."]
+    groups: dict[str, list[Saved]] = {}
+    for saved in results:
+        if not saved.outcome.added:
+            groups.setdefault(saved.outcome.limit or saved.outcome.status, []).append(saved)
+    for key, label in (
+        ("duplicate", "already saved here"),
+        ("rejected", "not saved"),
+        ("quota", "not saved"),
+        ("rate", "not read"),
+    ):
+        group = groups.get(key, [])
+        reason = group[0].outcome.reason if group else None
+        if not group:
+            continue
+        if key == "duplicate" or not reason:
+            lines.append(f"{len(group)} {label}.")
+        elif key == "rejected":
+            lines.append(f"{len(group)} {label}, for example: {reason}")
+        else:
+            lines.append(f"{len(group)} {label}. {reason}")
+    return render([Block(lines[0], "b")] + [Block(line) for line in lines[1:]])
 
 
 def updated_reply(saved: Saved) -> Reply:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.excerpts import excerpt
 from db.schedules import Schedule
 
 DEFAULT_ZONE = "UTC"
@@ -87,7 +88,9 @@ def parse_time(text: str) -> str:
     """'9:05', '09:05', '09.05' or '9h05' → '09:05'; ScheduleError otherwise."""
     match = _TIME.match(text.strip())
     if not match:
-        raise ScheduleError(f"“{text}” isn't a time. Use 24-hour HH:MM, for example 08:30.")
+        raise ScheduleError(
+            f"“{excerpt(text)}” isn't a time. Use 24-hour HH:MM, for example 08:30."
+        )
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
@@ -98,7 +101,7 @@ def parse_weekday(text: str) -> int:
     if len(word) >= 2 and len(matches) == 1:
         return matches[0]
     raise ScheduleError(
-        f"“{text}” isn't a day of the week. Use mon, tue, wed, thu, fri, sat or sun."
+        f"“{excerpt(text)}” isn't a day of the week. Use mon, tue, wed, thu, fri, sat or sun."
     )
 
 
@@ -112,7 +115,7 @@ def parse_zone(text: str) -> str:
     # A directory ("Europe") or an over-long name fails as an OSError, not as "not found".
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ScheduleError(
-            f"“{text}” isn't a time zone I know. Use an Area/City name such as Europe/Berlin, "
+            f"“{excerpt(text)}” isn't a time zone I know. Use an Area/City name such as Europe/Berlin, "
             "America/New_York or Asia/Kolkata."
         ) from None
     return name

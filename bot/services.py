@@ -106,7 +106,11 @@ class StoryService:
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.store = store
-        self.ingestor = Ingestor(store, allow_loopback_fetch=self.settings.allow_loopback_fetch)
+        self.ingestor = Ingestor(
+            store,
+            allow_loopback_fetch=self.settings.allow_loopback_fetch,
+            max_stories=self.settings.max_stories_per_chat or None,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StoryService:
@@ -124,10 +128,18 @@ class StoryService:
         return self._with_summary(chat_id, self.ingestor.add_text(chat_id, text, **origin))
 
     def save_document(
-        self, chat_id: int, filename: str, data: bytes, **origin: object
+        self,
+        chat_id: int,
+        filename: str,
+        data: bytes,
+        *,
+        max_records: int | None = None,
+        **origin: object,
     ) -> list[Saved]:
-        """Store the stories in a file."""
-        outcomes = self.ingestor.add_document(chat_id, filename, data, **origin)
+        """Store the stories in a file, reading at most ``max_records`` of its records."""
+        outcomes = self.ingestor.add_document(
+            chat_id, filename, data, max_records=max_records, **origin
+        )
         return [self._with_summary(chat_id, outcome) for outcome in outcomes]
 
     def _with_summary(self, chat_id: int, outcome: IngestOutcome) -> Saved:

@@ -76,8 +76,11 @@ class JournaledUpdates:
     (handlers/digests.py). An update given up after MAX_ATTEMPTS is logged, not handled.
     """
 
-    def __init__(self, journal: UpdateJournal) -> None:
+    def __init__(
+        self, journal: UpdateJournal, *, admits: Callable[[int], bool] = lambda _: True
+    ) -> None:
         self.journal = journal
+        self.admits = admits  # the allow-list: other chats' updates are not written down
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="update-journal")
         self._seqs: dict[int, int] = {}  # id(update) → journal seq, while it is handled
         self._finished = 0
@@ -105,7 +108,12 @@ class JournaledUpdates:
         return result
 
     async def admit(self, update: Update) -> bool:
-        """Journal a newly received update; False if it was received before (not again)."""
+        """Journal a newly received update; False if it was received before (not again).
+        A chat off the allow-list gets nothing but a drop, which needs no replay, so its
+        update (with whatever a stranger sent) is not written at all."""
+        chat = update.effective_chat
+        if chat is not None and not self.admits(chat.id):
+            return True
         try:
             payload = update.to_dict()
         except Exception:  # never lose an update over the journal
@@ -270,7 +278,9 @@ def build_application(
 ) -> Application:
     """An Application with rate limiting, HTML defaults and concurrent updates (in order
     within each chat); with ``journal``, every update received is journaled until handled."""
-    journaled = JournaledUpdates(journal) if journal is not None else None
+    journaled = (
+        JournaledUpdates(journal, admits=settings.chat_allowed) if journal is not None else None
+    )
     builder = (
         ApplicationBuilder()
         .bot(_bot(settings, token, request))

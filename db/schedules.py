@@ -17,6 +17,9 @@ from db.store import Store, utc_now
 
 # The chat setting that remembers when the chat last got a digest, scheduled or asked for.
 LAST_DIGEST_SETTING = "last_digest_at"
+# Where the next on-demand /digest starts. Kept apart from the schedule's mark: anyone in a
+# group may ask for a digest, and that must not take stories out of the scheduled one.
+ON_DEMAND_DIGEST_SETTING = "last_on_demand_digest_at"
 
 _COLUMNS = (
     "chat_id, source_chat_id, frequency, weekday, time_of_day, timezone, last_sent_at, created_at"
@@ -127,6 +130,41 @@ def _write_marks(store: Store, chat_id: int, last_digest: str | None, last_run: 
         db.execute(
             "UPDATE digest_schedules SET last_sent_at = ? WHERE chat_id = ?", [last_run, chat_id]
         )
+
+
+def on_demand_mark(store: Store, chat_id: int) -> str | None:
+    """When an on-demand /digest last showed news here (ISO 8601 UTC), or None."""
+    return store.chat(chat_id).setting(ON_DEMAND_DIGEST_SETTING)
+
+
+def on_demand_start(store: Store, chat_id: int) -> str | None:
+    """Where an on-demand digest starts: after whichever digest, scheduled or asked for, the
+    chat saw last (None: the default period)."""
+    marks = [m for m in (last_digest_at(store, chat_id), on_demand_mark(store, chat_id)) if m]
+    return max(marks, key=parse_iso) if marks else None
+
+
+def set_on_demand_mark(store: Store, chat_id: int, when: str | None) -> None:
+    """Record (or, with None, forget) an on-demand digest; the schedule's marks stay."""
+    store.chat(chat_id).ensure_exists()
+    with store.transaction() as db:
+        if when is None:
+            db.execute(
+                "DELETE FROM chat_settings WHERE chat_id = ? AND name = ?",
+                [chat_id, ON_DEMAND_DIGEST_SETTING],
+            )
+        else:
+            db.execute(
+                "INSERT INTO chat_settings (chat_id, name, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (chat_id, name) DO UPDATE SET value = excluded.value",
+                [chat_id, ON_DEMAND_DIGEST_SETTING, when],
+            )
+
+
+def parse_iso(text: str) -> datetime:
+    """A stored ISO 8601 time, for comparing marks written in different offsets."""
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def record_run(store: Store, chat_id: int, when: datetime) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -126,6 +127,30 @@ def fts_query(words: str, *, any_word: bool = False) -> str | None:
     return (" OR " if any_word else " ").join(quoted)
 
 
+def _connect_read_only(path: str) -> sqlite3.Connection:
+    """A read-only connection: ``mode=ro`` where SQLite can still keep its WAL index (the
+    ``-shm`` file) beside the database; else ``immutable=1``, which reads the file as it is,
+    with no locks and no ``-shm``. A WAL database needs one or the other, and a read-only
+    mount or folder allows neither the index nor a change of journal mode. Immutable is
+    right there: nobody can write the file while the folder or file stays read-only."""
+    uri = Path(path).resolve().as_uri()
+    connection = sqlite3.connect(
+        f"{uri}?mode=ro", check_same_thread=False, timeout=30, isolation_level=None, uri=True
+    )
+    try:
+        connection.execute("PRAGMA user_version").fetchone()  # the first read opens the WAL
+        return connection
+    except sqlite3.OperationalError:
+        connection.close()
+    return sqlite3.connect(
+        f"{uri}?mode=ro&immutable=1",
+        check_same_thread=False,
+        timeout=30,
+        isolation_level=None,
+        uri=True,
+    )
+
+
 class Store:
     """The database file, migrated to the latest schema on open.
 
@@ -139,16 +164,15 @@ class Store:
         self.read_only = read_only
         if self.path != ":memory:" and not read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        import sqlite3
 
         # The bot runs language work in worker threads; one connection guarded by a lock keeps
         # SQLite's single-writer rule simple and every write atomic.
-        target, uri = self.path, False
         if read_only:
-            target, uri = f"{Path(self.path).resolve().as_uri()}?mode=ro", True
-        self._conn = sqlite3.connect(
-            target, check_same_thread=False, timeout=30, isolation_level=None, uri=uri
-        )
+            self._conn = _connect_read_only(self.path)
+        else:
+            self._conn = sqlite3.connect(
+                self.path, check_same_thread=False, timeout=30, isolation_level=None
+            )
         self.db = sqlite_utils.Database(self._conn)
         self.lock = threading.RLock()
         if read_only:

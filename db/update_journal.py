@@ -17,7 +17,9 @@ at-least-once: a kill can repeat the last steps of an update, never skip one.
     journal.prune()                            # forget finished updates after a day
 
 Finished entries are kept for a day so that an update Telegram offers again (its confirmation
-was lost) is recognised and not handled twice. An update is known by its ``update_id`` and a
+was lost) is recognised and not handled twice. That needs only the update's id and digest, so
+an entry's payload (the user's message, perhaps a story since deleted) is cleared as soon as
+it is finished. An update is known by its ``update_id`` and a
 digest of its content, because Telegram numbers updates afresh after a week without any.
 
 Durability is the store's: WAL with ``synchronous = NORMAL``, so an entry survives the process
@@ -109,10 +111,11 @@ class UpdateJournal:
             self.db.execute(f"UPDATE {TABLE} SET attempts = attempts + 1 WHERE seq = ?", [seq])
 
     def finish(self, seq: int, outcome: str = DONE) -> None:
-        """The update's handlers finished (or it was given up): it is never replayed."""
+        """The update's handlers finished (or it was given up): it is never replayed, and
+        its payload is cleared (the id and digest still recognise it if offered again)."""
         with self.lock:
             self.db.execute(
-                f"UPDATE {TABLE} SET finished_at = ?, outcome = ? "
+                f"UPDATE {TABLE} SET finished_at = ?, outcome = ?, payload = '' "
                 "WHERE seq = ? AND finished_at IS NULL",
                 [_now(), outcome, seq],
             )
@@ -137,6 +140,10 @@ class UpdateJournal:
         """Forget updates finished more than ``keep`` ago; how many were forgotten."""
         cutoff = ((now or datetime.now(UTC)) - keep).isoformat(timespec="milliseconds")
         with self.lock:
+            # Entries finished by an older bot still hold their payloads: cleared here too.
+            self.db.execute(
+                f"UPDATE {TABLE} SET payload = '' WHERE finished_at IS NOT NULL AND payload != ''"
+            )
             cursor = self.db.execute(
                 f"DELETE FROM {TABLE} WHERE finished_at IS NOT NULL AND finished_at < ?",
                 [cutoff],

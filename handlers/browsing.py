@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
+from bot.excerpts import excerpt
 from bot.replies import Block, Button, render, story_page_reply, text_reply
 from bot.services import parse_story_id
 from bot.story_args import parse_page
+from db.store import Story
 from handlers.questions import replied_story_id
 from handlers.replying import edit, in_worker, send, service
 
@@ -16,6 +18,8 @@ LIST_USAGE = "Usage: /list [page] — for example: /list 2 for the second page"
 SEARCH_USAGE = "Usage: /search words — for example: /search satellite test"
 FORGET_USAGE = "Usage: /forget (as a reply to a story), /forget ID, or /forget all"
 ADMINS_ONLY = "Only this chat's admins can do that."
+NOT_YOURS = "Only this chat's admins and whoever saved the story can delete it."
+STALE_BUTTON = "That button has expired. Ask again with /forget."
 
 
 async def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -30,6 +34,39 @@ async def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         return False
     member = await context.bot.get_chat_member(chat.id, user.id)
     return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+
+
+async def may_delete(update: Update, context: ContextTypes.DEFAULT_TYPE, story: Story) -> bool:
+    """Private chats: yes. Groups and channels: the chat's admins, and the story's own sender
+    (a group is shared, so one member must not wipe what others saved)."""
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is None:
+        return False
+    if chat.type == ChatType.PRIVATE:
+        return True
+    message = update.message or update.channel_post
+    if update.callback_query is None and message is not None and message.sender_chat:
+        # Posted as the chat itself: a channel's post, or a group's anonymous admin.
+        return message.sender_chat.id == chat.id
+    if user is not None and story.added_by is not None and story.added_by == str(user.id):
+        return True
+    return await is_admin(update, context)
+
+
+def button_was_offered(update: Update) -> bool:
+    """Whether the pressed button is one the bot shows under that message now. Telegram
+    passes on any callback data a client sends, so a forged delok:ID (or a press of a
+    confirmation that was since answered and edited away) must not act."""
+    query = update.callback_query
+    message = query.message if query else None
+    if query is None or not isinstance(message, Message) or message.reply_markup is None:
+        return False
+    return any(
+        button.callback_data == query.data
+        for row in message.reply_markup.inline_keyboard
+        for button in row
+    )
 
 
 async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -73,7 +110,7 @@ async def search_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     found = await in_worker(update, context, service(context).search, chat.id, words)
     if not found:
-        await send(update, context, text_reply(f"No stories here match “{words}”."))
+        await send(update, context, text_reply(f"No stories here match “{excerpt(words)}”."))
         return
     blocks = [Block(f"{len(found)} matching stor{'y' if len(found) == 1 else 'ies'}", "b")]
     blocks += [Block(f"#{s.id} {s.title}") for s in found]
@@ -114,6 +151,9 @@ async def ask_to_delete(update: Update, context: ContextTypes.DEFAULT_TYPE, stor
     if story is None:
         await send(update, context, text_reply("That story isn't in this chat."))
         return
+    if not await may_delete(update, context, story):
+        await send(update, context, text_reply(NOT_YOURS))
+        return
     confirm = [[Button("Delete", f"delok:{story.id}"), Button("Cancel", "cancel:0")]]
     await send(
         update, context, render([Block(f"Delete story #{story.id} “{story.title}”?")], confirm)
@@ -136,6 +176,9 @@ async def confirm_delete_button(update: Update, context: ContextTypes.DEFAULT_TY
     if query is None or chat is None or not query.data:
         return
     action, _, value = query.data.partition(":")
+    if not button_was_offered(update):
+        await query.answer(STALE_BUTTON, show_alert=True)
+        return
     if action == "cancel":
         await query.answer("Cancelled.")
         await edit(update, text_reply("Nothing was deleted."))
@@ -149,6 +192,11 @@ async def confirm_delete_button(update: Update, context: ContextTypes.DEFAULT_TY
         await edit(update, text_reply(f"Deleted {count} stories."))
         return
     story_id = parse_story_id(value) or 0  # 0 names no story: "That story isn't in this chat."
+    story = service(context).chat(chat.id).story(story_id)
+    # Asked again on the press: whoever confirms may not be who asked.
+    if story is not None and not await may_delete(update, context, story):
+        await query.answer(NOT_YOURS, show_alert=True)
+        return
     deleted = await in_worker(update, context, service(context).forget, chat.id, story_id)
     await query.answer()
     await edit(update, text_reply("Deleted." if deleted else "That story isn't in this chat."))

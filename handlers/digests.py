@@ -22,6 +22,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.digests import SOURCE_SETTING, chat_digest, digest_source, format_digest
+from bot.excerpts import excerpt
 from bot.feeds import FeedFollower
 from bot.replies import Block, Reply, render, text_reply
 from bot.schedules import (
@@ -44,16 +45,26 @@ from db.schedules import (
     iso_utc,
     last_digest_at,
     mark_sent,
+    on_demand_mark,
+    on_demand_start,
     record_run,
     restore_marks,
     save_schedule,
     schedule_for,
     sent_marks,
+    set_on_demand_mark,
     set_source,
 )
 from db.store import Store
 from handlers.browsing import ADMINS_ONLY, is_admin
-from handlers.replying import in_worker, send, send_message_reliably, service
+from handlers.replying import (
+    in_save_pool,
+    in_save_worker,
+    in_worker,
+    send,
+    send_message_reliably,
+    service,
+)
 
 log = logging.getLogger(__name__)
 
@@ -129,11 +140,12 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     now = clock(context.application)()
     if command.action == "now":
-        # Marked as sent before it goes out (at most once: a crash mid-send doesn't send it
-        # again); unmarked if it surely never arrived, so the next digest covers its stories.
-        before = sent_marks(store, chat.id)
+        # Marked as shown before it goes out (a crash mid-send doesn't show it again);
+        # unmarked if it surely never arrived. Only the on-demand mark moves: the schedule's
+        # next digest still covers these stories.
+        before = on_demand_mark(store, chat.id)
         reply = await in_worker(update, context, digest_now, store, chat.id, now)
-        await send(update, context, reply, undo=lambda: restore_marks(store, chat.id, before))
+        await send(update, context, reply, undo=lambda: set_on_demand_mark(store, chat.id, before))
         return
     if command.action == "status":
         await send(update, context, text_reply(schedule_status(schedule_for(store, chat.id), now)))
@@ -161,10 +173,11 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 def digest_now(store: Store, chat_id: int, now: datetime | None = None) -> Reply:
-    """Build the chat's digest, remember it was sent, and format it in the chat's zone."""
-    digest = chat_digest(store, chat_id, now=now)
+    """Build the chat's on-demand digest, remember it was shown (apart from the schedule's
+    mark), and format it in the chat's zone."""
+    digest = chat_digest(store, chat_id, now=now, since=on_demand_start(store, chat_id))
     if digest.items:
-        mark_sent(store, chat_id, parse_utc(digest.until))
+        set_on_demand_mark(store, chat_id, digest.until)
     return format_digest(digest, chat_zone(store, chat_id))
 
 
@@ -187,11 +200,15 @@ async def _set_source(update: Update, context: ContextTypes.DEFAULT_TYPE, which:
         await send(
             update,
             context,
-            text_reply(f"I can't see {which}. Add me to it (as an admin, for a channel) first."),
+            text_reply(
+                f"I can't see {excerpt(which)}. Add me to it (as an admin, for a channel) first."
+            ),
         )
         return
     if not await _is_admin_of(context, source_id, user.id):
-        await send(update, context, text_reply(f"Only admins of {which} and of this chat can."))
+        await send(
+            update, context, text_reply(f"Only admins of {excerpt(which)} and of this chat can.")
+        )
         return
     store.chat(source_id).ensure_exists("channel")
     store.chat(chat.id).change_setting(SOURCE_SETTING, str(source_id))
@@ -237,7 +254,7 @@ async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     feeds = follower(context.application)
     now = clock(context.application)()
-    result = await in_worker(update, context, feeds.follow, chat.id, context.args[0], now)
+    result = await in_save_worker(update, context, feeds.follow, chat.id, context.args[0], now)
     await send(update, context, text_reply(result.message))
 
 
@@ -399,7 +416,7 @@ async def _tell_nothing_new_once(
 async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The repeating feed poll: fetch due feeds and pass on what a chat should hear."""
     application = context.application
-    results = await asyncio.to_thread(follower(application).poll_due, clock(application)())
+    results = await in_save_pool(follower(application).poll_due, clock(application)())
     for result in results:
         if result.message:
             with contextlib.suppress(TelegramError):

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
+from bot.excerpts import excerpt
 from bot.replies import Block, render, text_reply
 from handlers.replying import send
 
@@ -74,7 +75,9 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     ours = addressee.lower() == (context.bot.username or "").lower()
     if (addressee and not ours) or (chat.type != ChatType.PRIVATE and not ours):
         return  # another bot's command; in a group, a bare /command may be one too
-    await send(update, context, text_reply(f"I don't know {name}. /help lists what I can do."))
+    await send(
+        update, context, text_reply(f"I don't know {excerpt(name)}. /help lists what I can do.")
+    )
 
 
 async def unusable_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import httpx
@@ -236,13 +238,41 @@ async def edit(update: Update, reply: Reply) -> None:
     )
 
 
+# Saving may fetch a link (a slow site holds a thread up to the fetch deadline, 20 s) or
+# parse a big page, so it runs on threads of its own: reads and answers, on asyncio's default
+# pool, never queue behind it. Each chat's updates run one at a time (PerChatUpdateProcessor),
+# so one chat holds at most one of these threads, and a few chats' slow links leave the
+# rest to everyone else.
+SAVE_THREADS = 8
+_SAVES = ThreadPoolExecutor(max_workers=SAVE_THREADS, thread_name_prefix="save")
+
+
 async def in_worker(
     update: Update, context: ContextTypes.DEFAULT_TYPE, work: Callable[..., T], *args, **kwargs
 ) -> T:
-    """Run blocking core work in a thread while the chat shows 'typing…'."""
+    """Run blocking core work (reads, answers, quick writes) in a thread while the chat shows
+    'typing…'."""
+    await _typing(update, context)
+    return await asyncio.to_thread(work, *args, **kwargs)
+
+
+async def in_save_worker(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, work: Callable[..., T], *args, **kwargs
+) -> T:
+    """Run saving work that may fetch a link or parse a page on the saving threads."""
+    await _typing(update, context)
+    return await in_save_pool(work, *args, **kwargs)
+
+
+async def in_save_pool(work: Callable[..., T], *args, **kwargs) -> T:
+    """Fetching or heavy parsing on the saving threads (feed polls use it too)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_SAVES, functools.partial(work, *args, **kwargs))
+
+
+async def _typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if chat is not None:
         # The typing hint is a courtesy: never fail the reply over it.
         with contextlib.suppress(Exception):
             await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
-    return await asyncio.to_thread(work, *args, **kwargs)

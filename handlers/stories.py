@@ -14,10 +14,11 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.documents import MAX_DOCUMENT_BYTES
-from bot.replies import saved_reply, text_reply, updated_reply
+from bot.rate_limits import RateLimiter
+from bot.replies import file_report, saved_reply, text_reply, updated_reply
 from bot.services import looks_like_question
 from handlers.questions import answer_question, is_addressed_to_bot, strip_mention
-from handlers.replying import in_worker, send, service
+from handlers.replying import in_save_worker, send, service
 
 
 def origin_of(message: Message) -> dict[str, object]:
@@ -55,7 +56,7 @@ async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if addressed:
             await answer_question(update, context, text)
         return
-    saved = await in_worker(
+    saved = await in_save_worker(
         update,
         context,
         service(context).save_text,
@@ -92,23 +93,28 @@ async def receive_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     origin = origin_of(message)
     if origin["source_kind"] == "text":  # a file the user sent, not a forwarded one
         origin["source_kind"] = "document"
-    results = await in_worker(
+    # Each record costs the sender what a message would; this message has paid for one.
+    limiter: RateLimiter | None = context.application.bot_data.get("rate_limiter")
+    sender = update.effective_user
+    key = (chat.id, sender.id) if sender is not None else None
+    allowance = 1 + limiter.available(key) if limiter is not None and key else None
+    results = await in_save_worker(
         update,
         context,
         service(context).save_document,
         chat.id,
         document.file_name or "",
         data,
+        max_records=allowance,
         message_id=message.message_id,
         **origin,
     )
-    for saved in results[:5]:
+    if limiter is not None and key:
+        limiter.spend(key, sum(1 for s in results if s.outcome.limit != "rate") - 1)
+    for saved in [s for s in results if s.outcome.limit is None][:5]:
         await send(update, context, saved_reply(saved))
-    if len(results) > 5:
-        added = sum(1 for s in results if s.outcome.added)
-        await send(
-            update, context, text_reply(f"…and {len(results) - 5} more ({added} added in all).")
-        )
+    if len(results) > 1:
+        await send(update, context, file_report(results))
 
 
 async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -119,7 +125,7 @@ async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     text = strip_mention(message.text or message.caption or "", context.bot.username)
     origin = origin_of(message)
-    saved = await in_worker(
+    saved = await in_save_worker(
         update,
         context,
         service(context).update_story_message,
@@ -139,7 +145,7 @@ async def channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     post = update.channel_post
     if post is None or not (post.text or post.caption):
         return
-    await in_worker(
+    await in_save_worker(
         update,
         context,
         service(context).save_text,
@@ -156,7 +162,7 @@ async def edited_channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE
     post = update.edited_channel_post
     if post is None or not (post.text or post.caption):
         return
-    await in_worker(
+    await in_save_worker(
         update,
         context,
         service(context).update_post,

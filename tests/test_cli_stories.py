@@ -76,6 +76,20 @@ def test_ingest_json_lines_from_stdin_with_source_ids(tmp_path: Path) -> None:
     assert set(out[0]) == {"id", "source_id", "title", "status", "reason"}
 
 
+def test_deeply_nested_json_is_a_clear_rejection_not_a_traceback(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--db", str(tmp_path / "d.db"), "ingest", "--chat", "1"]
+        + [str(deep)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
+    assert "rejected: That JSON nests too deeply" in result.stdout
+
+
 def test_clean_prints_title_blank_line_and_paragraphs(capsys) -> None:
     code, out, _ = run(capsys, "clean", str(SAMPLE))
     assert code == 0

@@ -730,6 +730,66 @@ def read_only_file(path: Path) -> Iterator[None]:
         subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
+@contextlib.contextmanager
+def read_only_folder(folder: Path, *, file: Path | None = None) -> Iterator[None]:
+    """The folder (and the file in it, if given) can't be written: SQLite can create no -wal
+    or -shm file there, as on a read-only mount. Modes 555/444, or for root the immutable
+    attribute; skips where neither is possible."""
+    paths = [p for p in (file, folder) if p is not None]
+    if os.geteuid() != 0:
+        for path in paths:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        try:
+            yield
+        finally:
+            for path in reversed(paths):
+                path.chmod(0o755 if path.is_dir() else 0o644)
+        return
+    made = subprocess.run(["chattr", "+i", *map(str, paths)], capture_output=True, check=False)
+    if made.returncode != 0:
+        pytest.skip(f"can't make a folder read-only for root here: {made.stderr.decode()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", *map(str, reversed(paths))], check=True)
+
+
+@pytest.mark.parametrize("file_too", [False, True], ids=["folder", "folder-and-file"])
+def test_a_database_in_a_read_only_folder_opens_read_only_and_answers_reads(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, file_too: bool
+) -> None:
+    """A WAL database whose folder can't take its -shm file (a read-only mount, a 0555
+    folder) once stopped the bot at start-up: "unable to open database file"."""
+    from bot.cli.run import open_journal, open_service
+    from bot.config import Settings
+    from bot.services import StoryService
+    from db.store import Store
+    from handlers.errors import storage_trouble
+
+    folder = tmp_path / "mounted"
+    folder.mkdir()
+    db = folder / "bot.db"
+    writer = StoryService(Store(db))
+    story = writer.save_text(5, article("harbour bridge")).outcome.story
+    writer.store.close()
+    assert story is not None
+    caplog.set_level(logging.INFO)
+    with read_only_folder(folder, file=db if file_too else None):
+        service = open_service(Settings(db_path=str(db), token=TOKEN))
+        try:
+            assert service.store.read_only and open_journal(service.store) is None
+            assert [s.id for s in service.chat(5).latest_stories()] == [story.id]
+            assert [s.id for s in service.search(5, "harbour bridge")] == [story.id]
+            assert service.summary(5, story.id, None) is not None
+            with pytest.raises(sqlite3.OperationalError) as refused:
+                service.save_text(5, article("tram depot"))
+            assert storage_trouble(refused.value) == "read-only"
+        finally:
+            service.store.close()
+        assert sorted(p.name for p in folder.iterdir()) == ["bot.db"], "nothing was written"
+    assert "STORAGE READ-ONLY: can't write to the database" in caplog.text
+
+
 def old_database_with_a_story(path: Path, chat_id: int, version: int = 4) -> None:
     """A database left by an older storybot (schema ``version``), holding one story."""
     from db.migrations import migrate
@@ -752,16 +812,22 @@ def old_database_with_a_story(path: Path, chat_id: int, version: int = 4) -> Non
     old.conn.close()
 
 
-def test_a_read_only_database_at_start_up_runs_read_only_and_says_so(tmp_path: Path) -> None:
-    """`storybot run` upgraded, on a database file it can't write: the migration can't run.
-    The bot logs one clear line, runs read-only (no crash loop): saving gets the brief
-    read-only reply, listing still works."""
-    db, log = tmp_path / "read-only.db", tmp_path / "read-only.log"
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_read_only_database_at_start_up_runs_read_only_and_says_so(
+    tmp_path: Path, what: str
+) -> None:
+    """`storybot run` upgraded, on a database file (or in a folder, as on a read-only mount)
+    it can't write: the migration can't run. The bot logs one clear line, runs read-only (no
+    crash loop): saving gets the brief read-only reply, listing still works."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db, log = folder / "read-only.db", tmp_path / "read-only.log"
+    read_only = read_only_file(db) if what == "file" else read_only_folder(folder, file=db)
     with FakeTelegram(TOKEN, bot_username=BOT_NAME) as fake:
         user = fake.user(78, "Ros")
         chat = fake.private_chat(user)
         old_database_with_a_story(db, chat["id"])
-        with read_only_file(db):
+        with read_only:
             process = start_bot(fake, db, log)
             try:
                 fake.user_sends_text(chat, user, article("ferry terminal"))

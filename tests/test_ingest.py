@@ -114,6 +114,9 @@ def test_loopback_links_are_refused_without_the_test_setting(store: Store) -> No
         ("big.txt", b"word " * (MAX_DOCUMENT_BYTES // 5 + 1), "limit"),
         ("nobody.html", b"<html><body><nav><a href='/'>Home</a></nav></body></html>", "article"),
         ("broken.jsonl", b'{"title": "x", "text": "y"}\n{not json', "isn't valid json"),
+        ("deep.json", b"[" * 100_000 + b"]" * 100_000, "nests too deeply"),
+        ("deep.jsonl", b'{"a": 1}\n' + b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "too deeply"),
+        ("deep-value.json", b'{"title": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "too deeply"),
     ],
 )
 def test_bad_documents_are_refused_and_store_nothing(store, ingestor, name, data, reason) -> None:
@@ -201,3 +204,78 @@ def test_a_file_of_many_stories_sent_as_one_message_keeps_them_all(ingestor: Ing
     assert [o.status for o in outcomes] == ["added", "added", "added"]
     again = ingestor.add_document(6, "many.jsonl", lines.encode(), message_id=12)
     assert [o.status for o in again] == ["duplicate"] * 3
+
+
+def test_a_chat_keeps_at_most_its_quota_of_stories(store: Store) -> None:
+    ingestor = Ingestor(store, max_stories=3)
+    topics = ["dam", "mine", "port", "mill", "pier"]
+    outcomes = ingestor.ingest(7, [RawStory(text=article(t)) for t in topics])
+    assert [o.status for o in outcomes] == ["added"] * 3 + ["rejected"] * 2
+    assert [o.limit for o in outcomes[3:]] == ["quota", "quota"]
+    assert "keeps 3 stories" in outcomes[3].reason
+    assert rows(store) == 3
+    # A duplicate is still recognised as one; another chat has its own quota.
+    assert ingestor.add_text(7, article("dam")).status == "duplicate"
+    assert ingestor.add_text(8, article("pier")).status == "added"
+    # Room made by forgetting a story is room again.
+    assert store.chat(7).forget(outcomes[0].story.id)
+    assert ingestor.add_text(7, article("pier")).status == "added"
+    assert ingestor.add_text(7, article("mill")).limit == "quota"
+
+
+def test_a_files_records_past_the_allowance_are_not_read(ingestor: Ingestor) -> None:
+    topics = ["dam", "mine", "port", "mill"]
+    lines = "\n".join(json.dumps({"id": t, "text": article(t)}) for t in topics)
+    outcomes = ingestor.add_document(6, "many.jsonl", lines.encode(), max_records=2)
+    assert [(o.source_id, o.status, o.limit) for o in outcomes] == [
+        ("dam", "added", None),
+        ("mine", "added", None),
+        ("port", "rejected", "rate"),
+        ("mill", "rejected", "rate"),
+    ]
+
+
+def test_big_pages_are_analysed_one_at_a_time_and_cut_to_the_text_limit(
+    store: Store, monkeypatch
+) -> None:
+    import threading
+
+    import bot.ingest as ingest_module
+
+    running, most = [0], [0]
+    lock = threading.Lock()
+    real_extract = ingest_module.extract_article
+
+    def counting_extract(html: str, url: str | None):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            threading.Event().wait(0.05)  # long enough for the others to arrive
+            return real_extract(html, url)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(ingest_module, "extract_article", counting_extract)
+    monkeypatch.setattr(ingest_module, "MAX_TEXT_CHARS", 5_000)
+    ingestor = Ingestor(store)
+    pages = [page(topic) + "<!--" + "x" * ingest_module.HEAVY_CHARS + "-->" for topic in WORDS]
+    threads = [
+        threading.Thread(target=ingestor.add_document, args=(n, "big.html", p.encode()))
+        for n, p in enumerate(pages, start=1)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1, "big pages were parsed side by side"
+    assert rows(store) == len(pages)
+    long_page = ARTICLE_HTML.format(
+        paragraphs="".join(f"<p>{article(f'w{n}')}</p>" for n in range(9))
+    )
+    outcome = ingestor.add_document(99, "long.html", long_page.encode())[0]
+    assert outcome.added and len(outcome.story.text) <= 5_000 + 2 * 9  # and the breaks
+
+
+WORDS = ["dam", "mine", "port", "mill"]

@@ -46,6 +46,15 @@ def test_sample_story_summary_buttons_and_list(tmp_path: Path) -> None:
     assert "Stories 1/1 (1 in all)" in out
 
 
+def test_a_stale_delete_confirmation_is_refused(tmp_path: Path) -> None:
+    # Delete, then its confirmation, then the same confirmation again once it is answered.
+    out = chat_session(tmp_path, ["/sample", "/press 4", "/press 1", "/press 1", "/quit"])
+    assert out.count("Deleted.") == 1
+    # The answered confirmation shows no buttons any more, so the terminal refuses the press
+    # before the bot sees it (the bot refuses a stale one itself too: tests/test_security.py).
+    assert "My last message has no buttons" in out
+
+
 def test_pasted_multi_paragraph_story_and_too_short_text(tmp_path: Path) -> None:
     paragraphs = article("harbour bridge").split("\n\n")
     pasted = [paragraphs[0], ""] + [p for para in paragraphs[1:] for p in (para, "")] + ["."]

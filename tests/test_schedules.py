@@ -475,3 +475,24 @@ def test_an_empty_slot_is_told_once_in_chats_and_never_in_channels(
     bot.run_due()
     assert told() == {5: 2, -300: 1, -100: 0}
     bot.close()
+
+
+def test_an_on_demand_digest_never_changes_what_the_schedule_sends(
+    tmp_path: Path, clock: Clock
+) -> None:
+    bot = Bot(tmp_path / "bot.db", clock)
+    bot.bot = bot.application.bot = CommandBot({-100: {7}})
+    save_schedule(bot.store, daily(-100, "09:00", BERLIN), clock.now)
+    title = bot.add_story(-100, 4)
+    bot.start()
+    # A member (not an admin) asks for a digest before the scheduled one.
+    assert title in command(bot, -100, "group", 8)
+    assert "Nothing new since" in command(bot, -100, "group", 8)
+    bot.bot.sent.clear()
+    clock.now = utc("2024-07-01T07:00:00")  # 09:00 CEST: the scheduled digest
+    assert bot.run_due() == 1
+    [(chat_id, text)] = bot.bot.sent
+    assert chat_id == -100 and title in text, "the scheduled digest still has the story"
+    # After the scheduled digest, an on-demand one starts from it.
+    assert "Nothing new since" in command(bot, -100, "group", 8)
+    bot.close()

@@ -8,6 +8,7 @@ Link fetching (SSRF, redirects, sizes) is covered in test_fetching.py.
 from __future__ import annotations
 
 import asyncio
+import html
 import io
 import itertools
 import json
@@ -23,12 +24,13 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot.cli import main as cli_main
-from bot.config import Settings
+from bot.config import DEFAULT_MAX_STORIES_PER_CHAT, Settings
 from bot.documents import MAX_DOCUMENT_BYTES
 from bot.rate_limits import BURST, LIGHT_COST, TOO_FAST, RateLimiter
 from bot.services import StoryService
 from bot.telegram_app import TokenFilter, build_application
 from db.store import Store
+from handlers.browsing import NOT_YOURS, STALE_BUTTON
 from handlers.errors import SORRY
 from tests.conftest import article
 from tests.test_properties import telegram_text
@@ -47,6 +49,8 @@ class RecordingApi(BaseRequest):
         self.urls: list[str] = []
         self.chats: dict[int, dict[str, Any]] = {}
         self.message_ids = itertools.count(10_000)
+        self.admins: set[int] | None = None  # None: everyone administers every chat
+        self.files: dict[str, bytes] = {}  # file_id → the file users sent
 
     @property
     def read_timeout(self) -> float | None:
@@ -62,9 +66,15 @@ class RecordingApi(BaseRequest):
         self, url: str, method: str, request_data: RequestData | None = None, **_: Any
     ) -> tuple[int, bytes]:
         self.urls.append(url)
+        if "/file/bot" in url:  # downloading a file a user sent
+            return 200, self.files[url.rsplit("/", 1)[-1]]
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         self.calls.append((api_method, params))
+        known = {str(chat_id) for chat_id in self.chats}
+        if api_method == "getChat" and str(params.get("chat_id")) not in known:
+            error = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+            return 400, json.dumps(error).encode()
         return 200, json.dumps({"ok": True, "result": self.result(api_method, params)}).encode()
 
     def result(self, method: str, params: dict[str, Any]) -> Any:
@@ -79,8 +89,24 @@ class RecordingApi(BaseRequest):
                 "from": BOT,
                 "text": params.get("text", ""),
             }
+        if method == "getFile":
+            file_id = params["file_id"]
+            size = len(self.files[file_id])
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": size,
+                "file_path": file_id,
+            }
+        if method == "getChat":
+            return self.chats[int(params["chat_id"])]
         if method == "getChatMember":
-            return {"status": "creator", "user": {"id": 1, "is_bot": False, "first_name": "A"}}
+            user_id = int(params["user_id"])
+            admin = self.admins is None or user_id in self.admins
+            user = {"id": user_id, "is_bot": False, "first_name": "A"}
+            if admin:
+                return {"status": "creator", "user": user, "is_anonymous": False}
+            return {"status": "member", "user": user}
         return True
 
     # -- what the bot did -------------------------------------------------------------------
@@ -136,7 +162,22 @@ class Harness:
         user = user_id or (chat_id if chat_id > 0 else ALICE)
         await self.update({"message": self.message(chat_id, user, text, **fields)})
 
-    async def press(self, chat_id: int, data: str, user_id: int | None = None) -> None:
+    async def send_file(self, chat_id: int, name: str, data: bytes, user_id: int) -> None:
+        file_id = f"file{next(self.ids)}"
+        self.api.files[file_id] = data
+        document = {"file_id": file_id, "file_unique_id": file_id, "file_name": name}
+        message = {
+            **self.message(chat_id, user_id, ""),
+            "document": {**document, "file_size": len(data)},
+        }
+        message.pop("text")
+        await self.update({"message": message})
+
+    async def press(
+        self, chat_id: int, data: str, user_id: int | None = None, *, offered: bool = True
+    ) -> None:
+        """A press of a button with that data; ``offered=False`` forges the data, sending it
+        under a message that shows no such button."""
         user = user_id or (chat_id if chat_id > 0 else ALICE)
         bot_message = {
             "message_id": next(self.ids),
@@ -145,6 +186,9 @@ class Harness:
             "from": BOT,
             "text": "…",
         }
+        if offered:
+            keyboard = [[{"text": "Button", "callback_data": data}]]
+            bot_message["reply_markup"] = {"inline_keyboard": keyboard}
         query = {
             "id": str(next(self.ids)),
             "from": {"id": user, "is_bot": False, "first_name": f"U{user}"},
@@ -315,6 +359,95 @@ def test_markup_in_titles_and_sources_is_escaped_in_every_reply(harness: Harness
     harness.run(scenario)
 
 
+HOSTILE_LINKS = (
+    "javascript:alert(document.cookie)",
+    "JavaScript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "tg://resolve?domain=somebody",
+    "vbscript:msgbox(1)",
+    "http:/no-host",
+    "https://exa mple.com/",
+)
+
+
+def test_only_web_links_become_links_in_replies_and_digests(harness: Harness) -> None:
+    topics = ("harbour bridge", "tram depot", "ferry line", "city library", "canal lock")
+    topics += ("airport runway", "water plant")
+    records = [
+        {"title": f"Story about the {topic}", "text": article(topic), "url": url}
+        for topic, url in zip(topics, HOSTILE_LINKS, strict=True)
+    ]
+    records.append({"title": "A web story", "text": article("museum roof"), "url": WEB_LINK})
+    saved = harness.service.save_document(ALICE, "links.json", json.dumps(records).encode())
+    assert sum(s.outcome.added for s in saved) == len(records)
+
+    async def scenario(h: Harness) -> None:
+        for story in h.service.chat(ALICE).latest_stories(limit=50):
+            await h.say(ALICE, f"/summary {story.id}")
+        await h.say(ALICE, "/digest")
+        h.all_sent_valid()
+        sent = [p["text"] for m, p in h.api.calls if m in ("sendMessage", "editMessageText")]
+        hrefs = [href for text in sent for href in re.findall(r'<a href="([^"]*)"', text)]
+        assert hrefs and all(href == WEB_LINK for href in hrefs), hrefs
+        shown = "\n".join(telegram_text(text) for text in sent)
+        assert "javascript:alert(document.cookie)" in shown, "shown as plain text instead"
+
+    harness.run(scenario)
+
+
+WEB_LINK = "https://news.example.org/museum-roof"
+
+
+# -- deleting ---------------------------------------------------------------------------------
+
+CAROL = 503  # the group's admin
+
+
+def test_in_a_group_only_admins_and_the_stories_sender_may_delete(harness: Harness) -> None:
+    harness.api.admins = {CAROL}
+
+    async def scenario(h: Harness) -> None:
+        await h.say(GROUP, article("harbour bridge"), user_id=ALICE)
+        await h.say(GROUP, article("tram depot"), user_id=BOB)
+        chat = h.service.chat(GROUP)
+        alices, bobs = (s.id for s in sorted(chat.latest_stories(), key=lambda s: s.id))
+        h.api.calls.clear()
+        # Bob, no admin, at Alice's story: every way in is refused.
+        await h.say(GROUP, f"/forget {alices}", user_id=BOB)
+        await h.press(GROUP, f"del:{alices}", user_id=BOB)
+        await h.press(GROUP, f"delok:{alices}", user_id=BOB)
+        assert chat.story(alices) is not None, "Bob deleted Alice's story"
+        texts = [html.unescape(text) for text in h.api.texts(GROUP) if text]
+        assert len(texts) == 3 and all(NOT_YOURS in text for text in texts), texts
+        assert not any("Delete story" in text for text in texts), "no confirmation offered"
+        # Their own stories, and the admin anyone's.
+        await h.press(GROUP, f"delok:{alices}", user_id=ALICE)
+        await h.press(GROUP, f"delok:{bobs}", user_id=CAROL)
+        assert chat.story(alices) is None and chat.story(bobs) is None
+        await h.say(GROUP, article("ferry line"), user_id=BOB)
+        await h.say(GROUP, "/forget 3", user_id=BOB)
+        assert "Delete story #3" in h.api.texts(GROUP)[-1]
+        h.all_sent_valid()
+
+    harness.run(scenario)
+
+
+def test_a_forged_delete_callback_is_refused(harness: Harness) -> None:
+    async def scenario(h: Harness) -> None:
+        await h.say(ALICE, article("harbour bridge"))
+        story = h.service.chat(ALICE).latest_story()
+        assert story is not None
+        h.api.calls.clear()
+        await h.press(ALICE, f"delok:{story.id}", offered=False)
+        await h.press(ALICE, "delall:yes", offered=False)
+        assert h.service.chat(ALICE).story(story.id) is not None
+        assert [t for t in h.api.texts(ALICE)] == [STALE_BUTTON, STALE_BUTTON]
+        await h.press(ALICE, f"delok:{story.id}")
+        assert h.service.chat(ALICE).story(story.id) is None
+
+    harness.run(scenario)
+
+
 # -- limits ----------------------------------------------------------------------------------
 
 
@@ -442,6 +575,109 @@ def test_input_size_limits(harness: Harness) -> None:
         h.all_sent_valid()
 
     harness.run(scenario)
+
+
+FLOODS = (
+    "/search " + "x" * 4000,
+    "/search " + " ".join(f"w{i}" for i in range(800)),
+    "/digest daily 09:00 " + "Europe/" * 500,
+    "/digest daily " + "9" * 4000,
+    "/digest weekly " + "z" * 4000 + " 09:00",
+    "/digest from @" + "c" * 4000,
+    "/settings timezone " + "a" * 4000,
+    "/follow ftp://" + "f" * 100_000,  # clients other than Telegram's skip the 4,096 cap
+    "/" + "q" * 4000,
+)
+
+
+@pytest.mark.parametrize("command", FLOODS, ids=lambda command: command[:16])
+def test_an_error_reply_quotes_only_a_short_excerpt(harness: Harness, command: str) -> None:
+    async def scenario(h: Harness) -> None:
+        await h.say(ALICE, article("secret tunnel"))
+        h.api.calls.clear()
+        await h.say(ALICE, command)
+        sent = [p["text"] for m, p in h.api.calls if m == "sendMessage"]
+        assert len(sent) == 1, f"{len(sent)} messages"
+        assert len(telegram_text(sent[0])) <= 400, sent[0][:500]
+        h.all_sent_valid()
+
+    harness.run(scenario)
+
+
+def records(count: int) -> bytes:
+    """A .jsonl file of that many distinct stories."""
+    topics = [f"{word}{number}" for number in range(count // 20 + 1) for word in WORDS]
+    lines = (json.dumps({"id": topic, "text": article(topic)}) for topic in topics[:count])
+    return "\n".join(lines).encode()
+
+
+WORDS = [
+    "dam",
+    "mine",
+    "port",
+    "mill",
+    "pier",
+    "quay",
+    "dock",
+    "lock",
+    "weir",
+    "silo",
+    "barn",
+    "farm",
+    "fort",
+    "hall",
+    "gate",
+    "wall",
+    "yard",
+    "pond",
+    "well",
+    "rink",
+]
+
+
+def test_a_files_records_count_against_the_rate_limit(harness: Harness) -> None:
+    harness.app.bot_data["rate_limiter"] = RateLimiter(clock=Clock())  # 20 a minute
+
+    async def scenario(h: Harness) -> None:
+        await h.send_file(ALICE, "many.jsonl", records(30), ALICE)
+        assert h.service.store.story_count() == 20
+        report = html.unescape(h.api.texts(ALICE)[-1])
+        assert "Stored 20 of the 30 stories in that file." in report
+        assert "10 not read. That's more stories at once than I take in a minute" in report
+        await h.say(ALICE, "/help")
+        assert h.api.texts(ALICE)[-1] == TOO_FAST, "the file spent the sender's allowance"
+        h.all_sent_valid()
+
+    harness.run(scenario)
+
+
+def test_a_chat_past_its_quota_is_told_what_was_not_stored(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, max_stories_per_chat=5)
+
+    async def scenario(h: Harness) -> None:
+        await h.send_file(ALICE, "many.jsonl", records(8), ALICE)
+        assert h.service.chat(ALICE).count() == 5
+        report = html.unescape(h.api.texts(ALICE)[-1])
+        assert "Stored 5 of the 8 stories in that file." in report
+        assert "3 not saved. This chat already keeps 5 stories" in report
+        await h.say(ALICE, article("harbour bridge"))
+        assert "This chat already keeps 5 stories" in html.unescape(h.api.texts(ALICE)[-1])
+        await h.say(BOB, article("harbour bridge"))  # another chat has its own
+        assert h.service.chat(BOB).count() == 1
+        h.all_sent_valid()
+
+    try:
+        harness.run(scenario)
+    finally:
+        harness.service.store.close()
+
+
+def test_the_story_quota_comes_from_the_environment(monkeypatch) -> None:
+    assert Settings().max_stories_per_chat == DEFAULT_MAX_STORIES_PER_CHAT > 0
+    monkeypatch.setenv("STORYBOT_MAX_STORIES_PER_CHAT", "50")
+    assert Settings.from_env().max_stories_per_chat == 50
+    monkeypatch.setenv("STORYBOT_MAX_STORIES_PER_CHAT", "lots")
+    assert Settings.from_env().max_stories_per_chat == DEFAULT_MAX_STORIES_PER_CHAT
 
 
 def test_questions_are_truncated_and_search_words_capped() -> None:

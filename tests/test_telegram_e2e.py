@@ -321,6 +321,16 @@ def test_a_jsonl_file_with_several_stories_keeps_them_all(bot: Bot) -> None:
     assert fake.replies_to(chat["id"], upload["message_id"])
 
 
+def test_deeply_nested_json_gets_a_clear_refusal(bot: Bot) -> None:
+    fake = bot.fake
+    chat, user = bot.new_private_chat("Nessa")
+    deep = b"[" * 100_000 + b"]" * 100_000
+    upload = fake.user_sends_document(chat, user, "deep.json", deep)
+    refusal = fake.wait_for_reply(chat["id"], upload, REPLY_TIMEOUT)["text"]
+    assert "nests too deeply" in refusal and "went wrong" not in refusal
+    assert bot.stories(chat["id"]) == []
+
+
 def test_delete_button_asks_then_forgets(bot: Bot) -> None:
     fake = bot.fake
     chat, user = bot.new_private_chat("Dan")
@@ -572,9 +582,11 @@ def test_a_chat_never_reaches_another_chats_story(bot: Bot) -> None:
     assert "isn't in this chat" in refusal["text"]
     assert edits_of(bot, chat_b["id"], saved_b["message_id"]) == []
 
-    fake.user_presses(chat_b, bob, saved_b, f"delok:{id_a}")
-    [edited] = fake.wait_for(lambda: edits_of(bot, chat_b["id"], saved_b["message_id"]))
-    assert "isn't in this chat" in edited["text"]  # B's own message says so; nothing deleted
+    # No confirmation was offered under B's message, so the press is refused as forged.
+    query = fake.user_presses(chat_b, bob, saved_b, f"delok:{id_a}")
+    alert = answered(bot, query)
+    assert "expired" in alert["text"] and alert["show_alert"]
+    assert edits_of(bot, chat_b["id"], saved_b["message_id"]) == []
     assert [s["id"] for s in bot.stories(chat_a["id"])] == [id_a]
 
 

@@ -263,3 +263,62 @@ def test_updates_are_still_handled_when_the_journal_cannot_be_written(
 
     assert asyncio.run(scenario()) == [(5, "a"), (5, "b")]
     assert caplog.text.count("UPDATE JOURNAL: can't write to the database") == 1
+
+
+# -- what the journal keeps ------------------------------------------------------------------
+
+
+def payloads(path: Path) -> list[str]:
+    connection = sqlite3.connect(path)
+    try:
+        return [row[0] for row in connection.execute("SELECT payload FROM update_journal")]
+    finally:
+        connection.close()
+
+
+def test_a_handled_update_keeps_no_payload_but_is_still_recognised(tmp_path: Path) -> None:
+    Store(tmp_path / "bot.db").close()
+    journal = UpdateJournal.open(tmp_path / "bot.db")
+    done = journal.record(1, message_update(1, 5, "a story later deleted"), chat_id=5)
+    dropped = journal.record(2, message_update(2, 5, "one that kept failing"), chat_id=5)
+    waiting = journal.record(3, message_update(3, 5, "not handled yet"), chat_id=5)
+    assert done and dropped and waiting
+    journal.finish(done)
+    journal.give_up(dropped)
+    texts = payloads(tmp_path / "bot.db")
+    assert not any("deleted" in t or "failing" in t for t in texts), texts
+    assert any("not handled yet" in t for t in texts), "what replay needs is kept"
+    assert journal.record(1, message_update(1, 5, "a story later deleted"), chat_id=5) is None
+    assert [e.update_id for e in journal.unfinished()] == [3]
+    # Entries an older bot finished with their payloads are cleared at the next prune.
+    journal.db.execute(
+        "UPDATE update_journal SET payload = ? WHERE seq = ?", ['{"old": "text"}', done]
+    )
+    journal.prune()
+    assert not any("old" in t for t in payloads(tmp_path / "bot.db"))
+    journal.close()
+
+
+def test_a_refused_chats_updates_are_not_journaled(tmp_path: Path) -> None:
+    from bot.config import Settings
+    from bot.services import StoryService
+    from bot.telegram_app import build_application
+
+    Store(tmp_path / "bot.db").close()
+    settings = Settings(db_path=str(tmp_path / "bot.db"), allowed_chats=frozenset({5}))
+    journal = UpdateJournal.open(tmp_path / "bot.db")
+    service = StoryService(Store(settings.db_path), settings)
+    application = build_application(settings, service, token="1:x", journal=journal)
+    journaled = application.bot_data["journal"]
+
+    async def scenario() -> None:
+        queue = JournaledQueue(journaled)
+        await queue.put(Update.de_json(message_update(1, 6, "a stranger's 1.5 MB"), None))
+        await queue.put(Update.de_json(message_update(2, 5, "an allowed chat"), None))
+        assert queue.qsize() == 2, "both go on (the allow-list drops the stranger's)"
+        await journaled.close()
+
+    asyncio.run(scenario())
+    texts = payloads(tmp_path / "bot.db")
+    assert len(texts) == 1 and "an allowed chat" in texts[0]
+    service.store.close()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import secrets
 import sqlite3
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -43,7 +45,7 @@ def open_service(settings: Settings) -> StoryService:
         probe_write(service.store)  # one already at the latest version needs no migration
         return service
     except sqlite3.OperationalError as error:
-        if storage_trouble(error) != "read-only":
+        if storage_trouble(error) != "read-only" and not unwritable(settings.db_path):
             raise
         if service is not None:
             service.store.close()
@@ -64,6 +66,16 @@ def open_service(settings: Settings) -> StoryService:
             LATEST_VERSION,
         )
     return StoryService(store, settings)
+
+
+def unwritable(path: str) -> bool:
+    """Whether an existing database can be read but not written here: the file, or the
+    folder that must take its -wal and -shm files, is read-only (a read-only mount, modes,
+    the immutable attribute). SQLite says only "unable to open database file" then."""
+    file = Path(path)
+    if not file.is_file() or not os.access(file, os.R_OK):
+        return False
+    return not os.access(file, os.W_OK) or not os.access(file.parent, os.W_OK)
 
 
 def probe_write(store: Store) -> None:

@@ -1,0 +1,18 @@
+"""Quoting what a user typed back to them, short.
+
+An error reply that repeats the user's input whole turns one 4,096-character command (or a
+100,000-character one from a client that skips Telegram's limit) into several messages:
+a flood the user did not ask for. A short excerpt still shows which part was not understood.
+"""
+
+from __future__ import annotations
+
+EXCERPT_CHARS = 40
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The text on one line, cut to ``limit`` characters with "…" when it was longer."""
+    flat = " ".join(text[: limit * 4].split())  # only the head is looked at, however long
+    if len(flat) <= limit and len(text) <= limit * 4:
+        return flat
+    return flat[: limit - 1].rstrip() + "…"
