@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.source_tags import strip_source_tag
 from bot.tokenizer import split_sentences, words
 
 # --------------------------------------------------------------------------------------------
@@ -542,6 +543,8 @@ def derive_title(paragraphs: Sequence[str], max_words: int = 14) -> str:
         return ""
     sentences = split_sentences(lead)
     sentence = normalize_whitespace(sentences[0] if sentences else lead)
+    # Wire copy opens "(CNN) -- ..."; the tag names the source, it is not part of the title.
+    sentence = strip_source_tag(sentence)
     tokens = sentence.split()
     if len(tokens) <= max(1, max_words):
         return sentence.rstrip(".") or sentence

@@ -25,6 +25,7 @@ from bot.near_duplicates import (
     shingles,
     similarity,
 )
+from bot.source_tags import strip_source_tag
 from bot.tokenizer import split_paragraph_sentences, words
 from db.store import ChatStories, NewStory, Store, StoredEntity, Story, StoryAnalysis
 
@@ -220,7 +221,8 @@ def prepare(raw: RawStory) -> _Prepared:
             f"(I need at least {MIN_STORY_WORDS}). Send the whole article, a link or a file. "
             "To ask about saved stories, end your question with '?'."
         )
-    title = normalize_whitespace(title or "") or derive_title(paragraphs)
+    # "(CNN) -- ..." names the wire, not the news; derive_title drops the tag itself.
+    title = strip_source_tag(normalize_whitespace(title or "")) or derive_title(paragraphs)
     published = parse_published(raw.published) or parse_published(published_hint)
     url = canonical_url(raw.url) if raw.url else None
     new = NewStory(
@@ -240,19 +242,29 @@ def prepare(raw: RawStory) -> _Prepared:
 
 def _clean(raw: RawStory) -> tuple[str | None, list[str], str | None, str | None]:
     """(title, paragraphs, published hint, site) from text or HTML."""
+    cleaned, site = clean_raw(raw)
+    return raw.title or cleaned.title, cleaned.paragraphs, cleaned.published_hint, site
+
+
+def clean_raw(raw: RawStory) -> tuple[CleanedText, str | None]:
+    """The cleaned text of a raw story and its site, as ingest stores it; Rejected says why not.
+
+    ``storybot clean`` and ``summarize`` call this too, so they show what ingest would keep.
+    """
+    if raw.problem:
+        raise Rejected(raw.problem)
     if raw.html is not None and not raw.text:
         article = extract_article(raw.html[: MAX_TEXT_CHARS * 2], raw.url)
         if article is None:
             raise Rejected(
                 "I couldn't find an article on that page: it has no story text I can read."
             )
-        site = article.site
-        return raw.title or article.title, article.paragraphs, article.published, site
+        cleaned = CleanedText(article.title, article.paragraphs, article.published)
+        return cleaned, article.site
     text = (raw.text or "")[:MAX_TEXT_CHARS]
     if not text.strip():
         raise Rejected("There's nothing to save: the text is empty.")
-    cleaned: CleanedText = clean_text(text)
-    return raw.title or cleaned.title, cleaned.paragraphs, cleaned.published_hint, None
+    return clean_text(text), None
 
 
 def find_duplicate(chat: ChatStories, prepared: _Prepared) -> Story | None:
