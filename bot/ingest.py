@@ -16,6 +16,7 @@ from bot.cleaning import CleanedText, clean_text, derive_title, normalize_whites
 from bot.dates import parse_published
 from bot.documents import RawStory, Rejected, read_document
 from bot.fetching import FetchedPage, FetchError, fetch_url, find_urls
+from bot.furniture import strip_furniture
 from bot.html_extraction import extract_article
 from bot.language import Entity, find_entities
 from bot.near_duplicates import (
@@ -259,7 +260,13 @@ def clean_raw(raw: RawStory) -> tuple[CleanedText, str | None]:
             raise Rejected(
                 "I couldn't find an article on that page: it has no story text I can read."
             )
-        cleaned = CleanedText(article.title, article.paragraphs, article.published)
+        # trafilatura drops the page's chrome but keeps furniture printed inside the article
+        # ("Published 12 March 2024", captions, share prompts): cut it as a paste's is cut.
+        paragraphs, cuts = strip_furniture(article.paragraphs)
+        stamp = next((cut.text for cut in cuts if cut.reason == "timestamp"), None)
+        cleaned = CleanedText(
+            article.title, paragraphs, article.published or stamp, [c.text for c in cuts], cuts
+        )
         return cleaned, article.site
     text = (raw.text or "")[:MAX_TEXT_CHARS]
     if not text.strip():
