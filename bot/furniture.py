@@ -379,26 +379,24 @@ def sentence_reason(sentence: str) -> str | None:
 
 
 def cut_paragraph(paragraph: str) -> tuple[list[str], list[Cut]]:
-    """The paragraph with its furniture cut out -- split in two where a cut leaves the text
-    before it without a sentence end, so no caption-less fragment glues onto the next
-    sentence -- and the cuts made."""
+    """The paragraph with its furniture cut out, and the cuts made.
+
+    A cut splits the paragraph: the text on either side becomes its own paragraph. So no
+    fragment a caption leaves behind ("... at the scene on Monday") glues onto the sentence
+    after it, and every kept paragraph is a stretch of the input as it was written.
+    """
     cuts: list[Cut] = []
     spans = _merge(span for rule in _SPAN_RULES for span in rule(paragraph))
     pieces: list[str] = []
-    current = ""
     position = 0
     for start, end, reason in spans:
-        current = " ".join((current + paragraph[position:start]).split())
+        pieces.append(paragraph[position:start])
         cuts.append(Cut(paragraph[start:end].strip(), reason))
         position = end
-        if current.strip() and not _FINAL.search(current.rstrip()):
-            pieces.append(current.strip())
-            current = ""
-        else:
-            current = current.rstrip() + " "
-    pieces.append(" ".join((current + paragraph[position:]).split()))
+    pieces.append(paragraph[position:])
     kept: list[str] = []
     for piece in pieces:
+        piece = " ".join(piece.split())
         if not piece.strip(" .,;:|-–—"):
             continue
         sentences = split_sentences(piece)
@@ -407,9 +405,16 @@ def cut_paragraph(paragraph: str) -> tuple[list[str], list[Cut]]:
             kept.append(piece)
             continue
         cuts += [Cut(s, r) for s, r in zip(sentences, reasons, strict=True) if r]
-        rest = " ".join(s for s, r in zip(sentences, reasons, strict=True) if not r)
-        if rest.strip():
-            kept.append(rest)
+        # The sentences between two cut ones stay together, as they were written.
+        run: list[str] = []
+        for sentence, reason in zip(sentences, reasons, strict=True):
+            if reason is None:
+                run.append(sentence)
+            elif run:
+                kept.append(" ".join(run))
+                run = []
+        if run:
+            kept.append(" ".join(run))
     return kept, cuts
 
 

@@ -250,6 +250,51 @@ _ROLES = frozenset(
         "pope",
     ]
 )
+# Words that cannot follow a clause's subject as its verb.
+_NOT_VERBS = frozenset(
+    [
+        "on",
+        "in",
+        "at",
+        "for",
+        "with",
+        "from",
+        "to",
+        "of",
+        "by",
+        "near",
+        "after",
+        "before",
+        "during",
+        "as",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "than",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "between",
+        "about",
+        "against",
+        "across",
+        "through",
+        "via",
+        "per",
+        "since",
+        "until",
+        "while",
+        "who",
+        "which",
+        "whose",
+        "whom",
+        "that",
+    ]
+)
 # Lowercase words inside names ("Bank of England", "Ludwig van Beethoven").
 _NAME_JOINERS = frozenset(
     ["of", "and", "de", "da", "del", "der", "van", "von", "la", "le", "du", "bin", "al", "y"]
@@ -346,19 +391,42 @@ def glue_boundary(tokens: Sequence[str], i: int, names: bool = True, strict: boo
     # a comma and an age) is a name opening a clause: "... heavy rain Massa escaped ...",
     # "... the incident Martin Bamford, 30, from ...".  After a capitalised word it may be the
     # second half of a name ("Hillary Clinton is"), after a role noun a name in apposition.
-    if not names or not bare[0].islower() or bare.lower() in _ROLES:
+    if not names or not (bare[0].islower() or bare[0].isdigit()) or bare.lower() in _ROLES:
         return False
+    j = _end_of_names(tokens, i)
+    if j is None:
+        return True  # "Martin Bamford, 30, from ...": a name and an age open the clause
+    if j >= len(tokens) or j - i > 8:
+        return False
+    following = tokens[j].lower().rstrip(",.;:")
+    if _is_heading_word(tokens[i]):
+        return False  # "... will let HATE lead us": capitals for emphasis, not a name
+    # A clause goes on with a verb ("Massa escaped"); a preposition or conjunction after the
+    # name means it sits inside the sentence ("in downtown Seattle on Wednesday").
+    return tokens[j][:1].islower() and following not in _NAME_JOINERS | _NOT_VERBS
+
+
+def _end_of_names(tokens: Sequence[str], i: int) -> int | None:
+    """Index of the first word after the names starting at ``i`` ("Trump and Melania",
+    "Mitch McConnell (center)"); None when the names end in a comma and an age."""
     j = i
-    while j < len(tokens) and j - i < 6 and is_capitalised(tokens[j]):
-        if tokens[j].endswith(",") and j + 1 < len(tokens) and tokens[j + 1].rstrip(",").isdigit():
-            return True
-        if tokens[j].endswith(","):
-            return False
-        j += 1
-    if j >= len(tokens) or j - i >= 6:
-        return False
-    following = tokens[j]
-    return following[:1].islower() and following.lower() not in _NAME_JOINERS
+    while j < len(tokens) and j - i <= 8:
+        token = tokens[j]
+        if is_capitalised(token):
+            if token.endswith(","):
+                following = tokens[j + 1] if j + 1 < len(tokens) else ""
+                return None if following.rstrip(",").isdigit() else len(tokens)
+            j += 1
+        elif token in ("and", "&") and j + 1 < len(tokens) and is_capitalised(tokens[j + 1]):
+            j += 1
+        elif token.startswith("(") and j > i:
+            # A picture's "(left)" or "(center)" after a name: skip to its closing bracket.
+            while j < len(tokens) and not tokens[j].endswith(")"):
+                j += 1
+            j += 1
+        else:
+            break
+    return j
 
 
 def _split(tokens: list[str], names: bool) -> list[list[str]]:
