@@ -16,7 +16,9 @@ by strings copied from one site. Every cut is returned with its reason, so ``sto
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -193,7 +195,8 @@ _TOKEN = re.compile(r"\S+")
 def caption_end(text: str, start: int, limit: int = MAX_CAPTION_WORDS) -> int | None:
     """Where a caption starting at ``start`` ends: after its final punctuation, or at the glue
     boundary with the next sentence; None when no end shows within ``limit`` words."""
-    matches = list(_TOKEN.finditer(text, start))
+    # Only the next few words matter; reading no further keeps many captions linear.
+    matches = list(itertools.islice(_TOKEN.finditer(text, start), limit + 3))
     tokens = [match.group() for match in matches]
     for i, match in enumerate(matches[:limit]):
         word = match.group()
@@ -209,7 +212,7 @@ def caption_end(text: str, start: int, limit: int = MAX_CAPTION_WORDS) -> int | 
             if glue_boundary(tokens, i + 1, names=i + 1 >= MIN_WORDS_BEFORE_NAME_BOUNDARY):
                 return match.end()
     if len(tokens) <= limit:
-        return len(text)  # the caption runs to the end of the paragraph
+        return matches[-1].end() if matches else start  # it runs to the paragraph's end
     return None
 
 
@@ -246,11 +249,13 @@ def _credit_caption_spans(text: str) -> Iterable[tuple[int, int, str]]:
         end = caption_end(text, match.end())
         yield match.start(), end if end is not None else match.end(), "caption"
     # Gallery items: "Getty Images 5 <caption>", "Reuters 15/19 <caption>".
-    for match in _GALLERY_CREDIT.finditer(text):
+    credits = list(_GALLERY_CREDIT.finditer(text))
+    counts = Counter(match.group("n") for match in credits)
+    for match in credits:
         n, m = int(match.group("n")), match.group("m")
         if m is not None and not 1 <= n <= int(m):
             continue
-        if m is None and not _is_gallery(text, match):
+        if m is None and not _is_gallery(text, match, counts):
             continue
         end = caption_end(text, match.end())
         yield match.start(), end if end is not None else match.end(), "gallery-caption"
@@ -262,20 +267,32 @@ def _credit_caption_spans(text: str) -> Iterable[tuple[int, int, str]]:
         yield match.start(), match.end(), "photo-credit"
 
 
-def _is_gallery(text: str, match: re.Match[str]) -> bool:
+def _is_gallery(text: str, match: re.Match[str], counts: Counter[str]) -> bool:
     """A credit with a bare number is a gallery item when another one with the same count is
-    near ("Getty Images 5 ... Getty Images 5") or a capitalised caption follows it."""
-    count = match.group("n")
-    others = [m for m in _GALLERY_CREDIT.finditer(text) if m.group("n") == count]
-    if len(others) >= 2:
+    in the text ("Getty Images 5 ... Getty Images 5") or a capitalised caption follows it."""
+    if counts[match.group("n")] >= 2:
         return True
-    rest = text[match.end() :].lstrip()
+    rest = text[match.end() : match.end() + 40].lstrip()
     # "Reuters 3 of the ..." is prose; "Getty Images 5 Felipe Massa waves" is a caption.
     return bool(rest) and rest[0].isupper() and not re.match(r"(?:of|per|to)\b", rest, _I)
 
 
 # "UK news in pictures 19 show all UK news in pictures": the header of a flattened gallery.
 _SHOW_ALL = re.compile(r"\b\d{1,3} show all\b", _I)
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*\s")
+_LOOK_BACK = 400  # characters: a headline or gallery header is never longer
+
+
+def _sentence_start(text: str, position: int) -> int:
+    """Where the sentence holding ``position`` starts: after the last sentence end before it
+    (looking back a bounded window, so many matches stay linear), else the paragraph start."""
+    window_start = max(0, position - _LOOK_BACK)
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, window_start, position)]
+    if ends:
+        return ends[-1]
+    return window_start if window_start else 0
 
 
 def _gallery_blocks(text: str) -> Iterable[tuple[int, int, str]]:
@@ -300,8 +317,7 @@ def _gallery_blocks(text: str) -> Iterable[tuple[int, int, str]]:
         headers = list(_SHOW_ALL.finditer(text, max(0, start - 120), start))
         if headers:
             header = headers[-1]
-            ends = [m.end() for m in re.finditer(r"[.!?…][\"'”’)]*\s", text[: header.start()])]
-            start = ends[-1] if ends else 0
+            start = _sentence_start(text, header.start())
         end = caption_end(text, run[-1].end())
         yield start, end if end is not None else run[-1].end(), "gallery"
 
@@ -322,10 +338,8 @@ def _byline_spans(text: str) -> Iterable[tuple[int, int, str]]:
     # Inside a paragraph a byline sits between the repeated headline and a wire dateline in
     # capitals: "Storm closes schools By Ann Lee and Bo Li LONDON, May 3 (Reuters) - ...".
     for inner in _INNER_BYLINE.finditer(text):
-        before = text[: inner.start()]
-        ends = [m.end() for m in re.finditer(r"[.!?…][\"'”’)]*\s", before)]
-        start = ends[-1] if ends else 0
-        headline = before[start:]
+        start = _sentence_start(text, inner.start())
+        headline = text[start : inner.start()]
         if len(headline.split()) <= 20 and not _FINAL.search(headline.rstrip()):
             yield start, inner.end(), "byline"
         else:
@@ -335,11 +349,9 @@ def _byline_spans(text: str) -> Iterable[tuple[int, int, str]]:
 def _read_more_spans(text: str) -> Iterable[tuple[int, int, str]]:
     """A linked headline and its "Read more", glued between two sentences."""
     for match in _READ_MORE.finditer(text):
-        before = text[: match.start()]
         # The headline starts after the last sentence end (or the paragraph start).
-        ends = [m.end() for m in re.finditer(r"[.!?…][\"'”’)]*\s", before)]
-        start = ends[-1] if ends else 0
-        if len(before[start:].split()) <= _LINK_WORDS:
+        start = _sentence_start(text, match.start())
+        if len(text[start : match.start()].split()) <= _LINK_WORDS:
             yield start, match.end(), "related-link"
 
 
