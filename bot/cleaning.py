@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.furniture import Cut, strip_furniture
+from bot.source_tags import strip_source_tag
 from bot.titles import cut_title
 from bot.tokenizer import split_sentences, words
 
@@ -52,6 +54,9 @@ class CleanedText:
     paragraphs: list[str]
     published_hint: str | None = None
     dropped: list[str] = field(default_factory=list)
+    # Everything removed, whole lines and pieces cut from inside paragraphs, with the reason:
+    # what ``storybot clean --report`` prints.
+    cuts: list[Cut] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -528,11 +533,15 @@ def clean_text(raw: str) -> CleanedText:
 
     keep = [line.reason is None and i != title for i, line in enumerate(lines)]
     hint = next((line.text for line in lines if line.reason == "timestamp"), None)
+    # Whole lines first, then the furniture that shares a line with the story.
+    paragraphs, inline = strip_furniture(_build_paragraphs(lines, keep))
+    hint = hint or next((cut.text for cut in inline if cut.reason == "timestamp"), None)
     return CleanedText(
         title=lines[title].text if title is not None else None,
-        paragraphs=_build_paragraphs(lines, keep),
+        paragraphs=paragraphs,
         published_hint=hint,
         dropped=[line.text for line in lines if line.reason is not None],
+        cuts=[Cut(line.text, line.reason) for line in lines if line.reason is not None] + inline,
     )
 
 
@@ -543,6 +552,8 @@ def derive_title(paragraphs: Sequence[str], max_words: int = 14) -> str:
         return ""
     sentences = split_sentences(lead)
     sentence = normalize_whitespace(sentences[0] if sentences else lead)
+    # Wire copy opens "(CNN) -- ..."; the tag names the source, it is not part of the title.
+    sentence = strip_source_tag(sentence)
     if len(sentence.split()) <= max(1, max_words):
         return sentence.rstrip(".") or sentence
     return cut_title(sentence, max_words)

@@ -1,7 +1,8 @@
 """Turning a file a user sends (or the operator ingests) into raw stories.
 
 Accepted: .txt and .md (pasted text), .html/.htm (article extraction), .json (one object or a
-list) and .jsonl (one object per line) with the fields title, text, url, published, source, id.
+list) and .jsonl (one object per line) with the fields title, url, published, source, id and the
+story text in one of TEXT_FIELDS (datasets and exporters name it differently) or in html.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 SUPPORTED = ", ".join(sorted(TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES))
+# Where a JSON record may keep its story text, in the order they are tried: "text" is ours,
+# "article" is CNN/DailyMail's, "content" and "body" are common exporter and CMS names.
+TEXT_FIELDS = ("text", "article", "content", "body")
 
 
 class Rejected(Exception):
@@ -44,6 +48,9 @@ class RawStory:
     added_by: str | None = None
     message_id: int | None = None
     source_id: str | None = None
+    # Why this input can never be a story (a JSON record without a text field): ingest rejects
+    # it with this message, while the other records of the same file are still read.
+    problem: str | None = None
 
 
 def read_document(
@@ -108,7 +115,7 @@ def read_records(
     # nested thousands deep raises RecursionError, not JSONDecodeError: that is the user's
     # input being unusable, not the bot failing, and it is said so.
     try:
-        return [_record_to_raw(r, source_kind, added_by) for r in _parse_records(stripped)]
+        return [record_to_raw(r, source_kind, added_by) for r in _parse_records(stripped)]
     except RecursionError as error:
         raise Rejected(TOO_DEEP) from error
 
@@ -130,12 +137,38 @@ def _parse_records(stripped: str) -> list[object]:
         return records
 
 
-def _record_to_raw(record: object, source_kind: str, added_by: str | None) -> RawStory:
+def record_text(record: dict) -> str | None:
+    """The story text of a JSON record: the first non-empty of TEXT_FIELDS, else None."""
+    for name in TEXT_FIELDS:
+        value = _string(record.get(name))
+        if value and value.strip():
+            return value
+    return None
+
+
+def missing_text_message(record: object) -> str:
+    """Why a JSON record gave no text, naming the fields that are read."""
     if not isinstance(record, dict):
-        return RawStory(text="", source_kind=source_kind, added_by=added_by)
+        return "That record isn't a JSON object, so it has no story text."
+    fields = ", ".join(f'"{name}"' for name in TEXT_FIELDS)
+    return f'That record has no story text: I read it from one of the fields {fields} (or "html").'
+
+
+def record_to_raw(
+    record: object, source_kind: str = "bulk", added_by: str | None = None
+) -> RawStory:
+    """One JSON record as a raw story; a record without story text carries the problem."""
+    if not isinstance(record, dict):
+        return RawStory(
+            source_kind=source_kind, added_by=added_by, problem=missing_text_message(record)
+        )
+    text = record_text(record)
+    html = _string(record.get("html"))
+    has_html = bool(html and html.strip())
     return RawStory(
-        text=_string(record.get("text")),
-        html=_string(record.get("html")),
+        text=text,
+        html=html,
+        problem=None if text or has_html else missing_text_message(record),
         title=_string(record.get("title")),
         url=_string(record.get("url")),
         source=_string(record.get("source")),

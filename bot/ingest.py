@@ -18,6 +18,7 @@ from bot.cleaning import CleanedText, clean_text, derive_title, normalize_whites
 from bot.dates import parse_published
 from bot.documents import RawStory, Rejected, TooShort, read_document
 from bot.fetching import FetchedPage, FetchError, fetch_url, find_urls
+from bot.furniture import strip_furniture
 from bot.html_extraction import extract_article
 from bot.language import Entity, find_entities
 from bot.near_duplicates import (
@@ -27,6 +28,7 @@ from bot.near_duplicates import (
     shingles,
     similarity,
 )
+from bot.source_tags import strip_source_tag
 from bot.tokenizer import split_paragraph_sentences, words
 from db.store import ChatStories, NewStory, Store, StoredEntity, Story, StoryAnalysis
 
@@ -272,7 +274,8 @@ def prepare(raw: RawStory) -> _Prepared:
             f"as a story (I need at least {MIN_STORY_WORDS}). Send the whole article, a link or "
             "a file."
         )
-    title = normalize_whitespace(title or "") or derive_title(paragraphs)
+    # "(CNN) -- ..." names the wire, not the news; derive_title drops the tag itself.
+    title = strip_source_tag(normalize_whitespace(title or "")) or derive_title(paragraphs)
     published = parse_published(raw.published) or parse_published(published_hint)
     url = canonical_url(raw.url) if raw.url else None
     new = NewStory(
@@ -292,24 +295,35 @@ def prepare(raw: RawStory) -> _Prepared:
 
 def _clean(raw: RawStory) -> tuple[str | None, list[str], str | None, str | None]:
     """(title, paragraphs, published hint, site) from text or HTML."""
+    cleaned, site = clean_raw(raw)
+    return raw.title or cleaned.title, cleaned.paragraphs, cleaned.published_hint, site
+
+
+def clean_raw(raw: RawStory) -> tuple[CleanedText, str | None]:
+    """The cleaned text of a raw story and its site, as ingest stores it; Rejected says why not.
+
+    ``storybot clean`` and ``summarize`` call this too, so they show what ingest would keep.
+    """
+    if raw.problem:
+        raise Rejected(raw.problem)
     if raw.html is not None and not raw.text:
         article = extract_article(raw.html[: MAX_TEXT_CHARS * 2], raw.url)
         if article is None:
             raise Rejected(
                 "I couldn't find an article on that page: it has no story text I can read."
             )
-        site = article.site
-        return (
-            raw.title or article.title,
-            _cut(article.paragraphs, MAX_TEXT_CHARS),
-            article.published,
-            site,
+        # trafilatura drops the page's chrome but keeps furniture printed inside the article
+        # ("Published 12 March 2024", captions, share prompts): cut it as a paste's is cut.
+        paragraphs, cuts = strip_furniture(_cut(article.paragraphs, MAX_TEXT_CHARS))
+        stamp = next((cut.text for cut in cuts if cut.reason == "timestamp"), None)
+        cleaned = CleanedText(
+            article.title, paragraphs, article.published or stamp, [c.text for c in cuts], cuts
         )
+        return cleaned, article.site
     text = (raw.text or "")[:MAX_TEXT_CHARS]
     if not text.strip():
         raise Rejected("There's nothing to save: the text is empty.")
-    cleaned: CleanedText = clean_text(text)
-    return raw.title or cleaned.title, cleaned.paragraphs, cleaned.published_hint, None
+    return clean_text(text), None
 
 
 def _cut(paragraphs: list[str], limit: int) -> list[str]:

@@ -46,7 +46,7 @@ SAMPLE_CANDIDATES = (
     Path("../shared/samples/sputnik-asat-2019.txt"),
 )
 INTRO = """storybot local chat: this talks to the same handlers as Telegram, with a local store.
-Paste or type a story and end the paste with a line holding just '.' (or two empty lines).
+Paste or type a story and end the paste with a line holding just '.' (blank lines inside are kept).
 A link, a question ending in '?' or a /command goes at once, as does any single word.
 The commands are in /help. Extra local commands:
   /sample        send the sample story (a real scraped article) to try the bot
@@ -363,19 +363,18 @@ class LocalChat:
         return True
 
     def _rest_of_paste(self, first: str, read: Callable[[str], str]) -> str:
-        """A pasted story spans lines and paragraphs: read until a lone '.', two blank lines
-        in a row, or the end of input."""
+        """A pasted story spans lines and paragraphs: read until a lone '.' or the end of input.
+
+        Blank lines never end it: articles copied from web pages often hold runs of empty lines
+        (where pictures and widgets were), and ending there split one story into two.
+        """
         lines = [first]
-        blank_run = 0
         while True:
             try:
                 line = read("")
             except EOFError:
                 break
             if line.strip() == ".":
-                break
-            blank_run = blank_run + 1 if not line.strip() else 0
-            if blank_run >= 2:
                 break
             lines.append(line)
         return "\n".join(lines).strip()

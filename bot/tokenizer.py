@@ -11,6 +11,8 @@ from functools import lru_cache
 
 from syntok import segmenter
 
+from bot.segmentation import split_run_on
+
 _WORD = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
 
 
@@ -41,7 +43,9 @@ def split_sentences(text: str) -> list[str]:
             for sentence in paragraph:
                 rendered = "".join(token.spacing + token.value for token in sentence).strip()
                 if rendered:
-                    sentences.append(rendered)
+                    # Captions and headings printed without a full stop glue onto the next
+                    # sentence; cut those run-ons where the glue shows.
+                    sentences.extend(split_run_on(rendered))
     return sentences
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from bot.cleaning import CleanedText, clean_text
-from bot.documents import Rejected, decode_text
+from bot.cleaning import CleanedText
+from bot.documents import Rejected, read_document
+from bot.ingest import clean_raw
 
 
 def read_bytes(path: str) -> bytes:
@@ -24,9 +26,17 @@ class InputError(Exception):
 
 
 def read_cleaned(path: str) -> CleanedText:
-    """The cleaned story text of a file or standard input."""
+    """The cleaned story text of a file or standard input, read as ``ingest`` reads it: HTML
+    by article extraction, a one-record JSON file by its text field, anything else as a paste."""
     try:
-        return clean_text(decode_text(read_bytes(path)))
+        raws = read_document("" if path == "-" else path, read_bytes(path))
+        if len(raws) != 1:
+            raise InputError(
+                f"{path} holds {len(raws)} stories; use `storybot summarize --jsonl` or "
+                "`storybot ingest` for a file of many stories."
+            )
+        cleaned, _site = clean_raw(raws[0])
+        return replace(cleaned, title=raws[0].title or cleaned.title)
     except OSError as error:
         raise InputError(f"Can't read {path}: {error.strerror}") from error
     except Rejected as error:

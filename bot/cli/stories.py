@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from bot.cleaning import CleanedText
 from bot.cli.inputs import InputError, read_bytes, read_cleaned
 from bot.config import Settings
 from bot.ingest import Ingestor, IngestOutcome
@@ -38,6 +39,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     clean = commands.add_parser("clean", help="print the cleaned text of a file (- for stdin)")
     clean.add_argument("path", metavar="PATH")
+    clean.add_argument(
+        "--report", action="store_true", help="list what was cut and why, instead of the text"
+    )
     clean.set_defaults(handler=clean_command)
 
 
@@ -150,6 +154,9 @@ def clean_command(args: argparse.Namespace) -> int:
     except InputError as error:
         print(str(error), file=sys.stderr)
         return 1
+    if args.report:
+        print_report(cleaned)
+        return 0
     if not cleaned.paragraphs:
         print("No story text left after cleaning.", file=sys.stderr)
         return 1
@@ -157,3 +164,16 @@ def clean_command(args: argparse.Namespace) -> int:
     print()
     print("\n\n".join(cleaned.paragraphs))
     return 0
+
+
+def print_report(cleaned: CleanedText) -> None:
+    """What cleaning cut, one line each (reason, tab, the text cut), then what it kept."""
+    kept_words = sum(len(p.split()) for p in cleaned.paragraphs)
+    print(
+        f"kept: {len(cleaned.paragraphs)} paragraphs, {kept_words} words; "
+        f"cut: {len(cleaned.cuts)} pieces"
+    )
+    if cleaned.title:
+        print(f"title\t{cleaned.title}")
+    for cut in cleaned.cuts:
+        print(f"{cut.reason}\t{' '.join(cut.text.split())}")

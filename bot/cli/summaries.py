@@ -6,8 +6,10 @@ import argparse
 import json
 import sys
 
-from bot.cleaning import clean_text, derive_title
+from bot.cleaning import derive_title
 from bot.cli.inputs import InputError, read_cleaned, read_lines
+from bot.documents import Rejected, record_to_raw
+from bot.ingest import clean_raw
 from bot.summaries import (
     METHODS,
     StoryText,
@@ -92,13 +94,20 @@ def summarize_batch(path: str, length: SummaryLength, method: str) -> int:
             continue
         try:
             record = json.loads(line)
-            cleaned = clean_text(str(record.get("text") or ""))
-            title = record.get("title") or cleaned.title
+        except json.JSONDecodeError:
+            record = None
+        if not isinstance(record, dict):
+            result = {"id": None, "sentences": [], "error": f"line {number} is not a JSON object"}
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+            continue
+        try:
+            # The same fields and cleaning as `storybot ingest` (text, article, content, body).
+            raw = record_to_raw(record)
+            cleaned, _site = clean_raw(raw)
+            title = raw.title or cleaned.title
             sentences = summarize(StoryText(title, cleaned.paragraphs), length, method).sentences
             result = {"id": record.get("id"), "sentences": sentences}
-        except (json.JSONDecodeError, AttributeError):
-            result = {"id": None, "sentences": [], "error": f"line {number} is not a JSON object"}
-        except (TextTooShort, UnsupportedLanguage) as error:
+        except (Rejected, TextTooShort, UnsupportedLanguage) as error:
             result = {"id": record.get("id"), "sentences": [], "error": str(error)}
         print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0
