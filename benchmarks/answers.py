@@ -73,12 +73,18 @@ def chat_articles(data: Path, name: str) -> list:
     return load_articles(data, "giveme5w1h") + [sample_article()]
 
 
+def chat_name(name: str) -> str:
+    """The chat a question set is asked in: dev and train share the training chat, and the
+    older natural questions are asked in the Giveme5W1H test chat."""
+    return "training" if name in ("dev", "train") else name.replace("natural", "test-giveme5w1h")
+
+
 def build_chat(data: Path, name: str, work: Path):
     """The set's chat, ingested once into ``work`` (reused when it is there)."""
     from bot.answers.training import ingest_articles
     from db.store import Store
 
-    kind = "training" if name in ("dev", "train") else name.replace("natural", "test-giveme5w1h")
+    kind = chat_name(name)
     path = work / f"{kind}.db"
     index = work / f"{kind}-stories.json"
     store = Store(path)
@@ -251,7 +257,7 @@ def run_set(
 
 
 def chat_size(work: Path, name: str) -> int:
-    kind = "training" if name in ("dev", "train") else name.replace("natural", "test-giveme5w1h")
+    kind = chat_name(name)
     index = work / f"{kind}-stories.json"
     return len(set(json.loads(index.read_text()).values())) if index.exists() else 0
 

@@ -116,19 +116,22 @@ def restore_marks(store: Store, chat_id: int, marks: tuple[str | None, str | Non
 def _write_marks(store: Store, chat_id: int, last_digest: str | None, last_run: str | None) -> None:
     # Plain SQL: sqlite-utils' upsert would commit inside the transaction.
     with store.transaction() as db:
-        if last_digest is None:
-            db.execute(
-                "DELETE FROM chat_settings WHERE chat_id = ? AND name = ?",
-                [chat_id, LAST_DIGEST_SETTING],
-            )
-        else:
-            db.execute(
-                "INSERT INTO chat_settings (chat_id, name, value) VALUES (?, ?, ?) "
-                "ON CONFLICT (chat_id, name) DO UPDATE SET value = excluded.value",
-                [chat_id, LAST_DIGEST_SETTING, last_digest],
-            )
+        _put_setting(db, chat_id, LAST_DIGEST_SETTING, last_digest)
         db.execute(
             "UPDATE digest_schedules SET last_sent_at = ? WHERE chat_id = ?", [last_run, chat_id]
+        )
+
+
+def _put_setting(db, chat_id: int, name: str, value: str | None) -> None:
+    """Set (or, with None, delete) one chat setting inside an open transaction: plain SQL,
+    because sqlite-utils' upsert would commit inside the transaction."""
+    if value is None:
+        db.execute("DELETE FROM chat_settings WHERE chat_id = ? AND name = ?", [chat_id, name])
+    else:
+        db.execute(
+            "INSERT INTO chat_settings (chat_id, name, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (chat_id, name) DO UPDATE SET value = excluded.value",
+            [chat_id, name, value],
         )
 
 
@@ -148,17 +151,7 @@ def set_on_demand_mark(store: Store, chat_id: int, when: str | None) -> None:
     """Record (or, with None, forget) an on-demand digest; the schedule's marks stay."""
     store.chat(chat_id).ensure_exists()
     with store.transaction() as db:
-        if when is None:
-            db.execute(
-                "DELETE FROM chat_settings WHERE chat_id = ? AND name = ?",
-                [chat_id, ON_DEMAND_DIGEST_SETTING],
-            )
-        else:
-            db.execute(
-                "INSERT INTO chat_settings (chat_id, name, value) VALUES (?, ?, ?) "
-                "ON CONFLICT (chat_id, name) DO UPDATE SET value = excluded.value",
-                [chat_id, ON_DEMAND_DIGEST_SETTING, when],
-            )
+        _put_setting(db, chat_id, ON_DEMAND_DIGEST_SETTING, when)
 
 
 def parse_iso(text: str) -> datetime:

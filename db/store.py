@@ -523,50 +523,49 @@ class ChatStories:
 
     def stories_by_id(self, story_ids: Sequence[int]) -> dict[int, Story]:
         """This chat's stories with these ids (others' are left out), by id."""
-        found: dict[int, Story] = {}
-        for chunk in _chunks(list(dict.fromkeys(story_ids))):
-            marks = ",".join("?" * len(chunk))
-            with self.store.lock:
-                rows = self.db.execute(
-                    f"SELECT {_STORY_COLUMNS} FROM stories WHERE chat_id = ? AND id IN ({marks})",
-                    [self.chat_id, *chunk],
-                ).fetchall()
-            found.update((row[0], Story(*row)) for row in rows)
-        return found
+        rows = self._rows_of_stories(
+            f"SELECT {_STORY_COLUMNS} FROM stories WHERE chat_id = ? AND id IN ({{marks}})",
+            story_ids,
+        )
+        return {row[0]: Story(*row) for row in rows}
 
     def sentences_of(self, story_ids: Sequence[int]) -> dict[int, list[StoredSentence]]:
         """The sentences of several of this chat's stories, in order, by story id."""
+        rows = self._rows_of_stories(
+            "SELECT s.story_id, s.position, s.paragraph, s.text FROM sentences s "
+            "JOIN stories t ON t.id = s.story_id "
+            "WHERE t.chat_id = ? AND s.story_id IN ({marks}) "
+            "ORDER BY s.story_id, s.position",
+            story_ids,
+        )
         found: dict[int, list[StoredSentence]] = {}
-        for chunk in _chunks(list(dict.fromkeys(story_ids))):
-            marks = ",".join("?" * len(chunk))
-            with self.store.lock:
-                rows = self.db.execute(
-                    "SELECT s.story_id, s.position, s.paragraph, s.text FROM sentences s "
-                    "JOIN stories t ON t.id = s.story_id "
-                    f"WHERE t.chat_id = ? AND s.story_id IN ({marks}) "
-                    "ORDER BY s.story_id, s.position",
-                    [self.chat_id, *chunk],
-                ).fetchall()
-            for story_id, *rest in rows:
-                found.setdefault(story_id, []).append(StoredSentence(*rest))
+        for story_id, *rest in rows:
+            found.setdefault(story_id, []).append(StoredSentence(*rest))
         return found
 
     def entities_of(self, story_ids: Sequence[int]) -> dict[int, list[StoredEntity]]:
         """The named entities of several of this chat's stories, by story id."""
+        rows = self._rows_of_stories(
+            "SELECT e.story_id, e.sentence, e.text, e.label, e.start, e.end "
+            "FROM entities e JOIN stories t ON t.id = e.story_id "
+            "WHERE t.chat_id = ? AND e.story_id IN ({marks}) "
+            "ORDER BY e.story_id, e.sentence, e.start",
+            story_ids,
+        )
         found: dict[int, list[StoredEntity]] = {}
+        for story_id, *rest in rows:
+            found.setdefault(story_id, []).append(StoredEntity(*rest))
+        return found
+
+    def _rows_of_stories(self, sql: str, story_ids: Sequence[int]) -> list[tuple]:
+        """The rows of ``sql`` (this chat's id, then the ids in ``{marks}``) for the given
+        stories, a chunk of ids at a time; each story's rows come from one chunk, in order."""
+        rows: list[tuple] = []
         for chunk in _chunks(list(dict.fromkeys(story_ids))):
             marks = ",".join("?" * len(chunk))
             with self.store.lock:
-                rows = self.db.execute(
-                    "SELECT e.story_id, e.sentence, e.text, e.label, e.start, e.end "
-                    "FROM entities e JOIN stories t ON t.id = e.story_id "
-                    f"WHERE t.chat_id = ? AND e.story_id IN ({marks}) "
-                    "ORDER BY e.story_id, e.sentence, e.start",
-                    [self.chat_id, *chunk],
-                ).fetchall()
-            for story_id, *rest in rows:
-                found.setdefault(story_id, []).append(StoredEntity(*rest))
-        return found
+                rows += self.db.execute(sql.format(marks=marks), [self.chat_id, *chunk]).fetchall()
+        return rows
 
     # -- duplicates ---------------------------------------------------------------------
 

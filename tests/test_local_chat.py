@@ -188,8 +188,8 @@ def test_the_banner_says_how_a_paste_ends() -> None:
     assert "end the paste with a line holding just '.'" in INTRO
 
 
-def test_ctrl_c_at_the_prompt_leaves_at_once(tmp_path: Path) -> None:
-    # A terminal, not pipes: input() then reads through readline, as at a real prompt.
+def chat_in_terminal(tmp_path: Path) -> tuple[int, subprocess.Popen]:
+    """`storybot chat` on a pseudo-terminal: (the terminal's leader side, the process)."""
     leader, terminal = pty.openpty()
     chat = subprocess.Popen(
         [sys.executable, "-m", "bot", "--db", str(tmp_path / "c.db"), "chat"],
@@ -200,6 +200,12 @@ def test_ctrl_c_at_the_prompt_leaves_at_once(tmp_path: Path) -> None:
         text=True,
     )
     os.close(terminal)
+    return leader, chat
+
+
+def test_ctrl_c_at_the_prompt_leaves_at_once(tmp_path: Path) -> None:
+    # A terminal, not pipes: input() then reads through readline, as at a real prompt.
+    leader, chat = chat_in_terminal(tmp_path)
     try:
         shown = ""
         deadline = time.monotonic() + 60
@@ -323,16 +329,7 @@ def test_the_chat_log_goes_where_storybot_chat_log_says(tmp_path: Path) -> None:
 
 def test_a_one_word_first_line_of_a_paste_waits_for_the_rest(tmp_path: Path) -> None:
     # Through a terminal: the whole paste is written at once, as a terminal delivers it.
-    leader, terminal = pty.openpty()
-    chat = subprocess.Popen(
-        [sys.executable, "-m", "bot", "--db", str(tmp_path / "c.db"), "chat"],
-        stdin=terminal,
-        stdout=terminal,
-        stderr=subprocess.PIPE,
-        cwd=tmp_path,
-        text=True,
-    )
-    os.close(terminal)
+    leader, chat = chat_in_terminal(tmp_path)
 
     def shown_until(marker: str, shown: str = "") -> str:
         deadline = time.monotonic() + 60
