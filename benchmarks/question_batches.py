@@ -29,6 +29,9 @@ SEED = 2026
 BATCH_ARTICLES = 50
 DEV_BATCHES = 2  # the last batches: dev, written by writers whose questions are never trained on
 BBC_QUESTION_ARTICLES = 50
+# The second blind BBC set (written after the first was spent) asks about the next 50 articles
+# of the same seeded 400-article chat, so both sets are asked in one chat.
+BBC2_BATCHES = 2
 BBC_CHAT_ARTICLES = 400  # the test chat: the question articles among other BBC stories
 GIVEME5W1H_BATCHES = 2
 HERE = Path(__file__).resolve().parent
@@ -51,6 +54,12 @@ def bbc_test_articles(root: Path) -> tuple[list[Article], list[Article]]:
     pool = _unique_texts(load_articles(root, "bbc"))
     chat = random.Random(SEED).sample(pool, min(BBC_CHAT_ARTICLES, len(pool)))
     return chat[:BBC_QUESTION_ARTICLES], chat
+
+
+def bbc_test2_articles(root: Path) -> list[Article]:
+    """The second BBC test set's articles: the next ``BBC_QUESTION_ARTICLES`` of the chat."""
+    chat = bbc_test_articles(root)[1]
+    return chat[BBC_QUESTION_ARTICLES : 2 * BBC_QUESTION_ARTICLES]
 
 
 def sample_article() -> Article:
@@ -95,7 +104,7 @@ def _write_batch(folder: Path, articles: Sequence[Article], per_article: str) ->
 
 QUESTIONS = HERE.parent / "tests" / "data" / "questions"
 # Collected set → the batch folders it is made of (test sets were collected once, at writing).
-COLLECTED = {"train": "train-*", "dev": "dev-*"}
+COLLECTED = {"train": "train-*", "dev": "dev-*", "test-bbc2": "test-bbc2-*"}
 
 
 def collect(folder: Path, out: Path = QUESTIONS) -> dict[str, int]:
@@ -148,6 +157,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _write_batch(args.out / name, batch, "3 to 4")
     questions, _ = bbc_test_articles(args.data)
     _write_batch(args.out / "test-bbc", questions, "4")
+    second = bbc_test2_articles(args.data)
+    size = (len(second) + 1) // BBC2_BATCHES
+    for index in range(BBC2_BATCHES):
+        part = second[index * size : (index + 1) * size]
+        _write_batch(args.out / f"test-bbc2-{index + 1}", part, "4")
     giveme = load_articles(args.data, "giveme5w1h") + [sample_article()]
     half = (len(giveme) + 1) // GIVEME5W1H_BATCHES
     for index in range(GIVEME5W1H_BATCHES):
