@@ -7,7 +7,7 @@ Usage::
 The chat is filled from the BBC News Summary articles (``PATH/bbc-news-summary``), cycled with
 a numbered title suffix and a varied first sentence until ``--stories`` are stored. Stories go
 in through the store API with their sentences and named entities, as ingest stores them, both
-computed once per distinct article (``bot.language.find_entities``) so setup stays bearable:
+computed once per distinct article (``bot.nlp.language.find_entities``) so setup stays bearable:
 the answerer reads entities from the store, so the benchmark must hold them to measure the real
 path. ``--no-entities`` stores none (the answerer then runs NER on the sentences it parses).
 Questions are built from random stored sentences (who/what/when/where forms) plus some that
@@ -47,9 +47,9 @@ def fill_chat(
     chat, articles: list[tuple[str, list[str]]], count: int, *, entities: bool = True
 ) -> None:
     """Store ``count`` stories by cycling the articles, each copy slightly varied."""
-    from bot.language import find_entities
-    from bot.near_duplicates import content_hash
-    from bot.tokenizer import split_paragraph_sentences
+    from bot.nlp.language import find_entities
+    from bot.nlp.near_duplicates import content_hash
+    from bot.nlp.tokenizer import split_paragraph_sentences
     from db.store import NewStory, StoredEntity, StoryAnalysis
 
     analysed = [split_paragraph_sentences(paragraphs) for _, paragraphs in articles]
@@ -83,7 +83,7 @@ def fill_chat(
 
 def make_questions(articles: list[tuple[str, list[str]]], count: int) -> list[str]:
     """Questions from random sentences, and one in ten about nothing stored."""
-    from bot.tokenizer import split_sentences
+    from bot.nlp.tokenizer import split_sentences
 
     rng = random.Random(SEED)
     questions: list[str] = []

@@ -306,7 +306,7 @@ def evaluate_5w(data: Path, split: str, out: TextIO = sys.stdout) -> dict:
     """Facts (who/what/when/where) against the Giveme5W1H annotations, ours and theirs."""
     from bot.answers.facts import main_event
     from bot.answers.scoring import token_f1
-    from bot.tokenizer import split_sentences
+    from bot.nlp.tokenizer import split_sentences
 
     folder = data / "giveme5w1h"
     rows = [json.loads(line) for line in (folder / "gold_standard_flat.jsonl").open()]

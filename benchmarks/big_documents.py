@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from bot.ingest import Ingestor
+from bot.services.ingest import Ingestor
 from db.store import Store
 from tests.conftest import article
 

@@ -5,7 +5,7 @@
     storybot --db /tmp/g5.db ingest --chat 1 ../shared/eval/giveme5w1h/gold_standard_flat.jsonl
     python -m benchmarks.furniture_check /tmp/summaries.jsonl --db /tmp/g5.db
 
-The pattern list here is written apart from bot/furniture.py on purpose: a check that reused
+The pattern list here is written apart from bot/nlp/furniture.py on purpose: a check that reused
 the classifier's own patterns could only ever agree with it.  Each pattern names a kind of
 page furniture a reader would not want quoted as news.
 """

@@ -52,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: {folder} not found")
         return 0
     pinning = pin_to_one_core()
-    from bot.documents import RawStory
-    from bot.ingest import Ingestor
-    from bot.language import entity_pipeline
+    from bot.nlp.language import entity_pipeline
+    from bot.services.ingest import Ingestor
+    from bot.sources.documents import RawStory
     from db.store import Store
 
     articles = read_bbc(folder, args.limit)

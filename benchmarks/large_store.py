@@ -98,7 +98,7 @@ def tag_entities(text: str) -> tuple[tuple[str, str, int, int], ...]:
 
 def analyse(articles: Sequence[tuple[str, list[str]]]) -> list[tuple[str, list[Sentence]]]:
     """Each article's title and its sentences (paragraph index, text, entities)."""
-    from bot.tokenizer import split_paragraph_sentences
+    from bot.nlp.tokenizer import split_paragraph_sentences
 
     analysed = []
     for title, paragraphs in articles:

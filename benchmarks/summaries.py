@@ -21,7 +21,7 @@ Sets (``--data`` holds one folder per set):
 
 Scores are ROUGE-1/2/Lsum F1 x 100 (rouge-score, Porter stemming, sentences split by newlines for
 Lsum). The timing is the median CPU time per article of the whole path - cleaning (when
-``bot.cleaning`` exists), sentence splitting and summarizing. It is process CPU time, not wall
+``bot.nlp.cleaning`` exists), sentence splitting and summarizing. It is process CPU time, not wall
 time, so other jobs sharing the cores do not inflate it; the path runs on one thread (NumPy's
 BLAS threads, if any, are counted too).
 """
@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from bot.summaries import (
+from bot.nlp.summaries import (
     METHODS,
     StoryText,
     SummaryLength,
@@ -216,7 +216,7 @@ def _held_out_shingles(root: Path) -> set[str]:
 
 def _sentences_on_lines(text: str) -> str:
     """Text with one sentence per line, as rougeLsum expects."""
-    from bot.tokenizer import split_sentences
+    from bot.nlp.tokenizer import split_sentences
 
     return "\n".join(split_sentences(text))
 
@@ -242,9 +242,9 @@ FOLDERS = {
 
 
 def _cleaner() -> Callable[[str], object] | None:
-    """``bot.cleaning.clean_text`` when that module exists (it is written alongside), else None."""
+    """``bot.nlp.cleaning.clean_text`` when that module exists (it is written alongside), else None."""
     try:
-        from bot.cleaning import clean_text
+        from bot.nlp.cleaning import clean_text
     except Exception:  # noqa: BLE001 - any import failure means "no cleaning step"
         return None
     return clean_text

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.summaries import DEV_SETS, FOLDERS, LOADERS, _clean_document, _cleaner, load_bbc
-from bot.summaries import (
+from bot.nlp.summaries import (
     NewsWeights,
     SummaryLength,
     TextTooShort,

@@ -1,4 +1,7 @@
-"""Settings from the environment (and command-line overrides), read in one place."""
+"""Settings from the environment (and command-line overrides), read in one place.
+
+May import: ``db`` (the default database path).
+"""
 
 from __future__ import annotations
 

@@ -8,7 +8,9 @@ and every further message is dropped until a token has come back; the next time 
 they are told again. Buckets that have refilled completely carry no information and are
 pruned, so memory stays bounded by the users active in the last minute or so.
 
-Nothing here knows Telegram: :mod:`bot.telegram_app` asks ``check`` for each update.
+Nothing here knows Telegram: :mod:`bot.telegram.app` asks ``check`` for each update.
+
+May import: nothing of the project.
 """
 
 from __future__ import annotations

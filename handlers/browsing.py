@@ -6,13 +6,13 @@ from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
-from bot.excerpts import excerpt
-from bot.replies import Block, Button, render, story_page_reply, text_reply
-from bot.services import parse_story_id
-from bot.story_args import parse_page
+from bot.messages import excerpt
+from bot.services.stories import parse_story_id
 from db.store import Story
 from handlers.questions import replied_story_id
+from handlers.render import Block, Button, render, story_page_reply, text_reply
 from handlers.replying import edit, in_worker, send, service
+from handlers.story_args import parse_page
 
 LIST_USAGE = "Usage: /list [page] — for example: /list 2 for the second page"
 SEARCH_USAGE = "Usage: /search words — for example: /search satellite test"

@@ -21,11 +21,10 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.digests import SOURCE_SETTING, chat_digest, digest_source, format_digest
-from bot.excerpts import excerpt
-from bot.feeds import FeedFollower
-from bot.replies import Block, Reply, render, text_reply
-from bot.schedules import (
+from bot.messages import excerpt
+from bot.services.digests import SOURCE_SETTING, chat_digest, digest_source
+from bot.services.feeds import FeedFollower
+from bot.services.schedules import (
     TIMEZONE_SETTING,
     ScheduleError,
     default_zone_of,
@@ -37,7 +36,7 @@ from bot.schedules import (
     schedule_confirmation,
     schedule_status,
 )
-from bot.services import StoryService
+from bot.services.stories import StoryService
 from db.schedules import (
     Schedule,
     all_schedules,
@@ -57,6 +56,7 @@ from db.schedules import (
 )
 from db.store import Store
 from handlers.browsing import ADMINS_ONLY, is_admin
+from handlers.render import Block, Reply, format_digest, render, text_reply
 from handlers.replying import (
     in_save_pool,
     in_save_worker,

@@ -6,8 +6,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.excerpts import excerpt
-from bot.replies import Block, render, text_reply
+from bot.messages import excerpt
+from handlers.render import Block, render, text_reply
 from handlers.replying import send
 
 HELP = [

@@ -7,8 +7,8 @@ import re
 from telegram import Bot, Message, Update
 from telegram.ext import ContextTypes
 
-from bot.replies import answer_reply, text_reply
-from bot.services import parse_story_id
+from bot.services.stories import parse_story_id
+from handlers.render import answer_reply, text_reply
 from handlers.replying import in_worker, send, service
 
 ASK_USAGE = "Usage: /ask question — for example: /ask Who signed the joint statement?"

@@ -21,7 +21,7 @@ difference: they are safe to repeat, so a timeout is retried too. If the first a
 arrive, Telegram refuses the repeat ("message is not modified", "query is too old … or query
 ID is invalid"), and that refusal counts as done (True). The same refusal at the first attempt
 means there is nothing to do (False, not an error): the message already reads so, or the query
-was answered or has expired (a button press replayed after a restart, see bot/telegram_app.py).
+was answered or has expired (a button press replayed after a restart, see bot/telegram/app.py).
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes, ExtBot
 
-from bot.replies import Reply
-from bot.services import StoryService
+from bot.services.stories import StoryService
+from handlers.render import Reply
 
 T = TypeVar("T")
 

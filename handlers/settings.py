@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.chat_settings import SETTINGS_USAGE, change, describe
-from bot.replies import Block, render, text_reply
+from bot.services.settings import SETTINGS_USAGE, change, describe
 from handlers.browsing import ADMINS_ONLY, is_admin
+from handlers.render import Block, render, text_reply
 from handlers.replying import in_worker, send, service
 
 

@@ -13,11 +13,11 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.documents import MAX_DOCUMENT_BYTES
 from bot.rate_limits import RateLimiter
-from bot.replies import file_report, saved_reply, text_reply, updated_reply
-from bot.services import looks_like_question
+from bot.services.stories import looks_like_question
+from bot.sources.documents import MAX_DOCUMENT_BYTES
 from handlers.questions import answer_question, is_addressed_to_bot, strip_mention
+from handlers.render import file_report, saved_reply, text_reply, updated_reply
 from handlers.replying import in_save_worker, send, service
 
 

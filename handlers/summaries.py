@@ -5,12 +5,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.replies import facts_reply, summary_reply, text_reply
-from bot.services import parse_story_id
-from bot.story_args import parse_facts_args, parse_summary_args
-from bot.summaries import longer, shorter
+from bot.nlp.summaries import longer, shorter
+from bot.services.stories import parse_story_id
 from handlers.questions import replied_story_id
+from handlers.render import facts_reply, summary_reply, text_reply
 from handlers.replying import edit, in_worker, send, service
+from handlers.story_args import parse_facts_args, parse_summary_args
 
 SUMMARY_USAGE = (
     "Usage: /summary [#ID] [N | Nw] — N sentences (1–50) or N words (5–1000), for story #ID "

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest import Ingestor
+from bot.services.ingest import Ingestor
 from db.store import Store
 
 REPO = Path(__file__).resolve().parents[1]

@@ -18,9 +18,9 @@ from bot.answers import (
     facts,
     main_event,
 )
-from bot.dates import resolve_date
-from bot.documents import RawStory
-from bot.ingest import Ingestor
+from bot.nlp.dates import resolve_date
+from bot.services.ingest import Ingestor
+from bot.sources.documents import RawStory
 from db.store import Store
 
 SPUTNIK = Path(__file__).parent / "data" / "cleaning" / "sputnik-asat-2019.txt"
@@ -51,7 +51,7 @@ UNDATED = (
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Store:
     """Chat 1: Sputnik, tram and Toblerone stories; chat 2: the undated council story."""
-    from bot.language import full_pipeline
+    from bot.nlp.language import full_pipeline
 
     full_pipeline()  # load spaCy once for the module
     store = Store(tmp_path_factory.mktemp("answers") / "answers.db")

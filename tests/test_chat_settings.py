@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.chat_settings import canonical_zone, change, describe
-from bot.services import StoryService
+from bot.services.settings import canonical_zone, change, describe
+from bot.services.stories import StoryService
 from db.store import Store
 from tests.conftest import article
 

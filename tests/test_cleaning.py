@@ -1,4 +1,4 @@
-"""Tests for bot.cleaning: a real scraped page, handwritten page pastes, noisy real articles."""
+"""Tests for bot.nlp.cleaning: a real scraped page, handwritten page pastes, noisy real articles."""
 
 from __future__ import annotations
 
@@ -14,9 +14,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.cleaning import CleanedText, clean_text, derive_title, normalize_whitespace, real_headline
-from bot.furniture import strip_furniture
-from bot.tokenizer import split_sentences
+from bot.nlp.cleaning import (
+    CleanedText,
+    clean_text,
+    derive_title,
+    normalize_whitespace,
+    real_headline,
+)
+from bot.nlp.furniture import strip_furniture
+from bot.nlp.tokenizer import split_sentences
 
 DATA = Path(__file__).parent / "data" / "cleaning"
 SHARED = Path(os.environ.get("STORYBOT_SHARED") or Path(__file__).parents[1].parent / "shared")

@@ -10,7 +10,7 @@ import pytest
 
 from bot.cli import build_parser, main
 from bot.cli import digests as digest_cli
-from bot.ingest import Ingestor
+from bot.services.ingest import Ingestor
 from db.store import Store
 from tests.test_digests import REPORTS, raw
 

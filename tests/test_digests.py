@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.digests import (
+from bot.services.digests import (
     SAME_FACT,
     Digest,
     DigestItem,
@@ -23,15 +23,13 @@ from bot.digests import (
     build_digest,
     chat_digest,
     digest_json,
-    digest_text,
-    format_digest,
     headline,
 )
-from bot.documents import RawStory
-from bot.ingest import Ingestor
-from bot.replies import MESSAGE_LIMIT
+from bot.services.ingest import Ingestor
+from bot.sources.documents import RawStory
 from db.schedules import mark_sent
 from db.store import Store, Story
+from handlers.render import MESSAGE_LIMIT, digest_text, format_digest
 from tests.conftest import article
 
 CHAT = 1

@@ -646,8 +646,8 @@ def test_a_full_or_read_only_database_gets_a_clear_log_line_and_a_brief_reply(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     from bot.config import Settings
-    from bot.services import StoryService
-    from bot.telegram_app import build_application
+    from bot.services.stories import StoryService
+    from bot.telegram.app import build_application
     from db.store import Store
 
     db = tmp_path / "storage.db"
@@ -762,7 +762,7 @@ def test_a_database_in_a_read_only_folder_opens_read_only_and_answers_reads(
     folder) once stopped the bot at start-up: "unable to open database file"."""
     from bot.cli.run import open_journal, open_service
     from bot.config import Settings
-    from bot.services import StoryService
+    from bot.services.stories import StoryService
     from db.store import Store
     from handlers.errors import storage_trouble
 

@@ -7,14 +7,14 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from bot.feeds import (
+from bot.services.feeds import (
     MAX_BACKOFF,
     POLL_INTERVAL,
     REPORT_AFTER_FAILURES,
     FeedFollower,
     fetch_feed,
 )
-from bot.ingest import Ingestor
+from bot.services.ingest import Ingestor
 from db.store import Store
 from tests.local_http import LocalHTTPServer, Route, html_route
 

@@ -1,4 +1,4 @@
-"""Tests for bot.fetching: SSRF refusals, pinning, redirects, limits and friendly errors."""
+"""Tests for bot.sources.fetching: SSRF refusals, pinning, redirects, limits and friendly errors."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import fetching
-from bot.fetching import (
+from bot.sources import fetching
+from bot.sources.fetching import (
     NO_INTERNET,
     WELL_KNOWN_NAMES,
     FetchedPage,

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cleaning import clean_text
 from bot.cli import main
-from bot.furniture import cut_paragraph, strip_furniture
-from bot.ingest import Ingestor
+from bot.nlp.cleaning import clean_text
+from bot.nlp.furniture import cut_paragraph, strip_furniture
+from bot.services.ingest import Ingestor
 from tests.conftest import article
 
 BODY = (

@@ -1,4 +1,4 @@
-"""Tests for bot.html_extraction on hand-written news pages."""
+"""Tests for bot.sources.html_extraction on hand-written news pages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.html_extraction import ExtractedArticle, extract_article
+from bot.sources.html_extraction import ExtractedArticle, extract_article
 
 HTML_DIR = Path(__file__).parent / "data" / "html"
 JUNK = (

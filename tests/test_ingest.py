@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from bot.documents import MAX_DOCUMENT_BYTES, RawStory
-from bot.ingest import Ingestor, canonical_url
-from bot.services import StoryService
+from bot.services.ingest import Ingestor, canonical_url
+from bot.services.stories import StoryService
+from bot.sources.documents import MAX_DOCUMENT_BYTES, RawStory
 from db.store import Store
 from tests.conftest import article
 from tests.local_http import LocalHTTPServer, Route, html_route, sleep_then
@@ -80,7 +80,7 @@ def test_the_same_link_twice_is_stored_once(ingestor: Ingestor) -> None:
     ],
 )
 def test_bad_links_are_refused_with_a_reason(store, route, message, monkeypatch) -> None:
-    import bot.ingest as ingest_module
+    import bot.services.ingest as ingest_module
 
     real_fetch = ingest_module.fetch_url
     monkeypatch.setattr(
@@ -240,7 +240,7 @@ def test_big_pages_are_analysed_one_at_a_time_and_cut_to_the_text_limit(
 ) -> None:
     import threading
 
-    import bot.ingest as ingest_module
+    import bot.services.ingest as ingest_module
 
     running, most = [0], [0]
     lock = threading.Lock()

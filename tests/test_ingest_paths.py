@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.cleaning import derive_title
 from bot.cli import main
-from bot.documents import TEXT_FIELDS
-from bot.ingest import Ingestor
-from bot.source_tags import strip_source_tag
+from bot.nlp.cleaning import derive_title
+from bot.nlp.source_tags import strip_source_tag
+from bot.services.ingest import Ingestor
+from bot.sources.documents import TEXT_FIELDS
 from tests.conftest import article
 from tests.test_ingest import page
 from tests.test_local_chat import chat_session

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.language import MAX_ENTITY_CHARS, MAX_PIECE_CHARS, _pieces, find_entities
+from bot.nlp.language import MAX_ENTITY_CHARS, MAX_PIECE_CHARS, _pieces, find_entities
 
 
 def test_entities_are_placed_in_their_sentences_across_pieces() -> None:

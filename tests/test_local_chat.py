@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from bot.config import Settings
-from bot.local_chat import INTRO, LOCAL_CHAT_ID, LocalChat
-from bot.services import LIST_PAGE_SIZE
+from bot.services.stories import LIST_PAGE_SIZE
+from bot.telegram.local_chat import INTRO, LOCAL_CHAT_ID, LocalChat
 from db.store import NewStory, Store, StoryAnalysis
 from tests.conftest import article
 

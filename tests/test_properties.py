@@ -24,10 +24,30 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.answers.question import MAX_QUESTION_CHARS, read_question
-from bot.chat_settings import change, describe
-from bot.cleaning import clean_text, normalize_whitespace
-from bot.ingest import Ingestor
-from bot.replies import (
+from bot.nlp.cleaning import clean_text, normalize_whitespace
+from bot.nlp.summaries import (
+    METHODS,
+    StoryText,
+    SummaryLength,
+    TextTooShort,
+    UnsupportedLanguage,
+    summarize,
+)
+from bot.nlp.tokenizer import SyntokTokenizer, split_sentences, words
+from bot.services.ingest import Ingestor
+from bot.services.schedules import ScheduleError, parse_digest_args
+from bot.services.settings import change, describe
+from bot.services.stories import (
+    Saved,
+    StoryFacts,
+    StoryPage,
+    StoryService,
+    StorySummary,
+    parse_length,
+    parse_story_id,
+)
+from db.store import Store, Story, fts_query
+from handlers.render import (
     MESSAGE_LIMIT,
     Block,
     answer_reply,
@@ -38,26 +58,6 @@ from bot.replies import (
     summary_reply,
     text_reply,
 )
-from bot.schedules import ScheduleError, parse_digest_args
-from bot.services import (
-    Saved,
-    StoryFacts,
-    StoryPage,
-    StoryService,
-    StorySummary,
-    parse_length,
-    parse_story_id,
-)
-from bot.summaries import (
-    METHODS,
-    StoryText,
-    SummaryLength,
-    TextTooShort,
-    UnsupportedLanguage,
-    summarize,
-)
-from bot.tokenizer import SyntokTokenizer, split_sentences, words
-from db.store import Store, Story, fts_query
 from tests.conftest import article
 
 # -- profiles --------------------------------------------------------------------------------
@@ -565,7 +565,7 @@ stories = st.builds(
 )
 def test_every_reply_is_valid_telegram_html(story, sentences, note, data) -> None:
     from bot.answers import Answer, Facts
-    from bot.ingest import IngestOutcome
+    from bot.services.ingest import IngestOutcome
 
     summary = StorySummary(story, sentences, SummaryLength(), note)
     check_reply(summary_reply(summary))

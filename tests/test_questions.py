@@ -16,7 +16,7 @@ from bot.answers.question import (
 @pytest.fixture(scope="module", autouse=True)
 def _model():
     """Load spaCy once for the module."""
-    from bot.language import full_pipeline
+    from bot.nlp.language import full_pipeline
 
     full_pipeline()
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from bot.ingest import Ingestor
-from bot.schedules import (
+from bot.services.ingest import Ingestor
+from bot.services.schedules import (
     USAGE,
     ScheduleError,
     describe,
@@ -28,7 +28,7 @@ from bot.schedules import (
     schedule_confirmation,
     schedule_status,
 )
-from bot.services import StoryService
+from bot.services.stories import StoryService
 from db.schedules import (
     Schedule,
     all_schedules,

@@ -25,10 +25,11 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.cli import main as cli_main
 from bot.config import DEFAULT_MAX_STORIES_PER_CHAT, Settings
-from bot.documents import MAX_DOCUMENT_BYTES
 from bot.rate_limits import BURST, LIGHT_COST, TOO_FAST, RateLimiter
-from bot.services import StoryService
-from bot.telegram_app import TokenFilter, build_application
+from bot.services.stories import StoryService
+from bot.sources.documents import MAX_DOCUMENT_BYTES
+from bot.telegram.app import build_application
+from bot.telegram.token_filter import TokenFilter
 from db.store import Store
 from handlers.browsing import NOT_YOURS, STALE_BUTTON
 from handlers.errors import SORRY

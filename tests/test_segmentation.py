@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from bot.cleaning import clean_text
-from bot.ingest import Ingestor
-from bot.segmentation import LONG_SENTENCE_WORDS, split_run_on
-from bot.tokenizer import split_paragraph_sentences, split_sentences
+from bot.nlp.cleaning import clean_text
+from bot.nlp.segmentation import LONG_SENTENCE_WORDS, split_run_on
+from bot.nlp.tokenizer import split_paragraph_sentences, split_sentences
+from bot.services.ingest import Ingestor
 from tests.conftest import shared_dir
 
 GIVEME = shared_dir() / "eval" / "giveme5w1h" / "gold_standard_flat.jsonl"

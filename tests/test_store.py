@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ingest import Ingestor
+from bot.services.ingest import Ingestor
 from db.store import Store, fts_query
 from tests.conftest import article
 
@@ -17,7 +17,7 @@ def two_chats(ingestor: Ingestor) -> tuple[int, int]:
 
 
 def _raw(text: str, **fields):
-    from bot.documents import RawStory
+    from bot.sources.documents import RawStory
 
     return RawStory(text=text, **fields)
 

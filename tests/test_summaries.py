@@ -1,11 +1,11 @@
-"""Tests of bot.summaries: length control, order, redundancy, bad input, methods, languages."""
+"""Tests of bot.nlp.summaries: length control, order, redundancy, bad input, methods, languages."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot import summaries
-from bot.summaries import (
+from bot.nlp import summaries
+from bot.nlp.summaries import (
     METHODS,
     StoryText,
     SummaryLength,
@@ -18,7 +18,7 @@ from bot.summaries import (
     summarize,
     summarize_many,
 )
-from bot.tokenizer import words
+from bot.nlp.tokenizer import words
 
 STORY = StoryText(
     "Flood barrier fails as river bursts its banks in York",

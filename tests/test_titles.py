@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.cleaning import derive_title
-from bot.digests import HEADLINE_WORDS, _shorten
+from bot.nlp.cleaning import derive_title
+from bot.services.digests import HEADLINE_WORDS, _shorten
 
 FILLERS = ["officials", "said", "on", "the", "region,", "plan", "would", "cost", "after", "and"]
 # Each piece is one unit: a cut may fall before or after it, never inside.

@@ -1,5 +1,5 @@
 """The update journal: its table (db/update_journal.py) and its ties to python-telegram-bot
-(bot/telegram_app.py). The real bot killed with SIGKILL is in tests/test_restarts.py."""
+(bot/telegram/app.py). The real bot killed with SIGKILL is in tests/test_restarts.py."""
 
 from __future__ import annotations
 
@@ -12,12 +12,8 @@ from types import SimpleNamespace
 import pytest
 from telegram import Update
 
-from bot.telegram_app import (
-    MAX_ATTEMPTS,
-    JournaledQueue,
-    JournaledUpdates,
-    PerChatUpdateProcessor,
-)
+from bot.telegram.journal import MAX_ATTEMPTS, JournaledQueue, JournaledUpdates
+from bot.telegram.ordering import PerChatUpdateProcessor
 from db.store import Store
 from db.update_journal import ABANDONED, DONE, UpdateJournal
 
@@ -301,8 +297,8 @@ def test_a_handled_update_keeps_no_payload_but_is_still_recognised(tmp_path: Pat
 
 def test_a_refused_chats_updates_are_not_journaled(tmp_path: Path) -> None:
     from bot.config import Settings
-    from bot.services import StoryService
-    from bot.telegram_app import build_application
+    from bot.services.stories import StoryService
+    from bot.telegram.app import build_application
 
     Store(tmp_path / "bot.db").close()
     settings = Settings(db_path=str(tmp_path / "bot.db"), allowed_chats=frozenset({5}))

@@ -27,7 +27,7 @@ from bot.answers.model import AnswerModel, LinearModel, calibration_features, lo
 from bot.answers.question import Question, read_question
 from bot.answers.retrieval import Candidate, Retrieval, retrieve
 from bot.answers.spans import SentenceKey, Span, candidate_spans, parse_sentences
-from bot.dates import resolve_date
+from bot.nlp.dates import resolve_date
 from db.store import ChatStories
 
 PARSED_SENTENCES = 4

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from bot.answers.model import LinearModel, load_model
 from bot.answers.spans import Span, candidate_spans, parse_sentences
-from bot.dates import published_datetime, resolve_date
+from bot.nlp.dates import published_datetime, resolve_date
 from db.store import ChatStories
 
 FACT_KINDS = ("who", "what", "when", "where")

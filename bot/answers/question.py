@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.answers.words import index_stem, is_stop_word
-from bot.language import full_pipeline
+from bot.nlp.language import full_pipeline
 
 MAX_QUESTION_CHARS = 500
 

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.language import full_pipeline
+from bot.nlp.language import full_pipeline
 
 MAX_SPAN_TOKENS = 30
 # Dependencies whose whole subtree can be an answer: subjects, objects, complements, clauses.

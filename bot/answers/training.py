@@ -96,8 +96,8 @@ def load_questions(name: str, folder: Path = QUESTIONS) -> list[dict]:
 
 def ingest_articles(store: Store, chat_id: int, articles: Sequence) -> dict[str, int]:
     """Articles ingested into one chat as stories; article id → story id."""
-    from bot.documents import RawStory
-    from bot.ingest import Ingestor
+    from bot.services.ingest import Ingestor
+    from bot.sources.documents import RawStory
 
     raws = [
         RawStory(text=a.text, title=a.title, published=a.published, source_id=a.id)
@@ -372,7 +372,7 @@ def fact_examples(articles: Sequence[dict]) -> list[tuple[int, str, dict, int]]:
     the span overlaps a coder's answer with token F1 ≥ 0.5, as the harness scores it."""
     from bot.answers.facts import FACT_KINDS, event_candidates
     from bot.answers.scoring import token_f1
-    from bot.tokenizer import split_sentences
+    from bot.nlp.tokenizer import split_sentences
 
     rows = []
     for index, article in enumerate(articles):

@@ -40,7 +40,7 @@ def index_stems(text: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
-    from bot.language import full_pipeline
+    from bot.nlp.language import full_pipeline
 
     return frozenset(full_pipeline().Defaults.stop_words)
 

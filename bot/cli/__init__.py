@@ -1,4 +1,7 @@
-"""The ``storybot`` command: one sub-command module per idea, all calling the same core."""
+"""The ``storybot`` command: one sub-command module per idea, all calling the same core.
+
+May import: ``bot``, ``handlers``, ``db``, ``telegram``, ``benchmarks`` (bench and eval).
+"""
 
 from __future__ import annotations
 

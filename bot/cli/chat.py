@@ -17,7 +17,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def chat_command(args: argparse.Namespace) -> int:
     """Open the local chat."""
-    from bot.local_chat import run_local_chat
+    from bot.telegram.local_chat import run_local_chat
 
     # The terminal is the conversation: errors go to a log file, not between the messages.
     root = logging.getLogger()

@@ -8,10 +8,11 @@ import sys
 from datetime import UTC, datetime
 
 from bot.config import Settings
-from bot.digests import chat_digest, digest_json, digest_text
-from bot.schedules import TIMEZONE_SETTING, default_zone_of
+from bot.services.digests import chat_digest, digest_json
+from bot.services.schedules import TIMEZONE_SETTING, default_zone_of
 from db.schedules import iso_utc
 from db.store import Store
+from handlers.render import digest_text
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -6,9 +6,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bot.cleaning import CleanedText
-from bot.documents import Rejected, read_document
-from bot.ingest import clean_raw
+from bot.nlp.cleaning import CleanedText
+from bot.services.ingest import clean_raw
+from bot.sources.documents import Rejected, read_document
 
 
 def read_bytes(path: str) -> bytes:

@@ -20,7 +20,7 @@ from db.store import Store
 from db.update_journal import UpdateJournal
 
 if TYPE_CHECKING:
-    from bot.services import StoryService
+    from bot.services.stories import StoryService
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def open_service(settings: Settings) -> StoryService:
     """The service over the database; read-only, with a clear log line, when the file can't
     be written (a restart loop would not fix that: the admin has to)."""
-    from bot.services import StoryService
+    from bot.services.stories import StoryService
     from handlers.errors import storage_trouble
 
     service: StoryService | None = None
@@ -96,7 +96,7 @@ def open_journal(store: Store) -> UpdateJournal | None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the bot until interrupted."""
-    from bot.telegram_app import build_application
+    from bot.telegram.app import build_application
 
     settings = Settings.from_env(args.db)
     if not settings.token:

@@ -7,10 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from bot.cleaning import CleanedText
 from bot.cli.inputs import InputError, read_bytes, read_cleaned
 from bot.config import Settings
-from bot.ingest import Ingestor, IngestOutcome
+from bot.nlp.cleaning import CleanedText
+from bot.services.ingest import Ingestor, IngestOutcome
 from db.store import Store, Story
 
 INGESTIBLE = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".ndjson"}
@@ -147,7 +147,7 @@ def show_command(args: argparse.Namespace) -> int:
 
 def clean_command(args: argparse.Namespace) -> int:
     """Print the cleaned text: a title line, a blank line, then the paragraphs."""
-    from bot.cleaning import derive_title
+    from bot.nlp.cleaning import derive_title
 
     try:
         cleaned = read_cleaned(args.path)

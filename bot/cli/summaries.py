@@ -6,11 +6,9 @@ import argparse
 import json
 import sys
 
-from bot.cleaning import derive_title
 from bot.cli.inputs import InputError, read_cleaned, read_lines
-from bot.documents import Rejected, record_to_raw
-from bot.ingest import clean_raw
-from bot.summaries import (
+from bot.nlp.cleaning import derive_title
+from bot.nlp.summaries import (
     METHODS,
     StoryText,
     SummaryLength,
@@ -18,6 +16,8 @@ from bot.summaries import (
     UnsupportedLanguage,
     summarize,
 )
+from bot.services.ingest import clean_raw
+from bot.sources.documents import Rejected, record_to_raw
 
 
 def register(commands: argparse._SubParsersAction) -> None:

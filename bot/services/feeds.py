@@ -26,11 +26,11 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from bot.documents import RawStory
-from bot.excerpts import excerpt
-from bot.fetching import FetchError, fetch_url
-from bot.ingest import MIN_STORY_WORDS, Ingestor, IngestOutcome
-from bot.tokenizer import words
+from bot.messages import excerpt
+from bot.nlp.tokenizer import words
+from bot.services.ingest import MIN_STORY_WORDS, Ingestor, IngestOutcome
+from bot.sources.documents import RawStory
+from bot.sources.fetching import FetchError, fetch_url
 from db.schedules import iso_utc
 from db.store import Store, Story
 

@@ -1,7 +1,7 @@
 """The services that handlers, the local chat and the CLI call. Nothing here knows Telegram.
 
 Each method takes plain values (a chat id, a text, a story id) and returns plain results that
-:mod:`bot.replies` turns into messages. All of it is blocking work (SQLite, spaCy, sumy), so
+:mod:`handlers.render` turns into messages. All of it is blocking work (SQLite, spaCy, sumy), so
 Telegram handlers call it in a worker thread.
 """
 
@@ -11,17 +11,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.cleaning import real_headline
 from bot.config import Settings
-from bot.ingest import Ingestor, IngestOutcome
-from bot.summaries import (
+from bot.nlp.cleaning import real_headline
+from bot.nlp.summaries import (
     StoryText,
     SummaryLength,
     TextTooShort,
     UnsupportedLanguage,
     summarize,
 )
-from bot.tokenizer import words
+from bot.nlp.tokenizer import words
+from bot.services.ingest import Ingestor, IngestOutcome
 from db.store import ChatStories, Store, Story
 
 QUESTION_WORDS = frozenset(

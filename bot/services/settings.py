@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.excerpts import excerpt
-from bot.services import parse_length
-from bot.summaries import SummaryLength
+from bot.messages import excerpt
+from bot.nlp.summaries import SummaryLength
+from bot.services.stories import parse_length
 from db.store import ChatStories
 
 SETTINGS_USAGE = (

@@ -2,7 +2,7 @@
 
 trafilatura does the boilerplate removal (navigation, footers, share bars, cookie banners,
 related-story lists, comments). It only parses the string it is given; fetching stays in
-bot.fetching, which enforces the network safety rules.
+bot.sources.fetching, which enforces the network safety rules.
 """
 
 from __future__ import annotations

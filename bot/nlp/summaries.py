@@ -7,7 +7,7 @@ similarity graph) with what news writing gives away for free: the lead, overlap 
 headline, names and numbers, a sentence-length prior and penalties for quotes, captions,
 questions, fragments and bylines. Sentences are then picked greedily with a redundancy penalty
 (MMR) under a sentence and/or word budget. The plain sumy algorithms are wrapped behind the same
-call for comparison. Tokenizing goes through ``bot.tokenizer`` (syntok), so NLTK data is never
+call for comparison. Tokenizing goes through ``bot.nlp.tokenizer`` (syntok), so NLTK data is never
 needed.
 """
 
@@ -32,7 +32,7 @@ from sumy.summarizers.sum_basic import SumBasicSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
-from bot.tokenizer import SyntokTokenizer, split_sentences, words
+from bot.nlp.tokenizer import SyntokTokenizer, split_sentences, words
 
 __all__ = [
     "METHODS",

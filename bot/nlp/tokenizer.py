@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from syntok import segmenter
 
-from bot.segmentation import split_run_on
+from bot.nlp.segmentation import split_run_on
 
 _WORD = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
 

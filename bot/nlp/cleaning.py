@@ -12,10 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.furniture import Cut, strip_furniture
-from bot.source_tags import strip_source_tag
-from bot.titles import cut_title
-from bot.tokenizer import split_sentences, words
+from bot.nlp.furniture import Cut, strip_furniture
+from bot.nlp.source_tags import strip_source_tag
+from bot.nlp.titles import cut_title
+from bot.nlp.tokenizer import split_sentences, words
 
 # --------------------------------------------------------------------------------------------
 # Whitespace

@@ -14,22 +14,22 @@ from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from bot.cleaning import CleanedText, clean_text, derive_title, normalize_whitespace
-from bot.dates import parse_published
-from bot.documents import RawStory, Rejected, TooShort, read_document
-from bot.fetching import FetchedPage, FetchError, fetch_url, find_urls
-from bot.furniture import strip_furniture
-from bot.html_extraction import extract_article
-from bot.language import Entity, find_entities
-from bot.near_duplicates import (
+from bot.nlp.cleaning import CleanedText, clean_text, derive_title, normalize_whitespace
+from bot.nlp.dates import parse_published
+from bot.nlp.furniture import strip_furniture
+from bot.nlp.language import Entity, find_entities
+from bot.nlp.near_duplicates import (
     NEAR_DUPLICATE_SIMILARITY,
     buckets,
     content_hash,
     shingles,
     similarity,
 )
-from bot.source_tags import strip_source_tag
-from bot.tokenizer import split_paragraph_sentences, words
+from bot.nlp.source_tags import strip_source_tag
+from bot.nlp.tokenizer import split_paragraph_sentences, words
+from bot.sources.documents import RawStory, Rejected, TooShort, read_document
+from bot.sources.fetching import FetchedPage, FetchError, fetch_url, find_urls
+from bot.sources.html_extraction import extract_article
 from db.store import ChatStories, NewStory, Store, StoredEntity, Story, StoryAnalysis
 
 log = logging.getLogger(__name__)

@@ -7,12 +7,17 @@ long reply can be split between blocks, or inside a block's text, without cuttin
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
+from urllib.parse import urlsplit
 
-from bot.services import Saved, StoryFacts, StoryPage, StorySummary
-from bot.tokenizer import split_sentences
+from bot.nlp.tokenizer import split_sentences
+from bot.services.digests import Digest, DigestItem
+from bot.services.schedules import local_time_text, parse_utc
+from bot.services.stories import Saved, StoryFacts, StoryPage, StorySummary
 
 MESSAGE_LIMIT = 4096  # Telegram counts UTF-16 code units: an emoji like 😀 counts 2
 
@@ -281,3 +286,79 @@ def facts_reply(result: StoryFacts) -> Reply:
         blocks.append(Block(f"{label.capitalize()}: {value or 'the story does not say'}"))
     blocks.append(Block(f"Story #{result.story.id}", "i"))
     return render(blocks)
+
+
+# -- digests
+
+
+def format_digest(digest: Digest, zone: str = "UTC") -> Reply:
+    """The digest as Telegram HTML messages, split only between items (an item over the limit
+    alone is split inside by ``render``)."""
+    since = local_time_text(parse_utc(digest.since), zone)
+    if not digest.items:
+        return render([Block(f"Nothing new since {since}.")])
+    events = len(digest.items) + digest.more
+    header = render(
+        [
+            Block(
+                f"Digest: {_count(events, 'event')} from {_count(digest.story_count, 'story')} "
+                f"since {since}",
+                "b",
+            )
+        ]
+    ).messages
+    pieces = header[:]
+    for number, item in enumerate(digest.items, start=1):
+        pieces += render(item_blocks(number, item)).messages
+    if digest.more:
+        pieces += render([Block(f"…and {digest.more} more — see /list", "i")]).messages
+    return Reply(pack(pieces))
+
+
+def item_blocks(number: int, item: DigestItem) -> list[Block]:
+    """Headline, summary, and who reported it with a link to the first source that has one."""
+    blocks = [Block(f"{number}. {item.headline}", "b")]
+    if item.summary:
+        blocks.append(Block(" ".join(item.summary)))
+    # Source names, else site names; "story #N" stand-ins would only repeat the numbers.
+    named = [s for s in item.sources if not is_web_link(s) and not s.startswith("story #")]
+    names = ", ".join(
+        named or dict.fromkeys(_source_name(s) for s in item.sources if is_web_link(s))
+    )
+    reports = "1 report" if len(item.story_ids) == 1 else f"{len(item.story_ids)} reports"
+    ids = ", ".join(f"#{story_id}" for story_id in item.story_ids)
+    blocks.append(Block(f"{reports}: {names} · {ids}" if names else f"{reports} · {ids}", "i"))
+    link = next((s for s in item.sources if is_web_link(s)), None)
+    if link:
+        blocks.append(Block(_source_name(link), href=link))
+    return blocks
+
+
+def _count(number: int, noun: str) -> str:
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{number} {noun if number == 1 else plural}"
+
+
+def _source_name(source: str) -> str:
+    """A URL's site name without "www."; other sources as they are."""
+    if not is_web_link(source):
+        # A file's absolute path (stored by ingest before it kept only the name): its name.
+        return PurePath(source).name if source.startswith("/") else source
+    host = urlsplit(source).hostname or source
+    return host.removeprefix("www.")
+
+
+def plain_text(message: str) -> str:
+    """A rendered HTML message as plain text: tags dropped, links written out."""
+
+    def link(match: re.Match[str]) -> str:
+        href, text = html.unescape(match.group(1)), match.group(2)
+        return text if html.unescape(text) == href else f"{text} ({href})"
+
+    with_links = re.sub(r'<a href="([^"]*)">(.*?)</a>', link, message, flags=re.DOTALL)
+    return html.unescape(re.sub(r"</?(?:b|i|u|s|code|pre|blockquote)>", "", with_links))
+
+
+def digest_text(digest: Digest, zone: str = "UTC") -> str:
+    """The digest as the plain text of the messages Telegram would get."""
+    return "\n\n".join(plain_text(message) for message in format_digest(digest, zone).messages)

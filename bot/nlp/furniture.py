@@ -1,4 +1,4 @@
-"""Page furniture *inside* paragraphs: the junk bot.cleaning cannot see because it shares a line
+"""Page furniture *inside* paragraphs: the junk bot.nlp.cleaning cannot see because it shares a line
 with the story.
 
 Extractors and copy-paste flatten a page, so a newsletter box, a photo gallery or a share bar
@@ -6,7 +6,7 @@ ends up glued into the middle of a body paragraph:
 
     "... Robert Huxley Click to share on WhatsApp (Opens in new window) THE three ..."
 
-bot.cleaning judges whole lines; this module judges spans and sentences. Each rule names a kind
+bot.nlp.cleaning judges whole lines; this module judges spans and sentences. Each rule names a kind
 of furniture by its general shape -- widget vocabulary that comes in runs, a credit followed by a
 gallery counter, a caption label and the caption it labels, a "By" byline, a "Published ..."
 stamp, a sentence whose subject is the newsroom and whose verb announces the article -- never
@@ -22,8 +22,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.segmentation import glue_boundary, is_capitalised
-from bot.tokenizer import split_sentences
+from bot.nlp.segmentation import glue_boundary, is_capitalised
+from bot.nlp.tokenizer import split_sentences
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.services import parse_length, parse_story_id
-from bot.summaries import SummaryLength
+from bot.nlp.summaries import SummaryLength
+from bot.services.stories import parse_length, parse_story_id
 
 
 @dataclass(frozen=True)

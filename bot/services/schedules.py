@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.excerpts import excerpt
+from bot.messages import excerpt
 from db.schedules import Schedule
 
 DEFAULT_ZONE = "UTC"

@@ -25,8 +25,8 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot.config import Settings
-from bot.services import StoryService
-from bot.telegram_app import build_application
+from bot.services.stories import StoryService
+from bot.telegram.app import build_application
 
 PROMPT = "you> "
 LOCAL_CHAT_ID = 1
@@ -42,7 +42,7 @@ BOT_USER = {
     "supports_inline_queries": False,
 }
 SAMPLE_CANDIDATES = (
-    Path(__file__).parent / "samples" / "sputnik-asat-2019.txt",
+    Path(__file__).resolve().parents[1] / "samples" / "sputnik-asat-2019.txt",
     Path("../shared/samples/sputnik-asat-2019.txt"),
 )
 INTRO = """storybot local chat: this talks to the same handlers as Telegram, with a local store.

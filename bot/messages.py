@@ -3,6 +3,8 @@
 An error reply that repeats the user's input whole turns one 4,096-character command (or a
 100,000-character one from a client that skips Telegram's limit) into several messages:
 a flood the user did not ask for. A short excerpt still shows which part was not understood.
+
+May import: nothing of the project.
 """
 
 from __future__ import annotations
