@@ -14,6 +14,8 @@ retrieval has to find the right one:
   chosen on it (``bot/answers/training.py``), so it is not a clean held-out figure.
 * ``train``: the training questions themselves, in the same chat (in-sample: for diagnosis).
 * ``test-bbc``: blind questions over 50 BBC News Summary articles, in a chat of 400 BBC articles.
+* ``test-bbc2``: a second blind set, written after ``test-bbc`` had been run once: 200 questions
+  over the next 50 articles of the same 400-article BBC chat (``question_batches``).
 * ``test-giveme5w1h``: blind questions over the Giveme5W1H articles and the scraped sample page,
   all in one chat.
 * ``natural``: the older hand-written questions over the same Giveme5W1H chat (written by the
@@ -52,7 +54,7 @@ from benchmarks.percentiles import percentile
 ROOT = Path(__file__).resolve().parent.parent
 RUN_LOG = ROOT / "benchmarks" / "test_set_runs.jsonl"
 CHAT_ID = 1
-TEST_SETS = ("test-bbc", "test-giveme5w1h")
+TEST_SETS = ("test-bbc", "test-bbc2", "test-giveme5w1h")
 QA_SETS = ("dev", "train", *TEST_SETS, "natural")
 TYPES_5W = ("who", "what", "when", "where")
 RECALL_AT = (1, 4, 10)
@@ -68,15 +70,19 @@ def chat_articles(data: Path, name: str) -> list:
 
     if name in ("dev", "train"):
         return training_articles(data)
-    if name == "test-bbc":
+    if name in ("test-bbc", "test-bbc2"):
         return bbc_test_articles(data)[1]
     return load_articles(data, "giveme5w1h") + [sample_article()]
 
 
 def chat_name(name: str) -> str:
     """The chat a question set is asked in: dev and train share the training chat, and the
-    older natural questions are asked in the Giveme5W1H test chat."""
-    return "training" if name in ("dev", "train") else name.replace("natural", "test-giveme5w1h")
+    older natural questions are asked in the Giveme5W1H test chat; both BBC sets share one."""
+    if name in ("dev", "train"):
+        return "training"
+    if name == "test-bbc2":  # the second BBC set asks about other articles of the same chat
+        return "test-bbc"
+    return name.replace("natural", "test-giveme5w1h")
 
 
 def build_chat(data: Path, name: str, work: Path):
