@@ -3,37 +3,23 @@
 from __future__ import annotations
 
 from telegram import Message, Update
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.messages import excerpt
 from bot.services.stories import parse_story_id
 from db.store import Story
-from handlers.questions import replied_story_id
+from handlers.permissions import ADMINS_ONLY, is_admin
 from handlers.render import Block, Button, render, story_page_reply, text_reply
-from handlers.replying import edit, in_worker, send, service
+from handlers.replied_story import replied_story_id
+from handlers.replying import edit, in_thread, in_worker, send, service
 from handlers.story_args import parse_page
 
 LIST_USAGE = "Usage: /list [page] — for example: /list 2 for the second page"
 SEARCH_USAGE = "Usage: /search words — for example: /search satellite test"
 FORGET_USAGE = "Usage: /forget (as a reply to a story), /forget ID, or /forget all"
-ADMINS_ONLY = "Only this chat's admins can do that."
 NOT_YOURS = "Only this chat's admins and whoever saved the story can delete it."
 STALE_BUTTON = "That button has expired. Ask again with /forget."
-
-
-async def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """In a private chat the user is its admin; in groups and channels, ask Telegram."""
-    chat = update.effective_chat
-    user = update.effective_user
-    if chat is None:
-        return False
-    if chat.type == ChatType.PRIVATE:
-        return True
-    if user is None:
-        return False
-    member = await context.bot.get_chat_member(chat.id, user.id)
-    return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 
 
 async def may_delete(update: Update, context: ContextTypes.DEFAULT_TYPE, story: Story) -> bool:
@@ -127,7 +113,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         if not await is_admin(update, context):
             await send(update, context, text_reply(ADMINS_ONLY))
             return
-        count = service(context).chat(chat.id).count()
+        count = await in_thread(service(context).count, chat.id)
         confirm = [[Button(f"Delete all {count}", "delall:yes"), Button("Cancel", "cancel:0")]]
         await send(
             update,
@@ -136,7 +122,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
         return
     # Not int(): '²' passes isdigit() and a 30-digit id overflows SQLite; 0 is no story.
-    story_id = parse_story_id(argument) or replied_story_id(update, context)
+    story_id = parse_story_id(argument) or await replied_story_id(update, context)
     if story_id is None:
         await send(update, context, text_reply(FORGET_USAGE))
         return
@@ -147,7 +133,7 @@ async def ask_to_delete(update: Update, context: ContextTypes.DEFAULT_TYPE, stor
     """Ask whether to delete the story (Delete / Cancel buttons), or say it isn't here."""
     chat = update.effective_chat
     assert chat is not None
-    story = service(context).chat(chat.id).story(story_id)
+    story = await in_thread(service(context).story, chat.id, story_id)
     if story is None:
         await send(update, context, text_reply("That story isn't in this chat."))
         return
@@ -192,7 +178,7 @@ async def confirm_delete_button(update: Update, context: ContextTypes.DEFAULT_TY
         await edit(update, text_reply(f"Deleted {count} stories."))
         return
     story_id = parse_story_id(value) or 0  # 0 names no story: "That story isn't in this chat."
-    story = service(context).chat(chat.id).story(story_id)
+    story = await in_thread(service(context).story, chat.id, story_id)
     # Asked again on the press: whoever confirms may not be who asked.
     if story is not None and not await may_delete(update, context, story):
         await query.answer(NOT_YOURS, show_alert=True)

@@ -3,7 +3,9 @@
 Schedules live in the database; jobs are only the in-memory alarm clock. At start-up
 ``register_jobs`` sets one alarm per schedule from the database (sending a missed digest once,
 straight away) and a repeating feed poll. Each digest job, when it fires, sets the next alarm
-from the schedule's local wall time, so DST changes never shift it.
+from the schedule's local wall time, so DST changes never shift it. What a digest is, and the
+rule that it goes out at most once, are the digest service's (bot/services/digest_service.py):
+here the job makes one service call and renders and sends.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import contextlib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from telegram import Update
@@ -22,48 +23,25 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.messages import excerpt
-from bot.services.digests import SOURCE_SETTING, chat_digest, digest_source
+from bot.services.digest_service import (
+    ChatGone,
+    DeliveryFailed,
+    DigestService,
+    Outcome,
+)
+from bot.services.digests import Digest
 from bot.services.feeds import FeedFollower
-from bot.services.schedules import (
-    TIMEZONE_SETTING,
-    ScheduleError,
-    default_zone_of,
-    first_period_start,
-    missed_run,
-    next_run,
-    parse_digest_args,
-    parse_utc,
-    schedule_confirmation,
-    schedule_status,
-)
+from bot.services.schedules import ScheduleError, next_run, parse_utc
 from bot.services.stories import StoryService
-from db.schedules import (
-    Schedule,
-    all_schedules,
-    clear_schedule,
-    iso_utc,
-    last_digest_at,
-    mark_sent,
-    on_demand_mark,
-    on_demand_start,
-    record_run,
-    restore_marks,
-    save_schedule,
-    schedule_for,
-    sent_marks,
-    set_on_demand_mark,
-    set_source,
-)
-from db.store import Store
-from handlers.browsing import ADMINS_ONLY, is_admin
-from handlers.render import Block, Reply, format_digest, render, text_reply
+from db.schedules import Schedule
+from handlers.permissions import ADMINS_ONLY, is_admin
+from handlers.render import Block, format_digest, render, text_reply
 from handlers.replying import (
     in_save_pool,
     in_save_worker,
-    in_worker,
     send,
     send_message_reliably,
-    service,
+    show_typing,
 )
 
 log = logging.getLogger(__name__)
@@ -71,11 +49,6 @@ log = logging.getLogger(__name__)
 FEED_POLL_SECONDS = 60
 FOLLOW_USAGE = "Usage: /follow URL — an RSS or Atom feed (or a site that links to one)"
 UNFOLLOW_USAGE = "Usage: /unfollow ID or URL — see /feeds for the numbers"
-# The kind of chat a schedule was set in ("private", "group", …): a channel is never told
-# that a slot had nothing new; people in a chat are, once (see send_scheduled_digest).
-CHAT_TYPE_SETTING = "digest_chat_type"
-# Set once an empty slot was reported; cleared by the next digest that has news.
-TOLD_NOTHING_NEW_SETTING = "digest_told_nothing_new"
 NOTHING_NEW = (
     "No digest this time: nothing new since the last one. "
     "I'll stay quiet until there is news (/digest status shows the schedule)."
@@ -97,10 +70,12 @@ def clock(application: Application) -> Callable[[], datetime]:
     return application.bot_data.get("clock", utc_now)
 
 
-def store_of(application: Application) -> Store:
-    """The store behind the application's story service."""
-    story_service: StoryService = application.bot_data["service"]
-    return story_service.store
+def digest_service(application: Application) -> DigestService:
+    """The digest service, made once per application over the story service's store."""
+    if "digests" not in application.bot_data:
+        story_service: StoryService = application.bot_data["service"]
+        application.bot_data["digests"] = DigestService(story_service.store)
+    return application.bot_data["digests"]
 
 
 def follower(application: Application) -> FeedFollower:
@@ -109,11 +84,6 @@ def follower(application: Application) -> FeedFollower:
         story_service: StoryService = application.bot_data["service"]
         application.bot_data["feeds"] = FeedFollower(story_service.store, story_service.ingestor)
     return application.bot_data["feeds"]
-
-
-def chat_zone(store: Store, chat_id: int) -> str:
-    """The chat's time zone setting if valid, else UTC."""
-    return default_zone_of(store.chat(chat_id).setting(TIMEZONE_SETTING))
 
 
 async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -132,53 +102,57 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     chat = update.effective_chat
     if chat is None:
         return
-    store = service(context).store
+    digests = digest_service(context.application)
     try:
-        command = parse_digest_args(list(context.args or []), chat.id, chat_zone(store, chat.id))
+        command = await asyncio.to_thread(digests.parse_command, list(context.args or []), chat.id)
     except ScheduleError as error:
         await send(update, context, text_reply(str(error)))
         return
     now = clock(context.application)()
     if command.action == "now":
-        # Marked as shown before it goes out (a crash mid-send doesn't show it again);
-        # unmarked if it surely never arrived. Only the on-demand mark moves: the schedule's
-        # next digest still covers these stories.
-        before = on_demand_mark(store, chat.id)
-        reply = await in_worker(update, context, digest_now, store, chat.id, now)
-        await send(update, context, reply, undo=lambda: set_on_demand_mark(store, chat.id, before))
+
+        async def deliver(digest: Digest, zone: str) -> None:
+            nothing_went_out = False
+
+            def none_went_out() -> None:
+                nonlocal nothing_went_out
+                nothing_went_out = True
+
+            try:
+                await send(update, context, format_digest(digest, zone), undo=none_went_out)
+            except TelegramError as error:
+                raise DeliveryFailed(nothing_went_out) from error
+
+        await show_typing(update, context)
+        try:
+            await digests.send_on_demand(chat.id, now, deliver)
+        except DeliveryFailed as failed:
+            raise failed.__cause__ from None  # the error handler tells the chat, as for any reply
         return
     if command.action == "status":
-        await send(update, context, text_reply(schedule_status(schedule_for(store, chat.id), now)))
+        status = await asyncio.to_thread(digests.status, chat.id, now)
+        await send(update, context, text_reply(status))
         return
     if not await may_change(update, context):
         await send(update, context, text_reply(ADMINS_ONLY))
         return
     if command.action == "off":
-        removed = clear_schedule(store, chat.id)
+        removed = await asyncio.to_thread(digests.turn_off, chat.id)
         cancel_job(context.application, chat.id)
         text = "Scheduled digests are off." if removed else "No digest was scheduled here."
         await send(update, context, text_reply(text))
     elif command.action == "set" and command.schedule is not None:
-        source = digest_source(store, chat.id)
-        schedule = replace(
-            command.schedule, source_chat_id=None if source == chat.id else source, created_at=None
+        saved, reply = await asyncio.to_thread(
+            digests.set_schedule,
+            command.schedule,
+            chat.type,
+            now,
+            command.zone_defaulted,
         )
-        saved = save_schedule(store, schedule, now)
-        store.chat(chat.id).change_setting(CHAT_TYPE_SETTING, chat.type)
         schedule_job(context.application, saved, now)
-        reply = schedule_confirmation(saved, now, command.zone_defaulted)
         await send(update, context, text_reply(reply))
     elif command.action == "from" and command.source is not None:
         await _set_source(update, context, command.source)
-
-
-def digest_now(store: Store, chat_id: int, now: datetime | None = None) -> Reply:
-    """Build the chat's on-demand digest, remember it was shown (apart from the schedule's
-    mark), and format it in the chat's zone."""
-    digest = chat_digest(store, chat_id, now=now, since=on_demand_start(store, chat_id))
-    if digest.items:
-        set_on_demand_mark(store, chat_id, digest.until)
-    return format_digest(digest, chat_zone(store, chat_id))
 
 
 async def _set_source(update: Update, context: ContextTypes.DEFAULT_TYPE, which: str) -> None:
@@ -186,10 +160,9 @@ async def _set_source(update: Update, context: ContextTypes.DEFAULT_TYPE, which:
     chat = update.effective_chat
     user = update.effective_user
     assert chat is not None
-    store = service(context).store
+    digests = digest_service(context.application)
     if which.lower() in ("here", "off", "none", "this"):
-        store.chat(chat.id).change_setting(SOURCE_SETTING, str(chat.id))
-        set_source(store, chat.id, None)
+        await asyncio.to_thread(digests.use_own_stories, chat.id)
         await send(update, context, text_reply("Digests here are made from this chat's stories."))
         return
     if user is None:
@@ -210,9 +183,7 @@ async def _set_source(update: Update, context: ContextTypes.DEFAULT_TYPE, which:
             update, context, text_reply(f"Only admins of {excerpt(which)} and of this chat can.")
         )
         return
-    store.chat(source_id).ensure_exists("channel")
-    store.chat(chat.id).change_setting(SOURCE_SETTING, str(source_id))
-    set_source(store, chat.id, source_id)
+    await asyncio.to_thread(digests.use_source, chat.id, source_id)
     await send(update, context, text_reply(f"Digests here are now made from {which}'s stories."))
 
 
@@ -269,7 +240,8 @@ async def unfollow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if not await may_change(update, context):
         await send(update, context, text_reply(ADMINS_ONLY))
         return
-    removed = follower(context.application).unfollow(chat.id, context.args[0])
+    feeds = follower(context.application)
+    removed = await asyncio.to_thread(feeds.unfollow, chat.id, context.args[0])
     text = f"Stopped following “{removed.name}”." if removed else "This chat follows no such feed."
     await send(update, context, text_reply(text))
 
@@ -279,7 +251,7 @@ async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     chat = update.effective_chat
     if chat is None:
         return
-    feeds = follower(context.application).feeds(chat.id)
+    feeds = await asyncio.to_thread(follower(context.application).feeds, chat.id)
     if not feeds:
         await send(update, context, text_reply("This chat follows no feeds. " + FOLLOW_USAGE))
         return
@@ -327,10 +299,8 @@ def schedule_job(
 
 def register_jobs(application: Application) -> None:
     """At start-up: an alarm per stored schedule (missed digests sent once, now) and the poll."""
-    store = store_of(application)
     now = clock(application)()
-    for schedule in all_schedules(store):
-        missed = missed_run(schedule, now)
+    for schedule, missed in digest_service(application).alarms_at_start(now):
         if missed:
             log.info("digest for chat %s was missed while down; sending it now", schedule.chat_id)
         schedule_job(application, schedule, now, missed=missed)
@@ -343,74 +313,49 @@ def register_jobs(application: Application) -> None:
     )
 
 
-async def post_init(application: Application) -> None:
-    """An Application post_init hook: register the digest and feed jobs."""
-    register_jobs(application)
-
-
 async def send_scheduled_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A digest alarm: send the chat's digest (if there is news), then set the next alarm.
-
-    At most once: the digest is marked as sent before it goes out, so a crash or kill while
-    it is being sent never sends it again after a restart (its stories are not repeated in
-    the next digest either). Only when its first message surely did not arrive is the mark
-    taken back, and the next slot covers those stories.
-    """
+    """A digest alarm: one call to the digest service (which sends the chat's digest, if there
+    is news, at most once), then the next alarm."""
     application = context.application
     data = context.job.data if context.job else {}
     chat_id = int(data["chat_id"])
-    store = store_of(application)
-    schedule = schedule_for(store, chat_id)
-    if schedule is None:
-        return  # turned off after the alarm was set
+
+    async def deliver(digest: Digest, zone: str) -> None:
+        went_out = 0
+        try:
+            for message in format_digest(digest, zone).messages:
+                await send_message_reliably(
+                    context.bot, chat_id, message, disable_web_page_preview=True
+                )
+                went_out += 1
+        except Forbidden as error:
+            raise ChatGone from error
+        except TelegramError as error:
+            raise DeliveryFailed(nothing_went_out=not went_out) from error
+
     # An alarm never counts as earlier than its slot, so a clock a little fast can't resend it.
     now = max(clock(application)(), parse_utc(data["slot"]))
-    since = last_digest_at(store, chat_id) or iso_utc(first_period_start(schedule, now))
-    digest = await asyncio.to_thread(chat_digest, store, chat_id, now=now, since=since)
-    if not digest.items:
-        record_run(store, chat_id, now)
-        schedule_job(application, schedule, now)
-        await _tell_nothing_new_once(context, store, chat_id)
-        return
-    store.chat(chat_id).change_setting(TOLD_NOTHING_NEW_SETTING, "")
-    before = sent_marks(store, chat_id)
-    mark_sent(store, chat_id, parse_utc(digest.until))
-    went_out = 0
-    try:
-        for message in format_digest(digest, schedule.timezone).messages:
-            await send_message_reliably(
-                context.bot, chat_id, message, disable_web_page_preview=True
-            )
-            went_out += 1
-    except Forbidden:
-        # Removed from the chat: nobody can read the digests, so the schedule goes too.
+    run = await digest_service(application).send_scheduled(chat_id, now, deliver)
+    if run.outcome is Outcome.CHAT_GONE:
         log.warning("bot can't post in chat %s any more; dropping its digest schedule", chat_id)
-        clear_schedule(store, chat_id)
-        return
-    except TelegramError:
-        if went_out:
-            log.exception("the digest to chat %s was cut short after %d part(s)", chat_id, went_out)
-        else:
-            restore_marks(store, chat_id, before)
-            log.exception("sending the digest to chat %s failed; trying at the next slot", chat_id)
-    schedule_job(application, schedule, now)
+    elif run.outcome is Outcome.CUT_SHORT:
+        log.error("the digest to chat %s was cut short", chat_id, exc_info=_cause(run.error))
+    elif run.outcome is Outcome.NOT_SENT:
+        log.error(
+            "sending the digest to chat %s failed; trying at the next slot",
+            chat_id,
+            exc_info=_cause(run.error),
+        )
+    if run.schedule is not None:
+        schedule_job(application, run.schedule, now)
+    if run.tell_nothing_new:
+        with contextlib.suppress(TelegramError):  # a courtesy: the schedule goes on regardless
+            await send_message_reliably(context.bot, chat_id, NOTHING_NEW)
 
 
-async def _tell_nothing_new_once(
-    context: ContextTypes.DEFAULT_TYPE, store: Store, chat_id: int
-) -> None:
-    """An empty slot: in a private chat or a group, say so the first time (a schedule that
-    stays silent looks broken); a channel's readers need no such post. Chats whose schedule
-    predates the recorded chat type stay silent, as before."""
-    chat = store.chat(chat_id)
-    kind = chat.setting(CHAT_TYPE_SETTING)
-    if kind not in (ChatType.PRIVATE, ChatType.GROUP, ChatType.SUPERGROUP):
-        return
-    if chat.setting(TOLD_NOTHING_NEW_SETTING):
-        return
-    chat.change_setting(TOLD_NOTHING_NEW_SETTING, "yes")
-    with contextlib.suppress(TelegramError):  # a courtesy: the schedule goes on regardless
-        await send_message_reliably(context.bot, chat_id, NOTHING_NEW)
+def _cause(error: BaseException | None) -> BaseException | None:
+    """The edge's own error behind a failed delivery, for the log's traceback."""
+    return error.__cause__ if error is not None and error.__cause__ is not None else error
 
 
 async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -10,12 +10,12 @@ run read-only (bot/cli/run.py), so users get the same reply instead of a bot in 
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from db.storage_trouble import storage_trouble
 from handlers.replying import send_message_reliably
 
 log = logging.getLogger(__name__)
@@ -24,22 +24,6 @@ SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 STORAGE_TROUBLE = (
     "I can't save stories right now: the storage is {state}. The admin has been told in the log."
 )
-
-
-def storage_trouble(error: BaseException | None) -> str | None:
-    """ "full" or "read-only" when the error (or one behind it) is SQLite unable to write."""
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        if isinstance(error, sqlite3.OperationalError):
-            name = getattr(error, "sqlite_errorname", "") or ""
-            text = str(error).lower()
-            if name == "SQLITE_FULL" or "database or disk is full" in text:
-                return "full"
-            if name.startswith("SQLITE_READONLY") or "readonly database" in text:
-                return "read-only"
-        error = error.__cause__ or error.__context__
-    return None
 
 
 async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

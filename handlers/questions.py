@@ -7,8 +7,8 @@ import re
 from telegram import Bot, Message, Update
 from telegram.ext import ContextTypes
 
-from bot.services.stories import parse_story_id
 from handlers.render import answer_reply, text_reply
+from handlers.replied_story import replied_story_id
 from handlers.replying import in_worker, send, service
 
 ASK_USAGE = "Usage: /ask question — for example: /ask Who signed the joint statement?"
@@ -31,21 +31,6 @@ def strip_mention(text: str, username: str | None) -> str:
     return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
 
 
-def replied_story_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    """The story a message replies to: the story's own message, or the bot's reply about it."""
-    message = update.effective_message
-    chat = update.effective_chat
-    if message is None or chat is None or message.reply_to_message is None:
-        return None
-    replied = message.reply_to_message
-    stories = service(context).chat(chat.id)
-    story = stories.story_for_message(replied.message_id)
-    if story is not None:
-        return story.id
-    match = re.search(r"Story #(\d+)", replied.text or "")
-    return parse_story_id(match.group(1)) if match else None
-
-
 async def answer_question(
     update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
 ) -> None:
@@ -53,7 +38,7 @@ async def answer_question(
     chat = update.effective_chat
     if chat is None:
         return
-    story_id = replied_story_id(update, context)
+    story_id = await replied_story_id(update, context)
     result = await in_worker(update, context, service(context).answer, chat.id, question, story_id)
     await send(update, context, answer_reply(result))
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from bot.nlp.tokenizer import split_sentences
 from bot.services.digests import Digest, DigestItem
 from bot.services.schedules import local_time_text, parse_utc
-from bot.services.stories import Saved, StoryFacts, StoryPage, StorySummary
+from bot.services.stories import Saved, StoryFacts, StoryPage, StorySummary, shown_answer
 
 MESSAGE_LIMIT = 4096  # Telegram counts UTF-16 code units: an emoji like 😀 counts 2
 
@@ -267,10 +267,7 @@ def answer_reply(result) -> Reply:  # result: answers.Answer
         )
     if result.answer is None:
         return render([Block(result.note or "The stories in this chat don't say.")])
-    answer = result.answer
-    if result.date and result.date not in answer:
-        answer = f"{answer} ({result.date})"
-    blocks = [Block(answer, "b"), Block(f"“{result.sentence}”", "blockquote")]
+    blocks = [Block(shown_answer(result), "b"), Block(f"“{result.sentence}”", "blockquote")]
     blocks.append(Block(f"— {result.title} (story #{result.story_id})", "i"))
     if result.note:
         blocks.append(Block(result.note, "i"))

@@ -252,7 +252,13 @@ async def in_worker(
 ) -> T:
     """Run blocking core work (reads, answers, quick writes) in a thread while the chat shows
     'typing…'."""
-    await _typing(update, context)
+    await show_typing(update, context)
+    return await asyncio.to_thread(work, *args, **kwargs)
+
+
+async def in_thread(work: Callable[..., T], *args, **kwargs) -> T:
+    """Run a quick store read or write in a thread, so SQLite never blocks the event loop
+    (no 'typing…': the answer comes at once)."""
     return await asyncio.to_thread(work, *args, **kwargs)
 
 
@@ -260,7 +266,7 @@ async def in_save_worker(
     update: Update, context: ContextTypes.DEFAULT_TYPE, work: Callable[..., T], *args, **kwargs
 ) -> T:
     """Run saving work that may fetch a link or parse a page on the saving threads."""
-    await _typing(update, context)
+    await show_typing(update, context)
     return await in_save_pool(work, *args, **kwargs)
 
 
@@ -270,7 +276,8 @@ async def in_save_pool(work: Callable[..., T], *args, **kwargs) -> T:
     return await loop.run_in_executor(_SAVES, functools.partial(work, *args, **kwargs))
 
 
-async def _typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """'typing…' in the chat while blocking work runs."""
     chat = update.effective_chat
     if chat is not None:
         # The typing hint is a courtesy: never fail the reply over it.

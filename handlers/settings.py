@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.services.settings import SETTINGS_USAGE, change, describe
-from handlers.browsing import ADMINS_ONLY, is_admin
+from handlers.permissions import ADMINS_ONLY, is_admin
 from handlers.render import Block, render, text_reply
 from handlers.replying import in_worker, send, service
 

@@ -18,7 +18,7 @@ from bot.services.stories import looks_like_question
 from bot.sources.documents import MAX_DOCUMENT_BYTES
 from handlers.questions import answer_question, is_addressed_to_bot, strip_mention
 from handlers.render import file_report, saved_reply, text_reply, updated_reply
-from handlers.replying import in_save_worker, send, service
+from handlers.replying import in_save_worker, in_thread, send, service
 
 
 def origin_of(message: Message) -> dict[str, object]:
@@ -67,7 +67,7 @@ async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     )
     if private or addressed:
         await send(update, context, saved_reply(saved))
-    elif saved.outcome.added and service(context).chat(chat.id).setting("saved_reaction") == "on":
+    elif saved.outcome.added and await in_thread(service(context).says_saved_in_groups, chat.id):
         await send(update, context, text_reply("Saved.", "i"))
 
 

@@ -7,9 +7,9 @@ from telegram.ext import ContextTypes
 
 from bot.nlp.summaries import longer, shorter
 from bot.services.stories import parse_story_id
-from handlers.questions import replied_story_id
 from handlers.render import facts_reply, summary_reply, text_reply
-from handlers.replying import edit, in_worker, send, service
+from handlers.replied_story import replied_story_id
+from handlers.replying import edit, in_thread, in_worker, send, service
 from handlers.story_args import parse_facts_args, parse_summary_args
 
 SUMMARY_USAGE = (
@@ -42,7 +42,7 @@ async def summary_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if args is None:
         await send(update, context, text_reply(SUMMARY_USAGE))
         return
-    replied = replied_story_id(update, context)
+    replied = await replied_story_id(update, context)
     story_id = args.story_id or replied
     result = await in_worker(
         update, context, service(context).summary, chat.id, story_id, args.length
@@ -60,7 +60,7 @@ async def facts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if args is None:
         await send(update, context, text_reply(FACTS_USAGE))
         return
-    replied = replied_story_id(update, context)
+    replied = await replied_story_id(update, context)
     story_id = args.story_id or replied
     result = await in_worker(update, context, service(context).facts, chat.id, story_id)
     await send(
@@ -77,7 +77,9 @@ async def resize_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if query is None or chat is None or not query.data:
         return
     action, _, raw_id = query.data.partition(":")
-    current = context.chat_data.get(("length", raw_id)) or service(context).default_length(chat.id)
+    current = context.chat_data.get(("length", raw_id)) or await in_thread(
+        service(context).default_length, chat.id
+    )
     length = shorter(current) if action == "short" else longer(current)
     result = await in_worker(
         update, context, service(context).summary, chat.id, parse_story_id(raw_id) or 0, length

@@ -763,8 +763,8 @@ def test_a_database_in_a_read_only_folder_opens_read_only_and_answers_reads(
     from bot.cli.run import open_journal, open_service
     from bot.config import Settings
     from bot.services.stories import StoryService
+    from db.storage_trouble import storage_trouble
     from db.store import Store
-    from handlers.errors import storage_trouble
 
     folder = tmp_path / "mounted"
     folder.mkdir()

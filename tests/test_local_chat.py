@@ -271,7 +271,7 @@ def test_buttons_an_edit_took_away_cannot_be_pressed(tmp_path: Path) -> None:
 
 
 def test_scheduling_a_digest_records_the_kind_of_chat(tmp_path: Path) -> None:
-    from handlers.digests import CHAT_TYPE_SETTING
+    from bot.services.digest_service import CHAT_TYPE_SETTING
 
     (reply,) = chat_replies(tmp_path, ["/digest daily 09:00 UTC"])
     assert "09:00" in reply

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bot.services.digest_service import CHAT_TYPE_SETTING
 from bot.services.ingest import Ingestor
 from bot.services.schedules import (
     USAGE,
@@ -454,7 +455,7 @@ def test_an_empty_slot_is_told_once_in_chats_and_never_in_channels(
     kinds = {5: "private", -300: "group", -100: "channel"}
     for chat_id, kind in kinds.items():
         save_schedule(bot.store, daily(chat_id, "09:00", "UTC"), clock.now)
-        bot.store.chat(chat_id).change_setting(handlers.CHAT_TYPE_SETTING, kind)
+        bot.store.chat(chat_id).change_setting(CHAT_TYPE_SETTING, kind)
     bot.start()
 
     def told() -> dict[int, int]:

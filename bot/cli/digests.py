@@ -8,8 +8,8 @@ import sys
 from datetime import UTC, datetime
 
 from bot.config import Settings
-from bot.services.digests import chat_digest, digest_json
-from bot.services.schedules import TIMEZONE_SETTING, default_zone_of
+from bot.services.digest_service import DigestService
+from bot.services.digests import digest_json
 from db.schedules import iso_utc
 from db.store import Store
 from handlers.render import digest_text
@@ -44,11 +44,10 @@ def digest_command(args: argparse.Namespace) -> int:
             return 2
     store = Store(Settings.from_env(args.db).db_path)
     try:
-        digest = chat_digest(store, args.chat, since=since)
+        digest, zone = DigestService(store).preview(args.chat, since)
         if args.json:
             print(json.dumps(digest_json(digest), ensure_ascii=False))
         else:
-            zone = default_zone_of(store.chat(args.chat).setting(TIMEZONE_SETTING))
             print(digest_text(digest, zone))
     finally:
         store.close()

@@ -7,7 +7,8 @@ import json
 import sys
 
 from bot.cli.inputs import read_lines
-from bot.cli.stories import open_store
+from bot.cli.stories import open_service
+from bot.services.stories import shown_answer
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -39,9 +40,8 @@ def answer_json(result) -> dict:
 
 def ask_command(args: argparse.Namespace) -> int:
     """Print the answer and the sentence it rests on (or JSON)."""
-    from bot.answers import answer
-
-    chat = open_store(args).chat(args.chat)
+    stories = open_service(args)
+    chat_id = args.chat
     if args.jsonl:
         try:
             lines = read_lines(args.jsonl)
@@ -56,7 +56,7 @@ def ask_command(args: argparse.Namespace) -> int:
                 record, question = {}, ""
             print(
                 json.dumps(
-                    {"id": record.get("id"), **answer_json(answer(chat, question))},
+                    {"id": record.get("id"), **answer_json(stories.answer(chat_id, question))},
                     ensure_ascii=False,
                 ),
                 flush=True,
@@ -65,7 +65,7 @@ def ask_command(args: argparse.Namespace) -> int:
     if not args.question:
         print('Usage: storybot ask --chat ID "question"', file=sys.stderr)
         return 2
-    result = answer(chat, args.question)
+    result = stories.answer(chat_id, args.question)
     if args.json:
         print(json.dumps(answer_json(result), ensure_ascii=False))
     elif result.answer is None:
@@ -73,26 +73,18 @@ def ask_command(args: argparse.Namespace) -> int:
         if result.sentence:
             print(f'"{result.sentence}" — {result.title}')
     else:
-        shown = (
-            f"{result.answer} ({result.date})"
-            if result.date and result.date not in result.answer
-            else result.answer
-        )
-        print(shown)
+        print(shown_answer(result))
         print(f'"{result.sentence}" — {result.title}')
     return 0
 
 
 def facts_command(args: argparse.Namespace) -> int:
     """Print who, what, when and where of one story."""
-    from bot.answers import facts
-
-    store = open_store(args)
-    story = store.story(args.id)
-    if story is None:
+    result = open_service(args).facts_of_story(args.id)
+    if result is None:
         print(f"No story with id {args.id}.", file=sys.stderr)
         return 1
-    found = facts(store.chat(story.chat_id), story.id)
+    found = result.facts
     values = {k: getattr(found, k, None) for k in ("who", "what", "when", "where")}
     if args.json:
         print(json.dumps(values, ensure_ascii=False))

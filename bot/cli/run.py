@@ -37,7 +37,7 @@ def open_service(settings: Settings) -> StoryService:
     """The service over the database; read-only, with a clear log line, when the file can't
     be written (a restart loop would not fix that: the admin has to)."""
     from bot.services.stories import StoryService
-    from handlers.errors import storage_trouble
+    from db.storage_trouble import storage_trouble
 
     service: StoryService | None = None
     try:

@@ -11,6 +11,7 @@ from bot.cli.inputs import InputError, read_bytes, read_cleaned
 from bot.config import Settings
 from bot.nlp.cleaning import CleanedText
 from bot.services.ingest import Ingestor, IngestOutcome
+from bot.services.stories import StoryService
 from db.store import Store, Story
 
 INGESTIBLE = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".ndjson"}
@@ -45,9 +46,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     clean.set_defaults(handler=clean_command)
 
 
-def open_store(args: argparse.Namespace) -> Store:
-    """The store at --db (else $STORYBOT_DB, else the default path)."""
-    return Store(Settings.from_env(args.db).db_path)
+def open_service(args: argparse.Namespace) -> StoryService:
+    """The story service over the database the arguments (or the environment) name."""
+    return StoryService.from_settings(Settings.from_env(args.db))
 
 
 def ingest_command(args: argparse.Namespace) -> int:
@@ -104,8 +105,7 @@ def format_outcome(outcome: IngestOutcome, path: str, *, as_json: bool) -> str:
 
 def list_command(args: argparse.Namespace) -> int:
     """Print a chat's stories, newest first."""
-    chat = open_store(args).chat(args.chat)
-    stories = chat.latest_stories(limit=args.limit)
+    stories, total = open_service(args).latest_stories(args.chat, args.limit)
     for story in stories:
         if args.json:
             print(json.dumps(story_summary(story), ensure_ascii=False))
@@ -113,7 +113,7 @@ def list_command(args: argparse.Namespace) -> int:
             print(f"{story.id}\t{story.added_at}\t{story.title}")
     if not stories and not args.json:
         print(f"No stories in chat {args.chat}.", file=sys.stderr)
-    more = chat.count() - len(stories)
+    more = total - len(stories)
     if more > 0:  # on stderr: stdout stays one story per line for scripts
         print(f"… {more} more, use --limit to see them", file=sys.stderr)
     return 0
@@ -134,7 +134,7 @@ def story_summary(story: Story) -> dict:
 
 def show_command(args: argparse.Namespace) -> int:
     """Print one stored story, cleaned."""
-    story = open_store(args).story(args.id)
+    story = open_service(args).any_story(args.id)
     if story is None:
         print(f"No story with id {args.id}.", file=sys.stderr)
         return 1

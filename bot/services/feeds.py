@@ -31,6 +31,17 @@ from bot.nlp.tokenizer import words
 from bot.services.ingest import MIN_STORY_WORDS, Ingestor, IngestOutcome
 from bot.sources.documents import RawStory
 from bot.sources.fetching import FetchError, fetch_url
+from db.feeds import (
+    Feed,
+    add_feed,
+    due_feeds,
+    feed_by_id,
+    feeds_of,
+    mark_seen,
+    remove_feed,
+    seen,
+    update_feed,
+)
 from db.schedules import iso_utc
 from db.store import Store, Story
 
@@ -49,27 +60,6 @@ _FEED_LINK = re.compile(
     r"<link\b[^>]*\btype=[\"']application/(?:rss|atom)\+xml[\"'][^>]*>", re.IGNORECASE
 )
 _HREF = re.compile(r"\bhref=[\"']([^\"']+)[\"']", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Feed:
-    """A followed feed and its polling state."""
-
-    id: int
-    chat_id: int
-    url: str
-    title: str | None
-    etag: str | None
-    modified: str | None
-    failures: int
-    next_poll_at: str | None
-    reported_failure: bool
-    last_error: str | None
-
-    @property
-    def name(self) -> str:
-        """The feed's title, or its URL."""
-        return self.title or self.url
 
 
 @dataclass(frozen=True)
@@ -105,10 +95,6 @@ class FollowResult:
 
 
 Fetcher = Callable[[str, str | None, str | None], FeedResponse]
-
-_FEED_COLUMNS = (
-    "id, chat_id, url, title, etag, modified, failures, next_poll_at, reported_failure, last_error"
-)
 
 
 # -- fetching --------------------------------------------------------------------------------
@@ -215,12 +201,11 @@ class FeedFollower:
 
     def feeds(self, chat_id: int) -> list[Feed]:
         """The chat's followed feeds, oldest first."""
-        return self._feeds_where("chat_id = ?", [chat_id])
+        return feeds_of(self.store, chat_id)
 
     def feed(self, feed_id: int) -> Feed | None:
         """The feed with that id, or None."""
-        found = self._feeds_where("id = ?", [feed_id])
-        return found[0] if found else None
+        return feed_by_id(self.store, feed_id)
 
     def follow(self, chat_id: int, url: str, now: datetime) -> FollowResult:
         """Check the URL is a feed (or a page naming one), save it and read its newest items."""
@@ -257,9 +242,7 @@ class FeedFollower:
         which = which.strip().lstrip("#")
         for feed in self.feeds(chat_id):
             if which == str(feed.id) or which == feed.url:
-                with self.store.transaction() as db:
-                    db.execute("DELETE FROM feed_items WHERE feed_id = ?", [feed.id])
-                    db.execute("DELETE FROM feeds WHERE id = ?", [feed.id])
+                remove_feed(self.store, feed.id)
                 return feed
         return None
 
@@ -267,7 +250,7 @@ class FeedFollower:
 
     def due(self, now: datetime) -> list[Feed]:
         """Every chat's feeds whose next poll time has come."""
-        return self._feeds_where("next_poll_at IS NULL OR next_poll_at <= ?", [iso_utc(now)])
+        return due_feeds(self.store, iso_utc(now))
 
     def poll_due(self, now: datetime) -> list[PollResult]:
         """Poll every due feed; one result per feed."""
@@ -343,23 +326,15 @@ class FeedFollower:
     def _insert(
         self, chat_id: int, response: FeedResponse, title: str | None, now: datetime
     ) -> Feed:
-        self.store.chat(chat_id).ensure_exists()
-        with self.store.lock:
-            cursor = self.store.db.execute(
-                "INSERT INTO feeds (chat_id, url, title, etag, modified, failures, next_poll_at, "
-                "reported_failure) VALUES (?, ?, ?, ?, ?, 0, ?, 0)",
-                [
-                    chat_id,
-                    response.url,
-                    title,
-                    response.etag,
-                    response.modified,
-                    iso_utc(now + POLL_INTERVAL),
-                ],
-            )
-        feed = self.feed(cursor.lastrowid)
-        assert feed is not None
-        return feed
+        return add_feed(
+            self.store,
+            chat_id,
+            response.url,
+            title,
+            response.etag,
+            response.modified,
+            iso_utc(now + POLL_INTERVAL),
+        )
 
     def _succeeded(self, feed: Feed, response: FeedResponse, now: datetime) -> None:
         self._update(
@@ -393,32 +368,13 @@ class FeedFollower:
         return PollResult(self._reload(feed), error=error, message=message)
 
     def _update(self, feed_id: int, **values: object) -> None:
-        assignments = ", ".join(f"{name} = ?" for name in values)
-        with self.store.lock:
-            self.store.db.execute(
-                f"UPDATE feeds SET {assignments} WHERE id = ?", [*values.values(), feed_id]
-            )
+        update_feed(self.store, feed_id, **values)
 
     def _reload(self, feed: Feed) -> Feed:
         return self.feed(feed.id) or feed
 
     def _seen(self, feed_id: int, key: str) -> bool:
-        with self.store.lock:
-            row = self.store.db.execute(
-                "SELECT 1 FROM feed_items WHERE feed_id = ? AND item_key = ?", [feed_id, key]
-            ).fetchone()
-        return row is not None
+        return seen(self.store, feed_id, key)
 
     def _mark_seen(self, feed_id: int, keys: list[str]) -> None:
-        with self.store.lock:
-            self.store.db.conn.executemany(
-                "INSERT OR IGNORE INTO feed_items (feed_id, item_key) VALUES (?, ?)",
-                [(feed_id, key) for key in keys],
-            )
-
-    def _feeds_where(self, condition: str, params: list[object]) -> list[Feed]:
-        with self.store.lock:
-            rows = self.store.db.execute(
-                f"SELECT {_FEED_COLUMNS} FROM feeds WHERE {condition} ORDER BY id", params
-            ).fetchall()
-        return [Feed(*row[:8], bool(row[8]), row[9]) for row in rows]
+        mark_seen(self.store, feed_id, keys)

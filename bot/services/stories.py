@@ -191,6 +191,20 @@ class StoryService:
 
         return answer(self.chat(chat_id), question, story_id)
 
+    def facts_of_story(self, story_id: int) -> StoryFacts | None:
+        """Facts of any chat's story by id: for the operator's CLI, never for handlers."""
+        story = self.store.story(story_id)
+        return None if story is None else self.facts(story.chat_id, story.id)
+
+    def latest_stories(self, chat_id: int, limit: int) -> tuple[list[Story], int]:
+        """The chat's newest stories, and how many it keeps in all."""
+        chat = self.chat(chat_id)
+        return chat.latest_stories(limit=limit), chat.count()
+
+    def any_story(self, story_id: int) -> Story | None:
+        """Any chat's story by id: for the operator's CLI (``show``), never for handlers."""
+        return self.store.story(story_id)
+
     def facts(self, chat_id: int, story_id: int | None = None) -> StoryFacts | None:
         """Who, what, when and where of this chat's story (the latest when no id is given)."""
         from bot.answers import facts
@@ -232,6 +246,27 @@ class StoryService:
         chat = self.chat(chat_id)
         return chat.search(query, limit) or chat.search(query, limit, any_word=True)
 
+    def count(self, chat_id: int) -> int:
+        """How many stories the chat keeps."""
+        return self.chat(chat_id).count()
+
+    def story(self, chat_id: int, story_id: int) -> Story | None:
+        """One of the chat's stories, or None."""
+        return self.chat(chat_id).story(story_id)
+
+    def replied_story(self, chat_id: int, message_id: int, text: str) -> int | None:
+        """The story a reply points at: the one saved from that message, else the story the
+        bot's message was about (its "Story #N" footer)."""
+        story = self.chat(chat_id).story_for_message(message_id)
+        if story is not None:
+            return story.id
+        match = re.search(r"Story #(\d+)", text)
+        return parse_story_id(match.group(1)) if match else None
+
+    def says_saved_in_groups(self, chat_id: int) -> bool:
+        """The chat's "saved" reaction setting: say "Saved." when a posted story is kept."""
+        return self.chat(chat_id).setting("saved_reaction") == "on"
+
     def forget(self, chat_id: int, story_id: int) -> bool:
         """Delete one of the chat's stories; False when it has no such story."""
         return self.chat(chat_id).forget(story_id)
@@ -242,6 +277,12 @@ class StoryService:
 
 
 _LENGTH = re.compile(r"^\s*(\d{1,4})\s*(w|words?|s|sentences?)?\s*$", re.IGNORECASE)
+
+
+def shown_answer(result) -> str:  # result: answers.Answer with a short answer
+    """The short answer as shown, with its date when the answer doesn't already say it."""
+    answer = result.answer
+    return f"{answer} ({result.date})" if result.date and result.date not in answer else answer
 
 
 def parse_length(text: str) -> SummaryLength | None:

@@ -1,0 +1,20 @@
+"""The story a message replies to: the story's own message, or the bot's reply about it."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from handlers.replying import in_thread, service
+
+
+async def replied_story_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """The story a message replies to: the story's own message, or the bot's reply about it."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None or message.reply_to_message is None:
+        return None
+    replied = message.reply_to_message
+    return await in_thread(
+        service(context).replied_story, chat.id, replied.message_id, replied.text or ""
+    )
