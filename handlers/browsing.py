@@ -6,7 +6,7 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.messages import excerpt
+from bot.messages import NOT_IN_THIS_CHAT, excerpt
 from bot.services.stories import parse_story_id
 from db.store import Story
 from handlers.permissions import ADMINS_ONLY, is_admin
@@ -135,7 +135,7 @@ async def ask_to_delete(update: Update, context: ContextTypes.DEFAULT_TYPE, stor
     assert chat is not None
     story = await in_thread(service(context).story, chat.id, story_id)
     if story is None:
-        await send(update, context, text_reply("That story isn't in this chat."))
+        await send(update, context, text_reply(NOT_IN_THIS_CHAT))
         return
     if not await may_delete(update, context, story):
         await send(update, context, text_reply(NOT_YOURS))
@@ -177,7 +177,7 @@ async def confirm_delete_button(update: Update, context: ContextTypes.DEFAULT_TY
         await query.answer()
         await edit(update, text_reply(f"Deleted {count} stories."))
         return
-    story_id = parse_story_id(value) or 0  # 0 names no story: "That story isn't in this chat."
+    story_id = parse_story_id(value) or 0  # 0 names no story: NOT_IN_THIS_CHAT
     story = await in_thread(service(context).story, chat.id, story_id)
     # Asked again on the press: whoever confirms may not be who asked.
     if story is not None and not await may_delete(update, context, story):
@@ -185,4 +185,4 @@ async def confirm_delete_button(update: Update, context: ContextTypes.DEFAULT_TY
         return
     deleted = await in_worker(update, context, service(context).forget, chat.id, story_id)
     await query.answer()
-    await edit(update, text_reply("Deleted." if deleted else "That story isn't in this chat."))
+    await edit(update, text_reply("Deleted." if deleted else NOT_IN_THIS_CHAT))

@@ -7,13 +7,13 @@ long reply can be split between blocks, or inside a block's text, without cuttin
 from __future__ import annotations
 
 import html
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
+from bot.messages import NO_STORIES_YET
 from bot.nlp.tokenizer import split_sentences
 from bot.services.digests import Digest, DigestItem
 from bot.services.schedules import local_time_text, parse_utc
@@ -235,7 +235,7 @@ def story_page_reply(page: StoryPage, asked: int | None = None) -> Reply:
     """One page of /list with Newer / Older buttons, or a hint when there are no stories.
     ``asked`` is the page index the user typed: past the last page, say so before showing it."""
     if page.total == 0:
-        return render([Block("No stories here yet. Send me an article, a link or a file.")])
+        return render([Block(NO_STORIES_YET)])
     blocks = []
     if asked is not None and asked != page.page:
         blocks.append(Block(f"There's no page {asked + 1}: the last is page {page.pages}.", "i"))
@@ -288,28 +288,29 @@ def facts_reply(result: StoryFacts) -> Reply:
 # -- digests
 
 
+def digest_blocks(digest: Digest, zone: str = "UTC") -> list[list[Block]]:
+    """The digest's parts: its header, one part per item, and how many were left out (or
+    "nothing new"). Telegram gets each part whole in a message when it fits; the terminal
+    gets them as paragraphs (bot/cli/plain.py)."""
+    since = local_time_text(parse_utc(digest.since), zone)
+    if not digest.items:
+        return [[Block(f"Nothing new since {since}.")]]
+    events = len(digest.items) + digest.more
+    header = (
+        f"Digest: {_count(events, 'event')} from {_count(digest.story_count, 'story')} "
+        f"since {since}"
+    )
+    parts = [[Block(header, "b")]]
+    parts += [item_blocks(number, item) for number, item in enumerate(digest.items, start=1)]
+    if digest.more:
+        parts.append([Block(f"…and {digest.more} more — see /list", "i")])
+    return parts
+
+
 def format_digest(digest: Digest, zone: str = "UTC") -> Reply:
     """The digest as Telegram HTML messages, split only between items (an item over the limit
     alone is split inside by ``render``)."""
-    since = local_time_text(parse_utc(digest.since), zone)
-    if not digest.items:
-        return render([Block(f"Nothing new since {since}.")])
-    events = len(digest.items) + digest.more
-    header = render(
-        [
-            Block(
-                f"Digest: {_count(events, 'event')} from {_count(digest.story_count, 'story')} "
-                f"since {since}",
-                "b",
-            )
-        ]
-    ).messages
-    pieces = header[:]
-    for number, item in enumerate(digest.items, start=1):
-        pieces += render(item_blocks(number, item)).messages
-    if digest.more:
-        pieces += render([Block(f"…and {digest.more} more — see /list", "i")]).messages
-    return Reply(pack(pieces))
+    return Reply(pack([m for part in digest_blocks(digest, zone) for m in render(part).messages]))
 
 
 def item_blocks(number: int, item: DigestItem) -> list[Block]:
@@ -343,19 +344,3 @@ def _source_name(source: str) -> str:
         return PurePath(source).name if source.startswith("/") else source
     host = urlsplit(source).hostname or source
     return host.removeprefix("www.")
-
-
-def plain_text(message: str) -> str:
-    """A rendered HTML message as plain text: tags dropped, links written out."""
-
-    def link(match: re.Match[str]) -> str:
-        href, text = html.unescape(match.group(1)), match.group(2)
-        return text if html.unescape(text) == href else f"{text} ({href})"
-
-    with_links = re.sub(r'<a href="([^"]*)">(.*?)</a>', link, message, flags=re.DOTALL)
-    return html.unescape(re.sub(r"</?(?:b|i|u|s|code|pre|blockquote)>", "", with_links))
-
-
-def digest_text(digest: Digest, zone: str = "UTC") -> str:
-    """The digest as the plain text of the messages Telegram would get."""
-    return "\n\n".join(plain_text(message) for message in format_digest(digest, zone).messages)

@@ -13,6 +13,7 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
+from bot.messages import file_too_big
 from bot.rate_limits import RateLimiter
 from bot.services.stories import looks_like_question
 from bot.sources.documents import MAX_DOCUMENT_BYTES
@@ -82,10 +83,7 @@ async def receive_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await send(
             update,
             context,
-            text_reply(
-                f"That file is {document.file_size / 1_000_000:.1f} MB; the limit is "
-                f"{MAX_DOCUMENT_BYTES // 1_000_000} MB. Send a smaller file or a link instead."
-            ),
+            text_reply(file_too_big(document.file_size, MAX_DOCUMENT_BYTES)),
         )
         return
     telegram_file = await document.get_file()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.messages import NO_STORIES_YET, NOT_IN_THIS_CHAT
 from bot.nlp.summaries import longer, shorter
 from bot.services.stories import parse_story_id
 from handlers.render import facts_reply, summary_reply, text_reply
@@ -21,8 +22,8 @@ FACTS_USAGE = (
     "Usage: /facts [ID] — the facts of story ID (as /list numbers them), the story you reply "
     "to, or the latest. Example: /facts 9"
 )
-NO_STORY = "There are no stories here yet. Send me an article, a link or a file first."
-NOT_HERE = "That story isn't in this chat (it may have been deleted)."
+NO_STORY = NO_STORIES_YET
+NOT_HERE = NOT_IN_THIS_CHAT
 
 
 def no_such_story(typed_id: int | None, replied_id: int | None) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.plain import digest_text
 from bot.services.digests import (
     SAME_FACT,
     Digest,
@@ -29,7 +30,7 @@ from bot.services.ingest import Ingestor
 from bot.sources.documents import RawStory
 from db.schedules import mark_sent
 from db.store import Store, Story
-from handlers.render import MESSAGE_LIMIT, digest_text, format_digest
+from handlers.render import MESSAGE_LIMIT, format_digest
 from tests.conftest import article
 
 CHAT = 1

@@ -36,14 +36,13 @@ from bot.nlp.summaries import (
 from bot.nlp.tokenizer import SyntokTokenizer, split_sentences, words
 from bot.services.ingest import Ingestor
 from bot.services.schedules import ScheduleError, parse_digest_args
-from bot.services.settings import change, describe
+from bot.services.settings import change, describe, parse_length
 from bot.services.stories import (
     Saved,
     StoryFacts,
     StoryPage,
     StoryService,
     StorySummary,
-    parse_length,
     parse_story_id,
 )
 from db.store import Store, Story, fts_query

@@ -7,12 +7,12 @@ import json
 import sys
 from datetime import UTC, datetime
 
+from bot.cli.plain import digest_text
 from bot.config import Settings
 from bot.services.digest_service import DigestService
 from bot.services.digests import digest_json
 from db.schedules import iso_utc
 from db.store import Store
-from handlers.render import digest_text
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -17,7 +17,6 @@ from enum import Enum
 
 from bot.services.digests import SOURCE_SETTING, Digest, chat_digest, digest_source
 from bot.services.schedules import (
-    TIMEZONE_SETTING,
     DigestCommand,
     default_zone_of,
     first_period_start,
@@ -27,6 +26,7 @@ from bot.services.schedules import (
     schedule_confirmation,
     schedule_status,
 )
+from bot.services.settings import TIMEZONE
 from db.schedules import (
     Schedule,
     all_schedules,
@@ -207,7 +207,7 @@ class DigestService:
 
     def zone(self, chat_id: int) -> str:
         """The chat's time zone setting if valid, else UTC."""
-        return default_zone_of(self.store.chat(chat_id).setting(TIMEZONE_SETTING))
+        return default_zone_of(self.store.chat(chat_id).setting(TIMEZONE.key))
 
     def parse_command(self, args: list[str], chat_id: int) -> DigestCommand:
         """The /digest words, read in the chat's zone (raises ScheduleError, with the reason)."""

@@ -17,7 +17,6 @@ from bot.messages import excerpt
 from db.schedules import Schedule
 
 DEFAULT_ZONE = "UTC"
-TIMEZONE_SETTING = "timezone"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 USAGE = (

@@ -22,6 +22,7 @@ from bot.nlp.summaries import (
 )
 from bot.nlp.tokenizer import words
 from bot.services.ingest import Ingestor, IngestOutcome
+from bot.services.settings import LENGTH, SAVED, value_of
 from db.store import ChatStories, Store, Story
 
 QUESTION_WORDS = frozenset(
@@ -151,8 +152,7 @@ class StoryService:
 
     def default_length(self, chat_id: int) -> SummaryLength:
         """The chat's summary length setting, else three sentences."""
-        value = self.chat(chat_id).setting("summary_length", "3")
-        return parse_length(value or "3") or SummaryLength()
+        return value_of(self.chat(chat_id), LENGTH)
 
     def summary(
         self, chat_id: int, story_id: int | None, length: SummaryLength | None
@@ -265,7 +265,7 @@ class StoryService:
 
     def says_saved_in_groups(self, chat_id: int) -> bool:
         """The chat's "saved" reaction setting: say "Saved." when a posted story is kept."""
-        return self.chat(chat_id).setting("saved_reaction") == "on"
+        return value_of(self.chat(chat_id), SAVED) == "on"
 
     def forget(self, chat_id: int, story_id: int) -> bool:
         """Delete one of the chat's stories; False when it has no such story."""
@@ -276,25 +276,10 @@ class StoryService:
         return self.chat(chat_id).forget_all()
 
 
-_LENGTH = re.compile(r"^\s*(\d{1,4})\s*(w|words?|s|sentences?)?\s*$", re.IGNORECASE)
-
-
 def shown_answer(result) -> str:  # result: answers.Answer with a short answer
     """The short answer as shown, with its date when the answer doesn't already say it."""
     answer = result.answer
     return f"{answer} ({result.date})" if result.date and result.date not in answer else answer
-
-
-def parse_length(text: str) -> SummaryLength | None:
-    """'3' or '3s' → three sentences; '60w' → sixty words; None when it isn't a length."""
-    match = _LENGTH.match(text or "")
-    if not match:
-        return None
-    number = int(match.group(1))
-    unit = (match.group(2) or "s").lower()
-    if unit.startswith("w"):
-        return SummaryLength(sentences=None, words=number) if 5 <= number <= 1000 else None
-    return SummaryLength(sentences=number) if 1 <= number <= 50 else None
 
 
 MAX_STORY_ID = 2**63 - 1  # SQLite's INTEGER: a larger id can't name a story, and can't be bound

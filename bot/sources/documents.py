@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from bot.messages import file_too_big
+
 MAX_DOCUMENT_BYTES = 2_000_000
 TOO_DEEP = (
     "That JSON nests too deeply for me to read. Send flat records: an object, a list of "
@@ -58,10 +60,7 @@ def read_document(
 ) -> list[RawStory]:
     """The raw stories in a file, or Rejected with the reason."""
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise Rejected(
-            f"That file is {len(data) / 1_000_000:.1f} MB; the limit is "
-            f"{MAX_DOCUMENT_BYTES // 1_000_000} MB. Send a smaller file or a link instead."
-        )
+        raise Rejected(file_too_big(len(data), MAX_DOCUMENT_BYTES))
     suffix = PurePath(filename or "").suffix.lower()
     # The file's name is the story's source, never the folder it was read from (the CLI is
     # given paths; a digest would print "/home/…/story.txt").
