@@ -86,12 +86,17 @@ def ask_command(args: argparse.Namespace) -> int:
 def facts_command(args: argparse.Namespace) -> int:
     """Print who, what, when and where of one story."""
     from bot.answers import facts
+    from bot.services import other_language
 
     store = open_store(args)
     story = store.story(args.id)
     if story is None:
         print(f"No story with id {args.id}.", file=sys.stderr)
         return 1
+    if language := other_language(story):
+        note = f"Story {story.id} is in {language}; facts are found only in English stories."
+        print(json.dumps({"note": note}, ensure_ascii=False) if args.json else note)
+        return 0
     found = facts(store.chat(story.chat_id), story.id)
     values = {k: getattr(found, k, None) for k in ("who", "what", "when", "where")}
     if args.json:
