@@ -3,6 +3,7 @@ stories in languages that can't be summarized get one honest line instead."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -172,3 +173,15 @@ def test_detection_is_not_by_stop_words() -> None:
         w for w in re.findall(r"\w+", german) if w.lower() not in stop_words("german")
     )
     assert detect(stripped).code == "de"
+
+
+def test_cli_ask_and_facts_on_a_german_story(tmp_path: Path, capsys) -> None:
+    db = str(tmp_path / "cli.db")
+    code, out, _ = run(capsys, "--db", db, "ingest", "--chat", "1", str(DATA / "de-bahn.txt"))
+    assert code == 0
+    story_id = out.split("\t")[0]
+    code, out, _ = run(capsys, "--db", db, "ask", "--chat", "1", "--json", "Who is Thomas Berger?")
+    result = json.loads(out)
+    assert result["answer"] is None
+    code, out, _ = run(capsys, "--db", db, "facts", story_id, "--json")
+    assert "German" in json.loads(out)["note"]
