@@ -185,3 +185,28 @@ def test_cli_ask_and_facts_on_a_german_story(tmp_path: Path, capsys) -> None:
     assert result["answer"] is None
     code, out, _ = run(capsys, "--db", db, "facts", story_id, "--json")
     assert "German" in json.loads(out)["note"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Die Wahl findet am 3. Oktober statt. Danach wird gezählt.",
+            ["Die Wahl findet am 3. Oktober statt.", "Danach wird gezählt."],
+        ),
+        (
+            "Los EE. UU. no comentaron la decisión. El Gobierno tampoco.",
+            ["Los EE. UU. no comentaron la decisión.", "El Gobierno tampoco."],
+        ),
+        (
+            "Il a dit : « Nous partirons demain. » Puis il est sorti.",
+            ["Il a dit : « Nous partirons demain. »", "Puis il est sorti."],
+        ),
+        (
+            "The vote was 12. March was the month it passed.",
+            ["The vote was 12.", "March was the month it passed."],
+        ),
+    ],
+)
+def test_sentence_ends_in_other_languages(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
