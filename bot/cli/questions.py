@@ -39,9 +39,11 @@ def answer_json(result) -> dict:
 
 def ask_command(args: argparse.Namespace) -> int:
     """Print the answer and the sentence it rests on (or JSON)."""
-    from bot.answers import answer
+    from bot.services import StoryService
 
-    chat = open_store(args).chat(args.chat)
+    # Through the service, as the bot asks: a story in another language gets a note, never a
+    # short answer the English model cut from it.
+    service = StoryService(open_store(args))
     if args.jsonl:
         try:
             lines = read_lines(args.jsonl)
@@ -56,7 +58,7 @@ def ask_command(args: argparse.Namespace) -> int:
                 record, question = {}, ""
             print(
                 json.dumps(
-                    {"id": record.get("id"), **answer_json(answer(chat, question))},
+                    {"id": record.get("id"), **answer_json(service.answer(args.chat, question))},
                     ensure_ascii=False,
                 ),
                 flush=True,
@@ -65,7 +67,7 @@ def ask_command(args: argparse.Namespace) -> int:
     if not args.question:
         print('Usage: storybot ask --chat ID "question"', file=sys.stderr)
         return 2
-    result = answer(chat, args.question)
+    result = service.answer(args.chat, args.question)
     if args.json:
         print(json.dumps(answer_json(result), ensure_ascii=False))
     elif result.answer is None:
@@ -86,12 +88,17 @@ def ask_command(args: argparse.Namespace) -> int:
 def facts_command(args: argparse.Namespace) -> int:
     """Print who, what, when and where of one story."""
     from bot.answers import facts
+    from bot.services import other_language
 
     store = open_store(args)
     story = store.story(args.id)
     if story is None:
         print(f"No story with id {args.id}.", file=sys.stderr)
         return 1
+    if language := other_language(story):
+        note = f"Story {story.id} is in {language}; facts are found only in English stories."
+        print(json.dumps({"note": note}, ensure_ascii=False) if args.json else note)
+        return 0
     found = facts(store.chat(story.chat_id), story.id)
     values = {k: getattr(found, k, None) for k in ("who", "what", "when", "where")}
     if args.json:
