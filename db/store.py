@@ -423,6 +423,14 @@ class ChatStories:
             ).fetchall()
         return [Story(*row) for row in rows]
 
+    def story_ids(self) -> list[int]:
+        """Every story id of the chat, oldest first."""
+        with self.store.lock:
+            rows = self.db.execute(
+                "SELECT id FROM stories WHERE chat_id = ? ORDER BY id", [self.chat_id]
+            ).fetchall()
+        return [row[0] for row in rows]
+
     def _is_minority(self) -> bool:
         """Whether this chat holds under half of all stories ever stored (ids never reused)."""
         highest = self.db.execute("SELECT max(id) FROM stories").fetchone()[0] or 0

@@ -278,6 +278,8 @@ def facts_reply(result: StoryFacts) -> Reply:
     """Who, what, when and where of one story's main event."""
     facts = result.facts
     blocks = [Block(result.story.title, "b")]
+    if result.note:
+        return render([*blocks, Block(result.note, "i"), Block(f"Story #{result.story.id}", "i")])
     for label in ("who", "what", "when", "where"):
         value = getattr(facts, label, None)
         blocks.append(Block(f"{label.capitalize()}: {value or 'the story does not say'}"))

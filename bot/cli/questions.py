@@ -84,6 +84,9 @@ def facts_command(args: argparse.Namespace) -> int:
     if result is None:
         print(f"No story with id {args.id}.", file=sys.stderr)
         return 1
+    if result.note:  # a story in another language: no facts, and why
+        print(json.dumps({"note": result.note}, ensure_ascii=False) if args.json else result.note)
+        return 0
     found = result.facts
     values = {k: getattr(found, k, None) for k in ("who", "what", "when", "where")}
     if args.json:

@@ -112,9 +112,11 @@ def run_command(args: argparse.Namespace) -> int:
     service = open_service(settings)
     application = build_application(settings, service, journal=open_journal(service.store))
     from bot.answers import warm_up
+    from bot.nlp.languages import detect
 
     # Load the language models before the first update, so no user waits for them.
     warm_up()
+    detect("The language detector loads its model on first use.")
     if args.webhook:
         application.run_webhook(
             listen=args.listen,

@@ -1,4 +1,4 @@
-"""``storybot ingest | list | show | clean``: the story store from the command line."""
+"""``storybot ingest | list | show | reindex | clean``: the story store from the command line."""
 
 from __future__ import annotations
 
@@ -38,12 +38,24 @@ def register(commands: argparse._SubParsersAction) -> None:
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=show_command)
 
+    reindex = commands.add_parser(
+        "reindex", help="re-clean and re-split the stored stories in place, keeping their ids"
+    )
+    reindex.add_argument("--chat", type=int, help="only this chat's stories (default: every chat)")
+    reindex.add_argument("--json", action="store_true", help="the counts as one JSON object")
+    reindex.set_defaults(handler=reindex_command)
+
     clean = commands.add_parser("clean", help="print the cleaned text of a file (- for stdin)")
     clean.add_argument("path", metavar="PATH")
     clean.add_argument(
         "--report", action="store_true", help="list what was cut and why, instead of the text"
     )
     clean.set_defaults(handler=clean_command)
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    """The store the arguments (or the environment) name: for the operator's reindex."""
+    return Store(Settings.from_env(args.db).db_path)
 
 
 def open_service(args: argparse.Namespace) -> StoryService:
@@ -142,6 +154,37 @@ def show_command(args: argparse.Namespace) -> int:
         print(json.dumps(story.__dict__, ensure_ascii=False))
     else:
         print(f"{story.title}\n\n{story.text}")
+    return 0
+
+
+def reindex_command(args: argparse.Namespace) -> int:
+    """Re-clean every stored story (or one chat's), one line per chat, then the totals."""
+    from bot.services.reindex import ReindexReport, UnknownChat, reindex
+
+    def line(label: str, counts: ReindexReport) -> str:
+        return (
+            f"{label}: {counts.stories} stories, {counts.changed} re-cleaned, "
+            f"{counts.unchanged} already clean, {counts.kept} kept as they were (too short "
+            f"once cleaned); {counts.furniture_cut} pieces of furniture cut"
+        )
+
+    def progress(chat_id: int, counts: ReindexReport) -> None:
+        if not args.json:
+            print(line(f"chat {chat_id}", counts), flush=True)
+
+    try:
+        report = reindex(open_store(args), args.chat, progress)
+    except UnknownChat:
+        print(
+            f"There is no chat {args.chat} in this database: nothing to reindex.", file=sys.stderr
+        )
+        return 1
+    if args.json:
+        print(json.dumps({k: v for k, v in report.__dict__.items()}, ensure_ascii=False))
+    elif report.chats == 0:
+        print("The database holds no chats yet: nothing to reindex.")
+    elif report.chats > 1:
+        print(line(f"all {report.chats} chats", report))
     return 0
 
 

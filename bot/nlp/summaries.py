@@ -18,11 +18,9 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
 
 import numpy as np
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
-from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.edmundson import EdmundsonSummarizer
 from sumy.summarizers.kl import KLSummarizer
 from sumy.summarizers.lex_rank import LexRankSummarizer
@@ -30,8 +28,8 @@ from sumy.summarizers.lsa import LsaSummarizer
 from sumy.summarizers.luhn import LuhnSummarizer
 from sumy.summarizers.sum_basic import SumBasicSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
-from sumy.utils import get_stop_words
 
+from bot.nlp.languages import UnsupportedLanguage, stemmer, stop_words, summary_language
 from bot.nlp.tokenizer import SyntokTokenizer, split_sentences, words
 
 __all__ = [
@@ -77,34 +75,9 @@ MIN_WORDS = 15
 # matrix is n x n, so a 1 MB file (8,400 sentences) took 20 s and 2.3 GB to summarize.
 MAX_SENTENCES = 600
 
-# Languages whose stop words *and* stemmer sumy provides offline, with whitespace-separated words.
-SUPPORTED_LANGUAGES: tuple[str, ...] = (
-    "english",
-    "french",
-    "german",
-    "spanish",
-    "portuguese",
-    "italian",
-    "czech",
-    "slovak",
-    "swedish",
-    "ukrainian",
-    "hebrew",
-    "arabic",
-)
-# Languages sumy has stop words for but that cannot be summarized here (extra stemmer package or
-# a word segmenter needed); detecting them lets us say so instead of summarizing garbage.
-_DETECTABLE_ONLY: tuple[str, ...] = ("polish", "greek")
-# Share of tokens that must be stop words of the winning language; news prose sits at 0.35-0.55.
-_MIN_STOP_RATIO = 0.18
-
 
 class TextTooShort(ValueError):
     """The text has too few sentences or words to summarize."""
-
-
-class UnsupportedLanguage(ValueError):
-    """The text is not in a language the summarizer can handle."""
 
 
 @dataclass(frozen=True)
@@ -158,40 +131,15 @@ def longer(length: SummaryLength) -> SummaryLength:
 # Language
 
 
-@cache
-def _stop_words(language: str) -> frozenset[str]:
-    """sumy's stop words of a language, lower-cased."""
-    return frozenset(w.lower() for w in get_stop_words(language))
-
-
-@cache
-def _stemmer(language: str) -> Callable[[str], str]:
-    """A memoised sumy stemmer: news repeats its words, and Snowball is the slow part."""
-    return lru_cache(maxsize=65536)(Stemmer(language))
+# Which language a story is in, and its stop words and stemmer: bot.nlp.languages.
+_stop_words = stop_words
+_stemmer = stemmer
 
 
 def detect_language(text: str) -> str:
-    """Guess the language by the share of tokens that are sumy stop words of each language."""
-    tokens = [t.lower() for t in words(text)[:300]]
-    if not tokens:
-        raise UnsupportedLanguage("The text has no words, so its language cannot be told.")
-    counts = Counter(tokens)
-    ratios = {
-        language: sum(counts[t] for t in _stop_words(language).intersection(counts)) / len(tokens)
-        for language in SUPPORTED_LANGUAGES + _DETECTABLE_ONLY
-    }
-    best = max(ratios, key=ratios.__getitem__)
-    if ratios[best] < _MIN_STOP_RATIO:
-        raise UnsupportedLanguage(
-            "Could not recognise the language of this text; summaries work for "
-            + ", ".join(lang.capitalize() for lang in SUPPORTED_LANGUAGES)
-            + "."
-        )
-    if best not in SUPPORTED_LANGUAGES:
-        raise UnsupportedLanguage(
-            f"The text looks {best.capitalize()}, which the summarizer cannot stem offline yet."
-        )
-    return best
+    """The name of the text's language ('english'), if it can be summarized; else
+    UnsupportedLanguage says so in one line."""
+    return summary_language(text)
 
 
 # --------------------------------------------------------------------------------------------

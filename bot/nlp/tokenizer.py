@@ -40,13 +40,53 @@ def split_sentences(text: str) -> list[str]:
     # own rule, and analyze each from offset 0: the same sentences, in linear time.
     for _, piece in segmenter.preprocess_with_offsets(text):
         for paragraph in segmenter.analyze(piece):
-            for sentence in paragraph:
-                rendered = "".join(token.spacing + token.value for token in sentence).strip()
-                if rendered:
-                    # Captions and headings printed without a full stop glue onto the next
-                    # sentence; cut those run-ons where the glue shows.
-                    sentences.extend(split_run_on(rendered))
+            rendered = [
+                "".join(token.spacing + token.value for token in sentence).strip()
+                for sentence in paragraph
+            ]
+            for sentence in _rejoin([r for r in rendered if r]):
+                # Captions and headings printed without a full stop glue onto the next
+                # sentence; cut those run-ons where the glue shows.
+                sentences.extend(split_run_on(sentence))
     return sentences
+
+
+# syntok knows month abbreviations, not month names, and ends a sentence at a day's number in
+# German dates ("am 3. | Oktober"); German ordinals before a month are never a sentence end.
+_DAY_BEFORE_MONTH = re.compile(r"(?:^|\s)\d{1,2}\.$")
+_MONTH_NAME = re.compile(
+    r"(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|"
+    r"Dezember)\b"
+)
+# Spanish writes plural initials doubled ("EE. UU.", "FF. AA."); syntok ends a sentence after
+# the first pair.
+_DOUBLED_INITIAL_END = re.compile(r"(?:^|\s)([A-ZÁÉÍÓÚÑ])\1\.$")
+_DOUBLED_INITIAL_START = re.compile(r"([A-ZÁÉÍÓÚÑ])\1\.")
+# French and Russian set a closing guillemet apart with a space ("« Nous partirons. » Puis"):
+# syntok cuts before it and gives it to the next sentence.
+_CLOSING_QUOTE_START = re.compile(r"^([»”›])\s+")
+
+
+def _rejoin(sentences: list[str]) -> list[str]:
+    """Undo syntok's cuts at day numbers before month names and at doubled initials, and give
+    a stray closing guillemet back to the sentence it closes."""
+    joined: list[str] = []
+    for sentence in sentences:
+        if joined:
+            previous = joined[-1]
+            quote = _CLOSING_QUOTE_START.match(sentence)
+            if quote:
+                joined[-1] = f"{previous} {quote.group(1)}"
+                sentence = sentence[quote.end() :]
+                if not sentence:
+                    continue
+            elif (_DAY_BEFORE_MONTH.search(previous) and _MONTH_NAME.match(sentence)) or (
+                _DOUBLED_INITIAL_END.search(previous) and _DOUBLED_INITIAL_START.match(sentence)
+            ):
+                joined[-1] = f"{previous} {sentence}"
+                continue
+        joined.append(sentence)
+    return joined
 
 
 def split_paragraph_sentences(paragraphs: list[str]) -> list[tuple[int, str]]:

@@ -18,6 +18,7 @@ from bot.nlp.cleaning import CleanedText, clean_text, derive_title, normalize_wh
 from bot.nlp.dates import parse_published
 from bot.nlp.furniture import strip_furniture
 from bot.nlp.language import Entity, find_entities
+from bot.nlp.languages import story_language
 from bot.nlp.near_duplicates import (
     NEAR_DUPLICATE_SIMILARITY,
     buckets,
@@ -158,9 +159,7 @@ class Ingestor:
         except Rejected as error:
             return IngestOutcome("rejected", existing, str(error))
         sentences = split_paragraph_sentences(prepared.paragraphs)
-        analysis = self._analysis(
-            prepared, sentences, find_entities([[s for _, s in sentences]])[0]
-        )
+        analysis = self._analysis(prepared, sentences, entities_of([prepared.new], [sentences])[0])
         story = chat.replace_story(existing.id, prepared.new, analysis)
         return IngestOutcome("added", story, title=story.title if story else None)
 
@@ -213,7 +212,7 @@ class Ingestor:
         if not batch:
             return
         sentence_lists = [split_paragraph_sentences(p.paragraphs) for _, p in batch]
-        entity_lists = find_entities([[s for _, s in sentences] for sentences in sentence_lists])
+        entity_lists = entities_of([p.new for _, p in batch], sentence_lists)
         for (index, prepared), sentences, entities in zip(
             batch, sentence_lists, entity_lists, strict=True
         ):
@@ -289,8 +288,29 @@ def prepare(raw: RawStory) -> _Prepared:
         published=published,
         added_by=raw.added_by,
         message_id=raw.message_id,
+        language=story_language(body),
     )
     return _Prepared(raw, new, paragraphs, shingles(body))
+
+
+def reads_as_english(language: str | None) -> bool:
+    """Whether the English models (named entities, answers, /facts) may read a story in this
+    language: English, or a language the detector could not tell (as every story was read
+    before languages were told apart)."""
+    return language in (None, "en")
+
+
+def entities_of(
+    stories: Sequence[NewStory], sentence_lists: Sequence[Sequence[tuple[int, str]]]
+) -> list[list[Entity]]:
+    """Named entities of each story, from its sentences. The entity model is English: run on
+    Russian or German text it finds nonsense that answers and /facts would then quote, so a
+    story in another language keeps none."""
+    texts = [
+        [s for _, s in sentences] if reads_as_english(story.language) else []
+        for story, sentences in zip(stories, sentence_lists, strict=True)
+    ]
+    return find_entities(texts)
 
 
 def _clean(raw: RawStory) -> tuple[str | None, list[str], str | None, str | None]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.config import Settings
 from bot.nlp.cleaning import real_headline
+from bot.nlp.languages import display_name, story_language
 from bot.nlp.summaries import (
     StoryText,
     SummaryLength,
@@ -21,7 +22,7 @@ from bot.nlp.summaries import (
     summarize,
 )
 from bot.nlp.tokenizer import words
-from bot.services.ingest import Ingestor, IngestOutcome
+from bot.services.ingest import Ingestor, IngestOutcome, reads_as_english
 from bot.services.settings import LENGTH, SAVED, value_of
 from db.store import ChatStories, Store, Story
 
@@ -79,7 +80,8 @@ class Saved:
 @dataclass(frozen=True)
 class StoryFacts:
     story: Story
-    facts: object  # answers.Facts: who, what, when, where
+    facts: object  # answers.Facts: who, what, when, where; None with a note
+    note: str | None = None  # why there are no facts (the story is not in English)
 
 
 @dataclass(frozen=True)
@@ -187,9 +189,21 @@ class StoryService:
 
     def answer(self, chat_id: int, question: str, story_id: int | None = None):  # -> answers.Answer
         """Answer a question from this chat's stories (one story when story_id is given)."""
-        from bot.answers import answer
+        from bot.answers import Answer, answer
 
-        return answer(self.chat(chat_id), question, story_id)
+        chat = self.chat(chat_id)
+        if story_id is not None and (language := other_language(chat.story(story_id))):
+            note = f"Story #{story_id} is in {language}; I answer questions only about English stories."
+            return Answer(None, "other", story_id=story_id, note=note)
+        result = answer(chat, question, story_id)
+        if result.answer is not None and result.story_id is not None:
+            # The answer model reads English: from another language's sentence it would pick
+            # a span at random, so the sentence is quoted without a short answer.
+            language = other_language(chat.story(result.story_id))
+            if language:
+                note = f"The closest sentence is in {language}, which I can't answer from:"
+                return replace(result, answer=None, date=None, note=note)
+        return result
 
     def facts_of_story(self, story_id: int) -> StoryFacts | None:
         """Facts of any chat's story by id: for the operator's CLI, never for handlers."""
@@ -213,6 +227,9 @@ class StoryService:
         story = chat.story(story_id) if story_id is not None else chat.latest_story()
         if story is None:
             return None
+        if language := other_language(story):
+            note = f"This story is in {language}; I find who, what, when and where only in English."
+            return StoryFacts(story, None, note)
         return StoryFacts(story, facts(chat, story.id))
 
     def update_story_message(
@@ -280,6 +297,15 @@ def shown_answer(result) -> str:  # result: answers.Answer with a short answer
     """The short answer as shown, with its date when the answer doesn't already say it."""
     answer = result.answer
     return f"{answer} ({result.date})" if result.date and result.date not in answer else answer
+
+
+def other_language(story: Story | None) -> str | None:
+    """The name of the story's language when the English models can't read it ('Russian'),
+    else None. A story stored before languages were told apart is detected now."""
+    if story is None:
+        return None
+    language = story.language or story_language(story.text)
+    return None if reads_as_english(language) else display_name(language)
 
 
 MAX_STORY_ID = 2**63 - 1  # SQLite's INTEGER: a larger id can't name a story, and can't be bound
