@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from telegram import Message, Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
 from bot.messages import NOT_IN_THIS_CHAT, excerpt
 from bot.services.stories import parse_story_id
 from db.store import Story
+from handlers.bot_data import Context
 from handlers.permissions import ADMINS_ONLY, is_admin
 from handlers.render import Block, Button, render, story_page_reply, text_reply
 from handlers.replied_story import replied_story_id
@@ -22,7 +22,7 @@ NOT_YOURS = "Only this chat's admins and whoever saved the story can delete it."
 STALE_BUTTON = "That button has expired. Ask again with /forget."
 
 
-async def may_delete(update: Update, context: ContextTypes.DEFAULT_TYPE, story: Story) -> bool:
+async def may_delete(update: Update, context: Context, story: Story) -> bool:
     """Private chats: yes. Groups and channels: the chat's admins, and the story's own sender
     (a group is shared, so one member must not wipe what others saved)."""
     chat = update.effective_chat
@@ -55,7 +55,7 @@ def button_was_offered(update: Update) -> bool:
     )
 
 
-async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def list_command(update: Update, context: Context) -> None:
     """/list [page]: the stories kept here, newest first, a page at a time."""
     chat = update.effective_chat
     if chat is None:
@@ -68,7 +68,7 @@ async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await send(update, context, story_page_reply(page, asked=page_index))
 
 
-async def list_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def list_button(update: Update, context: Context) -> None:
     """‹ Newer / Older ›: another page of /list."""
     query = update.callback_query
     chat = update.effective_chat
@@ -85,7 +85,7 @@ async def list_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await edit(update, story_page_reply(page))
 
 
-async def search_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def search_command(update: Update, context: Context) -> None:
     """/search words: stories that match, best first."""
     chat = update.effective_chat
     words = " ".join(context.args or []).strip()
@@ -103,7 +103,7 @@ async def search_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await send(update, context, render(blocks))
 
 
-async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_command(update: Update, context: Context) -> None:
     """/forget [ID | all]: delete a story, or all of them, after a confirmation button."""
     chat = update.effective_chat
     if chat is None:
@@ -129,7 +129,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await ask_to_delete(update, context, story_id)
 
 
-async def ask_to_delete(update: Update, context: ContextTypes.DEFAULT_TYPE, story_id: int) -> None:
+async def ask_to_delete(update: Update, context: Context, story_id: int) -> None:
     """Ask whether to delete the story (Delete / Cancel buttons), or say it isn't here."""
     chat = update.effective_chat
     assert chat is not None
@@ -146,7 +146,7 @@ async def ask_to_delete(update: Update, context: ContextTypes.DEFAULT_TYPE, stor
     )
 
 
-async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def delete_button(update: Update, context: Context) -> None:
     """Delete (under a story): ask for confirmation first."""
     query = update.callback_query
     if query is None or not query.data:
@@ -155,7 +155,7 @@ async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await ask_to_delete(update, context, parse_story_id(query.data.partition(":")[2]) or 0)
 
 
-async def confirm_delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def confirm_delete_button(update: Update, context: Context) -> None:
     """The confirmation: delete one story (delok:ID) or all (delall:yes), then cancel buttons."""
     query = update.callback_query
     chat = update.effective_chat

@@ -14,26 +14,23 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot.messages import excerpt
 from bot.services.digest_service import (
     ChatGone,
     DeliveryFailed,
-    DigestService,
     Outcome,
 )
 from bot.services.digests import Digest
-from bot.services.feeds import FeedFollower
 from bot.services.schedules import ScheduleError, next_run, parse_utc
-from bot.services.stories import StoryService
 from db.schedules import Schedule
+from handlers.bot_data import Context
 from handlers.permissions import ADMINS_ONLY, is_admin
 from handlers.render import Block, format_digest, render, text_reply
 from handlers.replying import (
@@ -60,33 +57,7 @@ _JOB_OPTIONS = {"misfire_grace_time": None, "coalesce": True}
 # -- the clock and shared objects ----------------------------------------------------------
 
 
-def utc_now() -> datetime:
-    """The real time now, in UTC."""
-    return datetime.now(UTC)
-
-
-def clock(application: Application) -> Callable[[], datetime]:
-    """The application's clock: ``bot_data["clock"]`` when a test sets one, else real time."""
-    return application.bot_data.get("clock", utc_now)
-
-
-def digest_service(application: Application) -> DigestService:
-    """The digest service, made once per application over the story service's store."""
-    if "digests" not in application.bot_data:
-        story_service: StoryService = application.bot_data["service"]
-        application.bot_data["digests"] = DigestService(story_service.store)
-    return application.bot_data["digests"]
-
-
-def follower(application: Application) -> FeedFollower:
-    """The feed follower, made once per application over the service's store and ingestor."""
-    if "feeds" not in application.bot_data:
-        story_service: StoryService = application.bot_data["service"]
-        application.bot_data["feeds"] = FeedFollower(story_service.store, story_service.ingestor)
-    return application.bot_data["feeds"]
-
-
-async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def may_change(update: Update, context: Context) -> bool:
     """Private chats: yes. Channels: whoever posts is an admin. Groups: admins only."""
     chat = update.effective_chat
     if chat is not None and chat.type == ChatType.CHANNEL:
@@ -97,18 +68,18 @@ async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
 # -- /digest ---------------------------------------------------------------------------------
 
 
-async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def digest_command(update: Update, context: Context) -> None:
     """/digest [daily HH:MM [Zone] | weekly DAY HH:MM [Zone] | off | status | from @channel]."""
     chat = update.effective_chat
     if chat is None:
         return
-    digests = digest_service(context.application)
+    digests = context.application.bot_data.digests
     try:
         command = await asyncio.to_thread(digests.parse_command, list(context.args or []), chat.id)
     except ScheduleError as error:
         await send(update, context, text_reply(str(error)))
         return
-    now = clock(context.application)()
+    now = context.application.bot_data.clock()
     if command.action == "now":
 
         async def deliver(digest: Digest, zone: str) -> None:
@@ -155,12 +126,12 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _set_source(update, context, command.source)
 
 
-async def _set_source(update: Update, context: ContextTypes.DEFAULT_TYPE, which: str) -> None:
+async def _set_source(update: Update, context: Context, which: str) -> None:
     """/digest from @channel: digests here are made from that chat's stories (admins of both)."""
     chat = update.effective_chat
     user = update.effective_user
     assert chat is not None
-    digests = digest_service(context.application)
+    digests = context.application.bot_data.digests
     if which.lower() in ("here", "off", "none", "this"):
         await asyncio.to_thread(digests.use_own_stories, chat.id)
         await send(update, context, text_reply("Digests here are made from this chat's stories."))
@@ -187,7 +158,7 @@ async def _set_source(update: Update, context: ContextTypes.DEFAULT_TYPE, which:
     await send(update, context, text_reply(f"Digests here are now made from {which}'s stories."))
 
 
-async def _resolve_chat(context: ContextTypes.DEFAULT_TYPE, which: str) -> int | None:
+async def _resolve_chat(context: Context, which: str) -> int | None:
     """A chat id from '@username' or a numeric id, if the bot can see that chat."""
     # ASCII digits only: '²' passes str.isdigit() but int() rejects it.
     if re.fullmatch(r"-?[0-9]{1,19}", which):
@@ -200,7 +171,7 @@ async def _resolve_chat(context: ContextTypes.DEFAULT_TYPE, which: str) -> int |
         return None
 
 
-async def _is_admin_of(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int) -> bool:
+async def _is_admin_of(context: Context, chat_id: int, user_id: int) -> bool:
     """Whether the user administers that chat, by getChatMember (no if the bot can't ask)."""
     try:
         member = await context.bot.get_chat_member(chat_id, user_id)
@@ -212,7 +183,7 @@ async def _is_admin_of(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id
 # -- feeds -----------------------------------------------------------------------------------
 
 
-async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def follow_command(update: Update, context: Context) -> None:
     """/follow URL: store the feed's new items as stories here."""
     chat = update.effective_chat
     if chat is None:
@@ -223,13 +194,13 @@ async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not await may_change(update, context):
         await send(update, context, text_reply(ADMINS_ONLY))
         return
-    feeds = follower(context.application)
-    now = clock(context.application)()
+    feeds = context.application.bot_data.feeds
+    now = context.application.bot_data.clock()
     result = await in_save_worker(update, context, feeds.follow, chat.id, context.args[0], now)
     await send(update, context, text_reply(result.message))
 
 
-async def unfollow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unfollow_command(update: Update, context: Context) -> None:
     """/unfollow ID|URL: stop following a feed."""
     chat = update.effective_chat
     if chat is None:
@@ -240,18 +211,18 @@ async def unfollow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if not await may_change(update, context):
         await send(update, context, text_reply(ADMINS_ONLY))
         return
-    feeds = follower(context.application)
+    feeds = context.application.bot_data.feeds
     removed = await asyncio.to_thread(feeds.unfollow, chat.id, context.args[0])
     text = f"Stopped following “{removed.name}”." if removed else "This chat follows no such feed."
     await send(update, context, text_reply(text))
 
 
-async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def feeds_command(update: Update, context: Context) -> None:
     """/feeds: the feeds this chat follows."""
     chat = update.effective_chat
     if chat is None:
         return
-    feeds = await asyncio.to_thread(follower(context.application).feeds, chat.id)
+    feeds = await asyncio.to_thread(context.application.bot_data.feeds.feeds, chat.id)
     if not feeds:
         await send(update, context, text_reply("This chat follows no feeds. " + FOLLOW_USAGE))
         return
@@ -289,7 +260,7 @@ def schedule_job(
     application.job_queue.run_once(
         send_scheduled_digest,
         when=max(when - now, timedelta(0)),
-        data={"chat_id": schedule.chat_id, "slot": when.isoformat()},
+        data={"slot": when.isoformat()},
         name=job_name(schedule.chat_id),
         chat_id=schedule.chat_id,
         job_kwargs=dict(_JOB_OPTIONS),
@@ -299,8 +270,8 @@ def schedule_job(
 
 def register_jobs(application: Application) -> None:
     """At start-up: an alarm per stored schedule (missed digests sent once, now) and the poll."""
-    now = clock(application)()
-    for schedule, missed in digest_service(application).alarms_at_start(now):
+    now = application.bot_data.clock()
+    for schedule, missed in application.bot_data.digests.alarms_at_start(now):
         if missed:
             log.info("digest for chat %s was missed while down; sending it now", schedule.chat_id)
         schedule_job(application, schedule, now, missed=missed)
@@ -313,12 +284,13 @@ def register_jobs(application: Application) -> None:
     )
 
 
-async def send_scheduled_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def send_scheduled_digest(context: Context) -> None:
     """A digest alarm: one call to the digest service (which sends the chat's digest, if there
     is news, at most once), then the next alarm."""
     application = context.application
-    data = context.job.data if context.job else {}
-    chat_id = int(data["chat_id"])
+    job = context.job
+    assert job is not None and job.chat_id is not None
+    chat_id = job.chat_id
 
     async def deliver(digest: Digest, zone: str) -> None:
         went_out = 0
@@ -334,8 +306,8 @@ async def send_scheduled_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
             raise DeliveryFailed(nothing_went_out=not went_out) from error
 
     # An alarm never counts as earlier than its slot, so a clock a little fast can't resend it.
-    now = max(clock(application)(), parse_utc(data["slot"]))
-    run = await digest_service(application).send_scheduled(chat_id, now, deliver)
+    now = max(application.bot_data.clock(), parse_utc(job.data["slot"]))
+    run = await application.bot_data.digests.send_scheduled(chat_id, now, deliver)
     if run.outcome is Outcome.CHAT_GONE:
         log.warning("bot can't post in chat %s any more; dropping its digest schedule", chat_id)
     elif run.outcome is Outcome.CUT_SHORT:
@@ -358,10 +330,10 @@ def _cause(error: BaseException | None) -> BaseException | None:
     return error.__cause__ if error is not None and error.__cause__ is not None else error
 
 
-async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def poll_feeds(context: Context) -> None:
     """The repeating feed poll: fetch due feeds and pass on what a chat should hear."""
     application = context.application
-    results = await in_save_pool(follower(application).poll_due, clock(application)())
+    results = await in_save_pool(application.bot_data.feeds.poll_due, application.bot_data.clock())
     for result in results:
         if result.message:
             with contextlib.suppress(TelegramError):

@@ -13,9 +13,9 @@ import logging
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from db.storage_trouble import storage_trouble
+from handlers.bot_data import Context
 from handlers.replying import send_message_reliably
 
 log = logging.getLogger(__name__)
@@ -26,11 +26,11 @@ STORAGE_TROUBLE = (
 )
 
 
-async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def report_error(update: object, context: Context) -> None:
     """Log the error with the update's ids and answer the chat briefly."""
     state = storage_trouble(context.error)
     if state is not None:
-        service = context.application.bot_data.get("service")
+        service = context.application.bot_data.service
         path = getattr(getattr(service, "store", None), "path", "?")
         log.error(
             "STORAGE %s: can't write to the database %s (%s); stories are not being saved "

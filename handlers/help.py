@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
 from bot.messages import excerpt
+from handlers.bot_data import Context
 from handlers.render import Block, render, text_reply
 from handlers.replying import send
 
@@ -48,12 +48,12 @@ COMMANDS = [
 ]
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     """Greet the user and explain what to send."""
     await send(update, context, render(HELP))
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: Context) -> None:
     """Explain the commands, with examples."""
     await send(update, context, render(HELP))
 
@@ -64,7 +64,7 @@ NO_TEXT = (
 )
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: Context) -> None:
     """An unknown command gets a pointer to /help (in groups only when it names this bot)."""
     message = update.effective_message
     chat = update.effective_chat
@@ -80,7 +80,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     )
 
 
-async def unusable_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unusable_message(update: Update, context: Context) -> None:
     """A photo, sticker, voice message or the like without text: say what the bot can take."""
     chat = update.effective_chat
     if chat is not None and chat.type == ChatType.PRIVATE:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.ext import ContextTypes
+
+from handlers.bot_data import Context
 
 ADMINS_ONLY = "Only this chat's admins can do that."
 
 
-async def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def is_admin(update: Update, context: Context) -> bool:
     """In a private chat the user is its admin; in groups and channels, ask Telegram."""
     chat = update.effective_chat
     user = update.effective_user

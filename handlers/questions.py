@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from telegram import Bot, Message, Update
-from telegram.ext import ContextTypes
 
+from handlers.bot_data import Context
 from handlers.render import answer_reply, text_reply
 from handlers.replied_story import replied_story_id
 from handlers.replying import in_worker, send, service
@@ -31,9 +31,7 @@ def strip_mention(text: str, username: str | None) -> str:
     return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
 
 
-async def answer_question(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
-) -> None:
+async def answer_question(update: Update, context: Context, question: str) -> None:
     """Answer from this chat's stories; a reply to a story covers that story only."""
     chat = update.effective_chat
     if chat is None:
@@ -43,7 +41,7 @@ async def answer_question(
     await send(update, context, answer_reply(result))
 
 
-async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_command(update: Update, context: Context) -> None:
     """/ask question: answer a question about the stories kept here."""
     question = " ".join(context.args or []).strip()
     if not question:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
+from handlers.bot_data import Context
 from handlers.replying import in_thread, service
 
 
-async def replied_story_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+async def replied_story_id(update: Update, context: Context) -> int | None:
     """The story a message replies to: the story's own message, or the bot's reply about it."""
     message = update.effective_message
     chat = update.effective_chat

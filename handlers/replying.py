@@ -38,9 +38,10 @@ import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
-from telegram.ext import ContextTypes, ExtBot
+from telegram.ext import ExtBot
 
 from bot.services.stories import StoryService
+from handlers.bot_data import Context
 from handlers.render import Reply
 
 T = TypeVar("T")
@@ -175,8 +176,8 @@ class ReliableBot(ExtBot):
         )
 
 
-def service(context: ContextTypes.DEFAULT_TYPE) -> StoryService:
-    return context.application.bot_data["service"]
+def service(context: Context) -> StoryService:
+    return context.application.bot_data.stories
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -192,7 +193,7 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 async def send(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: Context,
     reply: Reply,
     *,
     undo: Callable[[], object] | None = None,
@@ -247,9 +248,7 @@ SAVE_THREADS = 8
 _SAVES = ThreadPoolExecutor(max_workers=SAVE_THREADS, thread_name_prefix="save")
 
 
-async def in_worker(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, work: Callable[..., T], *args, **kwargs
-) -> T:
+async def in_worker(update: Update, context: Context, work: Callable[..., T], *args, **kwargs) -> T:
     """Run blocking core work (reads, answers, quick writes) in a thread while the chat shows
     'typing…'."""
     await show_typing(update, context)
@@ -263,7 +262,7 @@ async def in_thread(work: Callable[..., T], *args, **kwargs) -> T:
 
 
 async def in_save_worker(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, work: Callable[..., T], *args, **kwargs
+    update: Update, context: Context, work: Callable[..., T], *args, **kwargs
 ) -> T:
     """Run saving work that may fetch a link or parse a page on the saving threads."""
     await show_typing(update, context)
@@ -276,7 +275,7 @@ async def in_save_pool(work: Callable[..., T], *args, **kwargs) -> T:
     return await loop.run_in_executor(_SAVES, functools.partial(work, *args, **kwargs))
 
 
-async def show_typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_typing(update: Update, context: Context) -> None:
     """'typing…' in the chat while blocking work runs."""
     chat = update.effective_chat
     if chat is not None:

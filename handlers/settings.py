@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.services.settings import SETTINGS_USAGE, change, describe
+from handlers.bot_data import Context
 from handlers.permissions import ADMINS_ONLY, is_admin
 from handlers.render import Block, render, text_reply
 from handlers.replying import in_worker, send, service
 
 
-async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def settings_command(update: Update, context: Context) -> None:
     """/settings [name value]: show the chat's settings, or change one (admins in groups)."""
     chat = update.effective_chat
     if chat is None:

@@ -11,12 +11,12 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
 from bot.messages import file_too_big
 from bot.rate_limits import RateLimiter
 from bot.services.stories import looks_like_question
 from bot.sources.documents import MAX_DOCUMENT_BYTES
+from handlers.bot_data import Context
 from handlers.questions import answer_question, is_addressed_to_bot, strip_mention
 from handlers.render import file_report, saved_reply, text_reply, updated_reply
 from handlers.replying import in_save_worker, in_thread, send, service
@@ -43,7 +43,7 @@ def origin_of(message: Message) -> dict[str, object]:
     return {"source_kind": "text", "added_by": added_by}
 
 
-async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def receive_text(update: Update, context: Context) -> None:
     """A text message, or a photo or video with a caption (how channels post news): a question
     gets an answer, anything else is kept as a story."""
     message = update.effective_message
@@ -72,7 +72,7 @@ async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await send(update, context, text_reply("Saved.", "i"))
 
 
-async def receive_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def receive_document(update: Update, context: Context) -> None:
     """A file: .txt, .md, .html, .json or .jsonl."""
     message = update.effective_message
     chat = update.effective_chat
@@ -92,7 +92,7 @@ async def receive_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if origin["source_kind"] == "text":  # a file the user sent, not a forwarded one
         origin["source_kind"] = "document"
     # Each record costs the sender what a message would; this message has paid for one.
-    limiter: RateLimiter | None = context.application.bot_data.get("rate_limiter")
+    limiter: RateLimiter | None = context.application.bot_data.rate_limiter
     sender = update.effective_user
     key = (chat.id, sender.id) if sender is not None else None
     allowance = 1 + limiter.available(key) if limiter is not None and key else None
@@ -115,7 +115,7 @@ async def receive_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await send(update, context, file_report(results))
 
 
-async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def edited_message(update: Update, context: Context) -> None:
     """An edited story message updates its story (edits of anything else are let be)."""
     message = update.edited_message
     chat = update.effective_chat
@@ -138,7 +138,7 @@ async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await send(update, context, updated_reply(saved))
 
 
-async def channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def channel_post(update: Update, context: Context) -> None:
     """A post in a channel the bot administers becomes one of the channel's stories."""
     post = update.channel_post
     if post is None or not (post.text or post.caption):
@@ -155,7 +155,7 @@ async def channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     )
 
 
-async def edited_channel_post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def edited_channel_post(update: Update, context: Context) -> None:
     """An edited channel post updates the story saved from it."""
     post = update.edited_channel_post
     if post is None or not (post.text or post.caption):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.messages import NO_STORIES_YET, NOT_IN_THIS_CHAT
 from bot.nlp.summaries import longer, shorter
 from bot.services.stories import parse_story_id
+from handlers.bot_data import Context
 from handlers.render import facts_reply, summary_reply, text_reply
 from handlers.replied_story import replied_story_id
 from handlers.replying import edit, in_thread, in_worker, send, service
@@ -34,7 +34,7 @@ def no_such_story(typed_id: int | None, replied_id: int | None) -> str:
     return NOT_HERE if replied_id is not None else NO_STORY
 
 
-async def summary_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def summary_command(update: Update, context: Context) -> None:
     """/summary [#ID] [N | Nw]: summarize story #ID, the one replied to, or the latest."""
     chat = update.effective_chat
     if chat is None:
@@ -52,7 +52,7 @@ async def summary_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await send(update, context, reply)
 
 
-async def facts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def facts_command(update: Update, context: Context) -> None:
     """/facts [ID]: who, what, when and where of story ID, the one replied to, or the latest."""
     chat = update.effective_chat
     if chat is None:
@@ -71,7 +71,7 @@ async def facts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     )
 
 
-async def resize_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def resize_button(update: Update, context: Context) -> None:
     """Shorter / Longer: the same story's summary one step shorter or longer."""
     query = update.callback_query
     chat = update.effective_chat
@@ -93,7 +93,7 @@ async def resize_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await edit(update, summary_reply(result))
 
 
-async def facts_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def facts_button(update: Update, context: Context) -> None:
     """Facts: who, what, when and where of the story under the button."""
     query = update.callback_query
     chat = update.effective_chat

@@ -40,6 +40,7 @@ from db.schedules import (
 )
 from db.store import Store
 from handlers import digests as handlers
+from handlers.bot_data import BotData
 from tests.test_digests import REPORTS, raw
 
 BERLIN = "Europe/Berlin"
@@ -213,6 +214,7 @@ class FakeJob:
     when: Any
     data: Any
     name: str | None
+    chat_id: int | None = None
     removed: bool = False
 
     def schedule_removal(self) -> None:
@@ -224,7 +226,7 @@ class FakeJobQueue:
     jobs: list[FakeJob] = field(default_factory=list)
 
     def run_once(self, callback, when, data=None, name=None, chat_id=None, job_kwargs=None):
-        job = FakeJob(callback, when, data, name)
+        job = FakeJob(callback, when, data, name, chat_id)
         self.jobs.append(job)
         return job
 
@@ -257,7 +259,7 @@ class Bot:
         self.queue = FakeJobQueue()
         self.bot = FakeBot()
         self.application = SimpleNamespace(
-            bot_data={"service": StoryService(self.store), "clock": clock},
+            bot_data=BotData(service=StoryService(self.store), clock=clock),
             job_queue=self.queue,
             bot=self.bot,
         )
@@ -266,7 +268,7 @@ class Bot:
         handlers.register_jobs(self.application)  # type: ignore[arg-type]
 
     def slot(self, chat_id: int) -> datetime:
-        [job] = [j for j in self.queue.pending_digests() if j.data["chat_id"] == chat_id]
+        [job] = [j for j in self.queue.pending_digests() if j.chat_id == chat_id]
         return datetime.fromisoformat(job.data["slot"])
 
     def run_due(self) -> int:
@@ -435,7 +437,7 @@ def test_only_admins_schedule_in_groups_and_the_reply_names_the_zone(
     assert "now made from @worldnews" in command(bot, -100, "group", 7, "from", "@worldnews")
     assert schedule_for(bot.store, -100).source_chat_id == -500
     assert "Scheduled digests are off" in command(bot, -100, "group", 7, "off")
-    assert [job.data["chat_id"] for job in bot.queue.pending_digests()] == [-200]
+    assert [job.chat_id for job in bot.queue.pending_digests()] == [-200]
     bot.close()
 
 

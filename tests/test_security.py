@@ -493,7 +493,7 @@ HELP = "storybot keeps the news stories"
 
 def test_a_flooding_user_is_told_once_and_dropped(harness: Harness) -> None:
     clock = Clock()
-    harness.app.bot_data["rate_limiter"] = RateLimiter(clock=clock)  # the defaults: 20 a minute
+    harness.app.bot_data.rate_limiter = RateLimiter(clock=clock)  # the defaults: 20 a minute
     allowed = int(BURST / LIGHT_COST)  # commands are light, but a flood of them still trips
 
     async def scenario(h: Harness) -> None:
@@ -515,7 +515,7 @@ def test_a_flooding_user_is_told_once_and_dropped(harness: Harness) -> None:
 def test_a_person_testing_the_bot_is_not_limited(harness: Harness) -> None:
     # One busy minute of trying the bot out: a few stories, then many commands, questions
     # and button presses. The clock stands still, so nothing refills meanwhile.
-    harness.app.bot_data["rate_limiter"] = RateLimiter(clock=Clock())
+    harness.app.bot_data.rate_limiter = RateLimiter(clock=Clock())
 
     async def scenario(h: Harness) -> None:
         for topic in ("harbour bridge", "tram line", "city library", "ferry port"):
@@ -536,7 +536,7 @@ def test_a_person_testing_the_bot_is_not_limited(harness: Harness) -> None:
 
 def test_the_limit_is_per_user_within_a_group(harness: Harness) -> None:
     # Small numbers: PTB's own AIORateLimiter paces a group's messages at 20 a minute.
-    harness.app.bot_data["rate_limiter"] = RateLimiter(rate=1, per=60, burst=1, clock=Clock())
+    harness.app.bot_data.rate_limiter = RateLimiter(rate=1, per=60, burst=1, clock=Clock())
     allowed = int(1 / LIGHT_COST)
 
     async def scenario(h: Harness) -> None:
@@ -637,7 +637,7 @@ WORDS = [
 
 
 def test_a_files_records_count_against_the_rate_limit(harness: Harness) -> None:
-    harness.app.bot_data["rate_limiter"] = RateLimiter(clock=Clock())  # 20 a minute
+    harness.app.bot_data.rate_limiter = RateLimiter(clock=Clock())  # 20 a minute
 
     async def scenario(h: Harness) -> None:
         await h.send_file(ALICE, "many.jsonl", records(30), ALICE)

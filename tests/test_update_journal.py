@@ -305,7 +305,7 @@ def test_a_refused_chats_updates_are_not_journaled(tmp_path: Path) -> None:
     journal = UpdateJournal.open(tmp_path / "bot.db")
     service = StoryService(Store(settings.db_path), settings)
     application = build_application(settings, service, token="1:x", journal=journal)
-    journaled = application.bot_data["journal"]
+    journaled = application.bot_data.journal
 
     async def scenario() -> None:
         queue = JournaledQueue(journaled)

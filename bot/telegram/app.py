@@ -10,6 +10,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ContextTypes,
     Defaults,
 )
 from telegram.request import BaseRequest, HTTPXRequest
@@ -23,6 +24,7 @@ from bot.telegram.routes import add_handlers
 from bot.telegram.token_filter import install_token_filter
 from db.update_journal import UpdateJournal
 from handlers import digests, help
+from handlers.bot_data import BotData
 from handlers.replying import ReliableBot
 
 
@@ -43,16 +45,18 @@ def build_application(
         ApplicationBuilder()
         .bot(_bot(settings, token, request))
         .concurrent_updates(PerChatUpdateProcessor(journal=journaled))
+        .context_types(ContextTypes(bot_data=BotData))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
     if journaled is not None:
         builder = builder.update_queue(JournaledQueue(journaled))
     application = builder.build()
-    application.bot_data["service"] = service or StoryService.from_settings(settings)
-    application.bot_data["settings"] = settings
-    application.bot_data["rate_limiter"] = RateLimiter()
-    application.bot_data["journal"] = journaled
+    shared = application.bot_data
+    shared.service = service or StoryService.from_settings(settings)
+    shared.settings = settings
+    shared.rate_limiter = RateLimiter()
+    shared.journal = journaled
     install_token_filter(token or settings.token)
     add_handlers(application)
     return application
@@ -82,14 +86,14 @@ def _file_url(base_url: str) -> str:
 async def _post_init(application: Application) -> None:
     """Before the first poll: queue the unfinished updates of the last run, then commands
     and digest schedules."""
-    journaled: JournaledUpdates | None = application.bot_data.get("journal")
+    journaled: JournaledUpdates | None = application.bot_data.journal
     if journaled is not None:
         await journaled.replay(application)
     await _register_commands(application)
 
 
 async def _post_shutdown(application: Application) -> None:
-    journaled: JournaledUpdates | None = application.bot_data.get("journal")
+    journaled: JournaledUpdates | None = application.bot_data.journal
     if journaled is not None:
         await journaled.close()
 

@@ -8,29 +8,29 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
-    ContextTypes,
 )
 
-from bot.config import Settings
 from bot.rate_limits import LIGHT_COST, TOO_FAST, RateLimiter
 from bot.services.stories import looks_like_question
+from handlers.bot_data import Context
 from handlers.replying import send_message_reliably
 
 
-async def only_allowed_chats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def only_allowed_chats(update: Update, context: Context) -> None:
     """With STORYBOT_ALLOWED_CHATS set, updates from other chats go no further."""
-    settings: Settings = context.application.bot_data["settings"]
+    settings = context.application.bot_data.settings
+    assert settings is not None
     chat = update.effective_chat
     if chat is not None and not settings.chat_allowed(chat.id):
         raise ApplicationHandlerStop
 
 
-async def rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def rate_limit(update: Update, context: Context) -> None:
     """A user sending too fast is told once, and the rest of the flood is dropped unread."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:  # channel posts: only the channel's admins can post
         return
-    limiter: RateLimiter | None = context.application.bot_data.get("rate_limiter")
+    limiter: RateLimiter | None = context.application.bot_data.rate_limiter
     cost = update_cost(update)
     verdict = limiter.check((chat.id, user.id), cost) if limiter is not None else "allow"
     if verdict == "allow":
