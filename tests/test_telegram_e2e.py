@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 
 from benchmarks.percentiles import percentile
-from tests.bot_process import start_bot, stop_bot
 from tests.conftest import SAMPLE, article
-from tests.fake_telegram import FakeTelegram
-from tests.test_digests import REPORTS, Report
+from tests.support.bot_process import start_bot, stop_bot
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.reports import REPORTS, Report
 
 TOKEN = "123:TEST"
 BOT_NAME = "storybot_test_bot"
