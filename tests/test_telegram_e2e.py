@@ -199,8 +199,8 @@ def test_private_chat_story_buttons_and_commands(bot: Bot) -> None:
 
 
 def test_question_in_a_private_chat(bot: Bot) -> None:
-    if importlib.util.find_spec("bot.answers") is None:
-        pytest.skip("bot/answers.py isn't written yet")
+    if importlib.util.find_spec("bot.nlp.answers") is None:
+        pytest.skip("bot/nlp/answers.py isn't written yet")
     chat, user = bot.new_private_chat("Quentin")
     bot.send(chat, user, SAMPLE.read_text(encoding="utf-8"))
     reply = bot.send(chat, user, "Who signed the joint statement?")["text"]
