@@ -36,6 +36,7 @@ from bot.summaries import (
     _select,
     _Story,
     news_signals,
+    weighted_scores,
 )
 
 # Candidate values per weight; the shape parameters change the signals and are cached per value.
@@ -55,6 +56,15 @@ GRID: dict[str, tuple[float, ...]] = {
     "caption": (0.0, 0.3, 1.0),
     "fragment": (0.0, 0.4, 0.8, 1.5),
     "redundancy": (0.0, 0.2, 0.5, 1.0),
+    "names": (0.0, 0.15, 0.3, 0.6, 1.0),
+    "numbers": (0.0, 0.15, 0.3, 0.6),
+    "reporting": (0.0, 0.15, 0.3, 0.6),
+    "dateline": (0.0, 0.3, 0.6, 1.0),
+    "opener": (0.0, 0.15, 0.3, 0.6, 1.0),
+    "first_person": (0.0, 0.15, 0.3, 0.6, 1.0),
+    "vague": (0.0, 0.15, 0.3, 0.6),
+    "bare": (0.0, 0.15, 0.3, 0.6, 1.0),
+    "last": (0.0, 0.3, 0.6, 1.0),
 }
 SHAPE = ("lead_decay", "length_target")
 
@@ -137,9 +147,7 @@ def set_ratios(
             key = (weights.lead_decay, weights.length_target)
             if key not in row.signals:
                 row.signals[key] = news_signals(row.story, *key)
-            scores = np.zeros(len(row.story.sentences))
-            for signal, values in row.signals[key].items():
-                scores += getattr(weights, signal) * values
+            scores = weighted_scores(weights, row.signals[key], row.story)
             length = SummaryLength(sentences=row.count)
             chosen = _select(
                 scores.tolist(), row.story.word_counts, row.stems, length, weights.redundancy

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.ingest import Ingestor, IngestOutcome
 from bot.summaries import (
     StoryText,
+    Summary,
     SummaryLength,
     TextTooShort,
     UnsupportedLanguage,
@@ -181,7 +182,7 @@ class StoryService:
             return StorySummary(
                 story, lead, length, f"{error} Showing the opening paragraph instead."
             )
-        return StorySummary(story, result.sentences, length)
+        return StorySummary(story, result.sentences, length, over_budget_note(result, length))
 
     # -- questions and facts ------------------------------------------------------------
 
@@ -239,6 +240,16 @@ class StoryService:
     def forget_all(self, chat_id: int) -> int:
         """Delete every story of the chat; returns how many."""
         return self.chat(chat_id).forget_all()
+
+
+def over_budget_note(result: Summary, length: SummaryLength) -> str | None:
+    """What to tell the reader when even one sentence is longer than the words asked for."""
+    if not result.over_budget or length.words is None:
+        return None
+    return (
+        f"No sentence of this story fits in {length.words} words, so here is the shortest of "
+        f"its key sentences ({result.words} words)."
+    )
 
 
 _LENGTH = re.compile(r"^\s*(\d{1,4})\s*(w|words?|s|sentences?)?\s*$", re.IGNORECASE)

@@ -32,6 +32,8 @@ from sumy.summarizers.sum_basic import SumBasicSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
+from bot.furniture import sentence_reason
+from bot.news_cues import cues, dateline_at
 from bot.tokenizer import SyntokTokenizer, split_sentences, words
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "TextTooShort",
     "UnsupportedLanguage",
     "detect_language",
+    "display_words",
     "get_summarizer",
     "longer",
     "shorter",
@@ -138,6 +141,22 @@ class Summary:
     sentences: list[str]
     method: str
     language: str
+    # A word budget no sentence fits: the one sentence returned is longer than asked.
+    over_budget: bool = False
+
+    @property
+    def words(self) -> int:
+        """Words in the summary, counted as a reader counts them (``display_words``)."""
+        return sum(display_words(s) for s in self.sentences)
+
+
+def display_words(text: str) -> int:
+    """Words as a reader counts them: whitespace-separated pieces holding a letter or digit.
+
+    Word budgets are promises to the reader ("60w"), so they are kept in these words, not in
+    the tokenizer's (which splits "Kalam/Island" and joins "A.P.J.").
+    """
+    return sum(1 for piece in text.split() if any(c.isalnum() for c in piece))
 
 
 def shorter(length: SummaryLength) -> SummaryLength:
@@ -222,11 +241,20 @@ class _Story:
     title_stems: frozenset[str]
     tokens: list[list[str]] = field(default_factory=list)
     content: list[list[str]] = field(default_factory=list)
+    # Per sentence: it opened with a wire dateline (before _clean_sentence cut it), and it is
+    # page furniture by bot.furniture's sentence rules (left by text stored before them).
+    datelines: list[bool] = field(default_factory=list)
+    furniture: list[bool] = field(default_factory=list)
 
     @property
     def word_counts(self) -> list[int]:
         """Number of word tokens per sentence."""
         return [len(t) for t in self.tokens]
+
+    @property
+    def display_sizes(self) -> list[int]:
+        """Words per sentence as a reader counts them: what word budgets are kept in."""
+        return [display_words(s) for s in self.sentences]
 
 
 def _clean_sentence(sentence: str, first: bool) -> str:
@@ -241,6 +269,7 @@ def _prepare(document: StoryText) -> _Story:
     paragraphs = [p for p in (document.paragraphs or []) if p and p.strip()]
     sentences: list[str] = []
     paragraph_of: list[int] = []
+    datelines: list[bool] = []
     for index, paragraph in enumerate(paragraphs):
         if len(sentences) >= MAX_SENTENCES:
             break
@@ -249,6 +278,7 @@ def _prepare(document: StoryText) -> _Story:
             if words(text) and len(sentences) < MAX_SENTENCES:
                 sentences.append(text)
                 paragraph_of.append(index)
+                datelines.append(dateline_at(raw))
     all_tokens = [words(s) for s in sentences]
     total = sum(len(t) for t in all_tokens)
     if len(sentences) < MIN_SENTENCES or total < MIN_WORDS:
@@ -263,7 +293,18 @@ def _prepare(document: StoryText) -> _Story:
     title_tokens = [t.lower() for t in words(document.title or "")]
     title_stems = frozenset(stem(t) for t in title_tokens if t not in stop)
     title_text = " ".join((document.title or "").split())
-    return _Story(sentences, paragraph_of, language, title_text, title_stems, all_tokens, content)
+    furniture = [sentence_reason(s) is not None for s in sentences]
+    return _Story(
+        sentences,
+        paragraph_of,
+        language,
+        title_text,
+        title_stems,
+        all_tokens,
+        content,
+        datelines,
+        furniture,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,7 +346,7 @@ def _select(
     while candidates and len(chosen) < max_count:
         best, best_value = -1, -math.inf
         for i in candidates:
-            if budget is not None and used + sizes[i] > budget:
+            if scores[i] == -math.inf or (budget is not None and used + sizes[i] > budget):
                 continue
             similarity = max((_overlap(stems[i], s) for s in chosen_stems), default=0.0)
             if similarity >= _DUPLICATE:
@@ -351,7 +392,7 @@ class _Summarizer:
     def pick(self, story: _Story, length: SummaryLength) -> list[int]:
         """Indices of the chosen sentences, in story order."""
         stems = [frozenset(c) for c in story.content]
-        return _select(self.score(story), story.word_counts, stems, length, self.redundancy)
+        return _select(self.score(story), story.display_sizes, stems, length, self.redundancy)
 
 
 class LeadSummarizer(_Summarizer):
@@ -426,6 +467,15 @@ class NewsWeights:
     byline: float = 2.0
     fragment: float = 1.5
     redundancy: float = 0.0
+    names: float = 0.0
+    numbers: float = 0.0
+    reporting: float = 0.0
+    dateline: float = 0.0
+    opener: float = 0.0
+    first_person: float = 0.0
+    vague: float = 0.0
+    bare: float = 0.0
+    last: float = 0.0
 
 
 class NewsSummarizer(_Summarizer):
@@ -440,26 +490,50 @@ class NewsSummarizer(_Summarizer):
     def score(self, story: _Story) -> list[float]:
         """Weighted sum of the news signals (penalties carry negative weights)."""
         signals = news_signals(story, self.weights.lead_decay, self.weights.length_target)
-        total = np.zeros(len(story.sentences))
-        for name, values in signals.items():
-            total += getattr(self.weights, name) * values
-        return total.tolist()
+        return weighted_scores(self.weights, signals, story).tolist()
+
+
+def weighted_scores(
+    weights: NewsWeights, signals: dict[str, np.ndarray], story: _Story
+) -> np.ndarray:
+    """The weighted sum of the signals; furniture scores -inf, so it is never picked."""
+    total = np.zeros(len(story.sentences))
+    for name, values in signals.items():
+        total += getattr(weights, name) * values
+    total[np.array(story.furniture, dtype=bool)] = -math.inf
+    return total
 
 
 def news_signals(story: _Story, lead_decay: float, length_target: float) -> dict[str, np.ndarray]:
     """Per-sentence signals, each roughly in [0, 1]; penalties are positive and weighted down."""
     n = len(story.sentences)
-    position = np.arange(n)
+    # Where the news starts: a wire dateline near the top ("New Delhi (Sputnik): ...") marks
+    # the real lead, and what comes before it is the site's own standfirst; else sentence 0.
+    anchor = next((i for i in range(min(n, _DATELINE_WINDOW)) if story.datelines[i]), 0)
+    position = np.abs(np.arange(n) - anchor)
     similarity = _tfidf_similarity(story.content)
+    english = story.language == "english"
+    found = [cues(s, t, english) for s, t in zip(story.sentences, story.tokens, strict=True)]
+    names = np.array([min(c.names, 3) / 3 for c in found])
+    numbers = np.array([float(c.numbers) for c in found])
     signals = {
         "lead": np.exp(-lead_decay * position),
         "first": (position == 0).astype(float),
         "centrality": np.log1p(_lexrank(similarity)),
         "centroid": similarity.mean(axis=1),
-        "lede": similarity[:, 0] * (position > 0),
+        "lede": similarity[:, anchor] * (position > 0),
         "title": np.zeros(n),
         "entities": np.array([_entity_density(t) for t in story.tokens]),
         "length": np.array([-_length_penalty(len(t), length_target) for t in story.tokens]),
+        "names": names,
+        "numbers": numbers,
+        "reporting": np.array([float(c.reporting) for c in found]),
+        "dateline": np.array(story.datelines, dtype=float),
+        "opener": -np.array([float(c.opener) for c in found]),
+        "first_person": -np.array([float(c.first_person) for c in found]),
+        "vague": -np.array([float(c.vague_subject) for c in found]),
+        "bare": -((names == 0) & (numbers == 0)).astype(float),
+        "last": -((np.arange(n) == n - 1) & (n > 3)).astype(float),
     }
     if story.title_stems:
         title = story.title_stems
@@ -468,6 +542,10 @@ def news_signals(story: _Story, lead_decay: float, length_target: float) -> dict
     for k, name in enumerate(_FLAGS):
         signals[name] = np.array([-float(f[k]) for f in flags])
     return signals
+
+
+# A dateline further down than this is a quoted wire item inside the story, not its lead.
+_DATELINE_WINDOW = 4
 
 
 def _entity_density(tokens: Sequence[str]) -> float:
@@ -689,7 +767,10 @@ def summarize(
     summarizer = get_summarizer(method)
     story = _prepare(document)
     chosen = summarizer.pick(story, length)
-    return Summary([story.sentences[i] for i in chosen], method, story.language)
+    summary = Summary([story.sentences[i] for i in chosen], method, story.language)
+    # _select returns one sentence over the budget only when no sentence fits it.
+    summary.over_budget = length.words is not None and summary.words > length.words
+    return summary
 
 
 def summarize_many(
@@ -714,13 +795,14 @@ def summarize_many(
         except (TextTooShort, UnsupportedLanguage):
             continue
         raw = news.score(story)
-        top, bottom = max(raw), min(raw)
+        finite = [value for value in raw if value > -math.inf] or [0.0]
+        top, bottom = max(finite), min(finite)
         span = (top - bottom) or 1.0
         for i, value in enumerate(raw):
             owners.append((story_index, i))
             texts.append(story.sentences[i])
             scores.append((value - bottom) / span)
-            sizes.append(story.word_counts[i])
+            sizes.append(display_words(story.sentences[i]))
             stems.append(frozenset(story.content[i]))
     if not texts:
         raise TextTooShort("These stories are too short to summarize.")
