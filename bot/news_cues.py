@@ -21,6 +21,12 @@ from dataclasses import dataclass
 
 __all__ = ["SentenceCues", "cues", "dateline_at", "report_newsiness"]
 
+
+def _word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of a list written as one string."""
+    return frozenset(text.split())
+
+
 # A wire dateline opening the copy: "WASHINGTON (Reuters) -", "LONDON, March 3 (AP) --",
 # "New Delhi (Sputnik):", "(CNN) --", or an upper-case place and a dash ("KABUL — ").
 _AGENCY = r"\((?:[A-Z][\w.&'’ -]{0,30})\)"
@@ -35,26 +41,26 @@ _DATELINE = re.compile(
 )
 
 # Verbs of saying and their forms: the marks of attributed, reported news.
-_REPORTING = frozenset(
+_REPORTING = _word_set(
     """said says say told tells announced announces confirmed confirms reported reports
     according stated states added warned warns claimed claims revealed reveals insisted
     denied denies admitted admits urged urges alleged alleges accused accuses disclosed
-    estimated estimates declared declares ruled rules charged charges arrested""".split()
+    estimated estimates declared declares ruled rules charged charges arrested"""
 )
-_NUMBER_WORDS = frozenset(
+_NUMBER_WORDS = _word_set(
     """two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty
     fifty hundred hundreds thousand thousands million millions billion billions trillion dozen
-    dozens half quarter percent""".split()
+    dozens half quarter percent"""
 )
 # Words that open a sentence leaning on the one before it: a kicker or a turn, not a lead.
-_OPENERS = frozenset(
+_OPENERS = _word_set(
     """but and yet so still however meanwhile instead indeed nevertheless nonetheless now
-    also then besides otherwise thus""".split()
+    also then besides otherwise thus"""
 )
-_FIRST_PERSON = frozenset("i we my our me us myself ourselves".split())
-_PRONOUNS = frozenset("it this that these those they he she there".split())
+_FIRST_PERSON = _word_set("i we my our me us myself ourselves")
+_PRONOUNS = _word_set("it this that these those they he she there")
 # Capitalised words that are no name (sentence furniture, pronoun "I", days are kept: dates).
-_NOT_NAMES = frozenset("I The A An It He She They We This That These Those But And".split())
+_NOT_NAMES = _word_set("I The A An It He She They We This That These Those But And")
 _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 _DIGIT = re.compile(r"\d")
 

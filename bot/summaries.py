@@ -452,14 +452,14 @@ class NewsWeights:
     """
 
     lead: float = 2.0
-    lead_decay: float = 0.3
-    first: float = 0.3
-    centrality: float = 0.5
+    lead_decay: float = 0.8
+    first: float = 0.0
+    centrality: float = 0.75
     centroid: float = 0.5
     lede: float = 0.25
     title: float = 0.8
     entities: float = 0.6
-    length_target: float = 20.0
+    length_target: float = 15.0
     length: float = 0.4
     quote: float = 0.5
     question: float = 1.0
@@ -507,15 +507,17 @@ def weighted_scores(
 def news_signals(story: _Story, lead_decay: float, length_target: float) -> dict[str, np.ndarray]:
     """Per-sentence signals, each roughly in [0, 1]; penalties are positive and weighted down."""
     n = len(story.sentences)
-    # Where the news starts: a wire dateline near the top ("New Delhi (Sputnik): ...") marks
-    # the real lead, and what comes before it is the site's own standfirst; else sentence 0.
-    anchor = next((i for i in range(min(n, _DATELINE_WINDOW)) if story.datelines[i]), 0)
-    position = np.abs(np.arange(n) - anchor)
     similarity = _tfidf_similarity(story.content)
     english = story.language == "english"
     found = [cues(s, t, english) for s, t in zip(story.sentences, story.tokens, strict=True)]
     names = np.array([min(c.names, 3) / 3 for c in found])
     numbers = np.array([float(c.numbers) for c in found])
+    colour = _colour_lead(story, names, numbers)
+    # Where the news starts: a wire dateline near the top ("New Delhi (Sputnik): ...") marks
+    # the real lead, and what comes before it is the site's own standfirst; after a colour
+    # lead, the sentence that follows it; else sentence 0. The lead prior counts from there.
+    anchor = next((i for i in range(min(n, _DATELINE_WINDOW)) if story.datelines[i]), int(colour))
+    position = np.abs(np.arange(n) - anchor)
     signals = {
         "lead": np.exp(-lead_decay * position),
         "first": (position == 0).astype(float),
@@ -544,6 +546,18 @@ def news_signals(story: _Story, lead_decay: float, length_target: float) -> dict
     return signals
 
 
+def _colour_lead(story: _Story, names: np.ndarray, numbers: np.ndarray) -> bool:
+    """Whether the story opens on a colour lead: a short first sentence that names nobody and
+    counts nothing ("As birthday parties go, it was quite something."), followed by one that
+    does. Feature writing opens so; the news is in the sentence after it."""
+    if len(story.sentences) < 3 or len(story.tokens[0]) > _COLOUR_WORDS:
+        return False
+    bare = names[0] == 0 and numbers[0] == 0
+    return bool(bare and (names[1] > 0 or numbers[1] > 0) and not story.datelines[0])
+
+
+# A colour lead is a short sentence: a long bare one is more likely a real summary lead.
+_COLOUR_WORDS = 15
 # A dateline further down than this is a quoted wire item inside the story, not its lead.
 _DATELINE_WINDOW = 4
 
