@@ -117,3 +117,29 @@ def test_a_furniture_sentence_is_never_picked_even_to_fill_a_budget() -> None:
     story = StoryText(None, [COLOUR_LEAD.paragraphs[1], standfirst, *COLOUR_LEAD.paragraphs[2:]])
     for length in (SummaryLength(sentences=10), SummaryLength(sentences=None, words=1000)):
         assert standfirst not in summarize(story, length).sentences
+
+
+def test_skipping_the_unweighted_cues_changes_no_score() -> None:
+    import numpy as np
+
+    from bot.summaries import (
+        CUE_SIGNALS,
+        NewsSummarizer,
+        NewsWeights,
+        _prepare,
+        news_signals,
+        weighted_scores,
+    )
+
+    weights = NewsWeights()
+    assert not any(getattr(weights, name) for name in CUE_SIGNALS)
+    for document in (COLOUR_LEAD, KICKER):
+        story = _prepare(document)
+        full = news_signals(story, weights.lead_decay, weights.length_target, with_cues=True)
+        assert set(CUE_SIGNALS) <= set(full)
+        expected = weighted_scores(weights, full, story)
+        assert np.array_equal(np.array(NewsSummarizer(weights).score(story)), expected)
+    # With a cue weighted, the cues are read and count.
+    bare = NewsWeights(bare=3.0)
+    story = _prepare(KICKER)
+    assert NewsSummarizer(bare).score(story) != NewsSummarizer(weights).score(story)
