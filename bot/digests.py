@@ -120,7 +120,7 @@ def build_digest(
     stories = [s for s in chat.stories_added_since(start, MAX_STORIES) if s.added_at < stop]
     profiles = [_profile(chat, story) for story in stories]
     groups = _rank(cluster(profiles))
-    items = _items(chat, groups[:limit])
+    items = _items(groups[:limit])
     return Digest(items, start, stop, max(0, len(groups) - limit), len(stories))
 
 
@@ -283,13 +283,13 @@ def _rank(groups: list[list[_Profile]]) -> list[list[_Profile]]:
 # -- items ---------------------------------------------------------------------------------
 
 
-def _items(chat: ChatStories, groups: list[list[_Profile]]) -> list[DigestItem]:
+def _items(groups: list[list[_Profile]]) -> list[DigestItem]:
     """One item per group, each summary free of facts an earlier item already told."""
     told: list[frozenset[str]] = []
     items: list[DigestItem] = []
     for group in groups:
         stories = _by_headline_quality([p.story for p in group])
-        summary = _summary(chat, stories, told)
+        summary = _summary(stories, told)
         told += [frozenset(_stems(sentence)) for sentence in summary]
         items.append(
             DigestItem(
@@ -334,7 +334,7 @@ def _shorten(sentence: str) -> str:
     return cut_title(sentence, HEADLINE_WORDS)
 
 
-def _summary(chat: ChatStories, stories: list[Story], told: list[frozenset[str]]) -> list[str]:
+def _summary(stories: list[Story], told: list[frozenset[str]]) -> list[str]:
     """1–2 sentences from the group's most news-like report, none repeating a told fact.
 
     The best report's short summary first; when the fact check drops some of it, its wider
