@@ -25,8 +25,8 @@ from db.store import (
     ChatStories,
     SentenceHit,
     Store,
-    StoryAnalysis,
     Story,
+    StoryAnalysis,
 )
 
 _S_COLUMNS = ", ".join("s." + c.strip() for c in _STORY_COLUMNS.split(","))
