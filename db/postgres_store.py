@@ -50,6 +50,11 @@ def _tsquery(words: list[str], *, any_word: bool) -> str:
     return f"(SELECT {parts} AS q) AS query"
 
 
+def _sequence(table: str) -> str:
+    """The sequence behind a table's identity column, by name ("stories_id_seq")."""
+    return f"{table}_id_seq"
+
+
 class PostgresStore(Store):
     """The PostgreSQL database at a ``postgresql://`` URL, migrated to the latest schema."""
 
@@ -82,6 +87,28 @@ class PostgresStore(Store):
     def transaction(self) -> Iterator[PostgresDatabase]:
         with self.lock, self.db.transaction() as db:
             yield db
+
+    def highest_id(self, table: str) -> int:
+        with self.lock:
+            row = self.db.execute(
+                f"SELECT last_value, is_called FROM {_sequence(table)}"
+            ).fetchone()
+            biggest = self.db.execute(f"SELECT max(id) FROM {table}").fetchone()[0]
+        return max(row[0] if row[1] else 0, biggest or 0)
+
+    def continue_ids_after(self, db: PostgresDatabase, table: str, value: int) -> None:
+        if value > 0:
+            db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), ?)", [value])
+
+    def after_bulk_copy(self) -> None:
+        """The vocabulary rebuilt from the copied sentences, and fresh planner statistics."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM sentence_terms")
+            db.execute(
+                "INSERT INTO sentence_terms (term, doc) SELECT lexeme, count(*) "
+                "FROM sentences, unnest(tsv) GROUP BY lexeme"
+            )
+            db.execute("ANALYZE")
 
     def chat(self, chat_id: int) -> PostgresChatStories:
         return PostgresChatStories(self, int(chat_id))

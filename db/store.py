@@ -231,6 +231,23 @@ class Store:
                 raise
             self._conn.commit()
 
+    def highest_id(self, table: str) -> int:
+        """The highest id the table ever gave out (AUTOINCREMENT remembers deleted ones)."""
+        with self.lock:
+            row = self.db.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name = ?", [table]
+            ).fetchone()
+            biggest = self.db.execute(f"SELECT max(id) FROM {table}").fetchone()[0]
+        return max(row[0] if row else 0, biggest or 0)
+
+    def continue_ids_after(self, db: sqlite_utils.Database, table: str, value: int) -> None:
+        """Make the table's next id come after ``value`` (a copied archive's ids)."""
+        db.execute("DELETE FROM sqlite_sequence WHERE name = ?", [table])
+        db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", [table, value])
+
+    def after_bulk_copy(self) -> None:
+        """Bring derived data up to date after rows were copied in (FTS5's triggers did)."""
+
     def chat(self, chat_id: int) -> ChatStories:
         """The stories of one chat, and only those."""
         return ChatStories(self, int(chat_id))

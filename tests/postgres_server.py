@@ -3,7 +3,8 @@ and a fresh schema per test, so the store's tests run against a real server.
 
 PostgreSQL refuses to run as root, so under root (containers, CI) the server runs as the
 ``postgres`` user the distribution's package creates (or ``nobody``), through ``runuser``.
-The binaries come from $STORYBOT_PG_BIN or /usr/lib/postgresql/15/bin; without them the
+The binaries come from $STORYBOT_PG_BIN or /usr/lib/postgresql/15/bin (or the newest
+/usr/lib/postgresql/*/bin, where the distribution ships another version); without them the
 PostgreSQL tests skip, except under CI ($CI set), where they fail: .ci/run installs them.
 """
 
@@ -18,7 +19,21 @@ import tempfile
 import uuid
 from pathlib import Path
 
-PG_BIN = Path(os.environ.get("STORYBOT_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _find_binaries() -> Path:
+    """$STORYBOT_PG_BIN, else PostgreSQL 15's folder, else the newest one installed."""
+    if os.environ.get("STORYBOT_PG_BIN"):
+        return Path(os.environ["STORYBOT_PG_BIN"])
+    preferred = Path("/usr/lib/postgresql/15/bin")
+    if preferred.is_dir():
+        return preferred
+    installed = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int("0" + p.parent.name)
+    )
+    return installed[-1] if installed else preferred
+
+
+PG_BIN = _find_binaries()
 
 
 def available() -> bool:
