@@ -48,13 +48,8 @@ COMMANDS = [
 ]
 
 
-async def start(update: Update, context: Context) -> None:
-    """Greet the user and explain what to send."""
-    await send(update, context, render(HELP))
-
-
 async def help_command(update: Update, context: Context) -> None:
-    """Explain the commands, with examples."""
+    """/start and /help: what to send, and the commands, with examples."""
     await send(update, context, render(HELP))
 
 

@@ -34,18 +34,14 @@ from bot.nlp.tokenizer import SyntokTokenizer, split_sentences, words
 
 __all__ = [
     "METHODS",
+    "SUMY_METHODS",
+    "SumyMethod",
     "EdmundsonWrapper",
-    "KLWrapper",
     "LeadSummarizer",
-    "LexRankWrapper",
-    "LsaWrapper",
-    "LuhnWrapper",
     "NewsSummarizer",
     "StoryText",
-    "SumBasicWrapper",
     "Summary",
     "SummaryLength",
-    "TextRankWrapper",
     "TextTooShort",
     "UnsupportedLanguage",
     "detect_language",
@@ -507,72 +503,30 @@ def _sumy_paragraphs(story: _Story, objects: list[Sentence], tokenizer: SyntokTo
     return paragraphs
 
 
-def _with_stop_words(summarizer, language: str):
-    """Give a sumy summarizer the language's stop words."""
-    summarizer.stop_words = _stop_words(language)
-    return summarizer
+# sumy's algorithms by name, as sumy's own ``__main__`` keeps them (AVAILABLE_METHODS): each is
+# built with the language's stemmer and given its stop words. Edmundson, which needs cue words
+# and reads stop words as its null words, has its own wrapper below.
+SUMY_METHODS: dict[str, type] = {
+    "lexrank": LexRankSummarizer,  # eigenvector centrality on a thresholded cosine graph
+    "textrank": TextRankSummarizer,  # PageRank on word-overlap similarity
+    "lsa": LsaSummarizer,  # sentences weighted by the SVD topics they carry
+    "luhn": LuhnSummarizer,  # clusters of significant (frequent) words
+    "kl": KLSummarizer,  # keeps the summary's word distribution close to the text's
+    "sumbasic": SumBasicSummarizer,  # average probability of a sentence's words
+}
 
 
-class LexRankWrapper(_SumyWrapper):
-    """sumy's LexRank: eigenvector centrality on a thresholded cosine graph."""
+class SumyMethod(_SumyWrapper):
+    """One of ``SUMY_METHODS``, with the language's stemmer and stop words."""
 
-    name = "lexrank"
-
-    def build(self, language: str) -> Callable:
-        """LexRank with stop words."""
-        return _with_stop_words(LexRankSummarizer(_stemmer(language)), language)
-
-
-class TextRankWrapper(_SumyWrapper):
-    """sumy's TextRank: PageRank on word-overlap similarity."""
-
-    name = "textrank"
+    def __init__(self, name: str) -> None:
+        self.name = name
 
     def build(self, language: str) -> Callable:
-        """TextRank with stop words."""
-        return _with_stop_words(TextRankSummarizer(_stemmer(language)), language)
-
-
-class LsaWrapper(_SumyWrapper):
-    """sumy's LSA: sentences weighted by the SVD topics they carry."""
-
-    name = "lsa"
-
-    def build(self, language: str) -> Callable:
-        """LSA with stop words."""
-        return _with_stop_words(LsaSummarizer(_stemmer(language)), language)
-
-
-class LuhnWrapper(_SumyWrapper):
-    """sumy's Luhn: clusters of significant (frequent) words."""
-
-    name = "luhn"
-
-    def build(self, language: str) -> Callable:
-        """Luhn with stop words."""
-        return _with_stop_words(LuhnSummarizer(_stemmer(language)), language)
-
-
-class KLWrapper(_SumyWrapper):
-    """sumy's KL-Sum: sentences that keep the summary's word distribution close to the text's."""
-
-    name = "kl"
-
-    def build(self, language: str) -> Callable:
-        """KL-Sum with stop words."""
-        summarizer = KLSummarizer(_stemmer(language))
+        """The sumy summarizer with stop words."""
+        summarizer = SUMY_METHODS[self.name](_stemmer(language))
         summarizer.stop_words = _stop_words(language)
         return summarizer
-
-
-class SumBasicWrapper(_SumyWrapper):
-    """sumy's SumBasic: average probability of a sentence's words."""
-
-    name = "sumbasic"
-
-    def build(self, language: str) -> Callable:
-        """SumBasic with stop words."""
-        return _with_stop_words(SumBasicSummarizer(_stemmer(language)), language)
 
 
 # Edmundson's cue words for news: bonus words mark the gist of a story, stigma words mark hedging,
@@ -607,15 +561,10 @@ class EdmundsonWrapper(_SumyWrapper):
         return summarizer
 
 
-_SUMMARIZERS: dict[str, type[_Summarizer]] = {
+_SUMMARIZERS: dict[str, Callable[[], _Summarizer]] = {
     "auto": NewsSummarizer,
     "lead": LeadSummarizer,
-    "lexrank": LexRankWrapper,
-    "textrank": TextRankWrapper,
-    "lsa": LsaWrapper,
-    "luhn": LuhnWrapper,
-    "kl": KLWrapper,
-    "sumbasic": SumBasicWrapper,
+    **{name: (lambda name=name: SumyMethod(name)) for name in SUMY_METHODS},
     "edmundson": EdmundsonWrapper,
 }
 

@@ -19,13 +19,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache, lru_cache
 
 import numpy as np
-from sumy.nlp.stemmers import Stemmer
-from sumy.utils import get_stop_words
 
 from bot.nlp.cleaning import real_headline
+from bot.nlp.languages import ENGLISH, stemmer, stop_words
 from bot.nlp.summaries import StoryText, SummaryLength, TextTooShort, summarize_many
 from bot.nlp.titles import cut_title
 from bot.nlp.tokenizer import split_sentences, words
@@ -160,23 +158,8 @@ def _profile(chat: ChatStories, story: Story) -> _Profile:
 
 def _stems(text: str) -> list[str]:
     """Lower-cased, stemmed content words (stop words and one-letter tokens left out)."""
-    stop = _stop_words()
-    return [_stem(t) for t in (w.lower() for w in words(text)) if len(t) > 1 and t not in stop]
-
-
-@cache
-def _stop_words() -> frozenset[str]:
-    return frozenset(w.lower() for w in get_stop_words("english"))
-
-
-@lru_cache(maxsize=65536)
-def _stem(token: str) -> str:
-    return _stemmer()(token)
-
-
-@cache
-def _stemmer() -> Stemmer:
-    return Stemmer("english")
+    stop, stem = stop_words(ENGLISH), stemmer(ENGLISH)
+    return [stem(t) for t in (w.lower() for w in words(text)) if len(t) > 1 and t not in stop]
 
 
 def _entity_key(text: str) -> str:

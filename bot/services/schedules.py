@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.messages import excerpt
 from db.schedules import Schedule
+from db.schedules import parse_iso as parse_utc  # the store's one time parser
 
 DEFAULT_ZONE = "UTC"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -187,12 +188,6 @@ def first_period_start(schedule: Schedule, now: datetime) -> datetime:
     if schedule.created_at:
         start = min(start, parse_utc(schedule.created_at))
     return start
-
-
-def parse_utc(text: str) -> datetime:
-    """An ISO 8601 time from the store as an aware datetime (naive means UTC)."""
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _require_aware(moment: datetime) -> None:

@@ -23,8 +23,6 @@ def add_handlers(application: Application) -> None:
     application.add_handler(TypeHandler(Update, gates.only_allowed_chats), group=-2)
     application.add_handler(TypeHandler(Update, gates.rate_limit), group=-1)
     commands = {
-        "start": help.start,
-        "help": help.help_command,
         "summary": summaries.summary_command,
         "facts": summaries.facts_command,
         "ask": questions.ask_command,
@@ -33,6 +31,7 @@ def add_handlers(application: Application) -> None:
         "forget": browsing.forget_command,
         "settings": settings.settings_command,
     }
+    application.add_handler(PrivateChatCommandHandler(["start", "help"], help.help_command))
     for name, callback in commands.items():
         application.add_handler(PrivateChatCommandHandler(name, callback))
     # Digest commands also work when posted in a channel the bot administers.
