@@ -124,7 +124,7 @@ class PostgresStore(Store):
             rows = self.db.execute(
                 "SELECT w.term, v.doc FROM unnest(?::text[]) AS w(term) "
                 "CROSS JOIN LATERAL unnest(to_tsvector('english', w.term)) AS l "
-                "JOIN sentence_terms v ON v.term = l.lexeme",
+                "JOIN sentence_terms v ON v.term = l.lexeme AND v.doc > 0",
                 [unique],
             ).fetchall()
         return dict(rows)
@@ -217,11 +217,12 @@ class PostgresChatStories(ChatStories):
 
     def _clear_analysis(self, db: PostgresDatabase, story_ids: list[int]) -> None:
         marks = ",".join("?" * len(story_ids))
+        # The same statement as the growth, with negative counts: rows locked in term order.
         db.execute(
-            "UPDATE sentence_terms v SET doc = v.doc - gone.n FROM ("
-            "SELECT lexeme, count(*) AS n FROM sentences, unnest(tsv) "
-            f"WHERE story_id IN ({marks}) GROUP BY lexeme ORDER BY lexeme) AS gone "
-            "WHERE v.term = gone.lexeme",
+            "INSERT INTO sentence_terms (term, doc) "
+            "SELECT lexeme, -count(*) FROM sentences, unnest(tsv) "
+            f"WHERE story_id IN ({marks}) GROUP BY lexeme ORDER BY lexeme "
+            "ON CONFLICT (term) DO UPDATE SET doc = sentence_terms.doc + excluded.doc",
             story_ids,
         )
         super()._clear_analysis(db, story_ids)
