@@ -1,4 +1,4 @@
-"""Speed of ``bot.answers.answer`` in a chat holding many stories.
+"""Speed of ``bot.nlp.answers.answer`` in a chat holding many stories.
 
 Usage::
 
@@ -135,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (folder / "News Articles").exists():
         print(f"No BBC News Summary data at {folder}; skipping the answer speed benchmark.")
         return 0
-    from bot.answers import answer, warm_up
+    from bot.nlp.answers import answer, warm_up
     from db.store import Store
 
     articles = load_articles(folder)

@@ -1,4 +1,4 @@
-"""Evaluation of answers (``bot.answers``) on blind question sets, beside the naive baseline.
+"""Evaluation of answers (``bot.nlp.answers``) on blind question sets, beside the naive baseline.
 
 Usage::
 
@@ -11,7 +11,7 @@ retrieval has to find the right one:
 
 * ``dev``: blind questions over training-corpus articles by writers whose questions are never
   trained on; the chat holds all 699 training-corpus articles. The answer thresholds are
-  chosen on it (``bot/answers/training.py``), so it is not a clean held-out figure.
+  chosen on it (``bot/nlp/answers/training.py``), so it is not a clean held-out figure.
 * ``train``: the training questions themselves, in the same chat (in-sample: for diagnosis).
 * ``test-bbc``: blind questions over 50 BBC News Summary articles, in a chat of 400 BBC articles.
 * ``test-bbc2``: a second blind set, written after ``test-bbc`` had been run once: 200 questions
@@ -25,7 +25,7 @@ retrieval has to find the right one:
 The test sets are held out: they run only with ``--test-run``, and every such run is appended
 to ``benchmarks/test_set_runs.jsonl`` (set, time, commit), which the README quotes.
 
-Scoring (``bot.answers.scoring``): a short answer is right when it is short enough for its
+Scoring (``bot.nlp.answers.scoring``): a short answer is right when it is short enough for its
 kind and contains an accepted answer or overlaps one with token F1 ≥ 0.5 (a when-answer also
 when it resolves to the expected date); a yes/no question is answered right by quoting its
 deciding sentence. Columns: answerable questions answered right; of the short answers given
@@ -87,7 +87,7 @@ def chat_name(name: str) -> str:
 
 def build_chat(data: Path, name: str, work: Path):
     """The set's chat, ingested once into ``work`` (reused when it is there)."""
-    from bot.answers.training import ingest_articles
+    from bot.nlp.answers.training import ingest_articles
     from db.store import Store
 
     kind = chat_name(name)
@@ -104,7 +104,7 @@ def build_chat(data: Path, name: str, work: Path):
 def load_set(name: str) -> list[dict]:
     """A question set in one shape: id, article, question, type, answers, evidence,
     answerable (the older natural questions are mapped onto it)."""
-    from bot.answers.training import load_questions
+    from bot.nlp.answers.training import load_questions
 
     if name != "natural":
         return load_questions(name)
@@ -160,7 +160,7 @@ class Report:
 
 def judge(report: Report, item: dict, answer: str | None, date: str | None, sentence: str | None):
     """Add one question's outcome to the report; returns whether it was right."""
-    from bot.answers.scoring import holds, is_right
+    from bot.nlp.answers.scoring import holds, is_right
 
     accepted = item["answers"]
     kind = item["type"]
@@ -189,7 +189,7 @@ def run_set(
 ) -> dict[str, Report]:
     """Both systems on one question set; prints the tables and returns the reports."""
     from benchmarks.answer_baseline import baseline_answer
-    from bot.answers import answer, warm_up
+    from bot.nlp.answers import answer, warm_up
 
     items = load_set(name)
     store, story_of = build_chat(data, name, work)
@@ -270,11 +270,11 @@ def chat_size(work: Path, name: str) -> int:
 
 def retrieval_recall(chat, items: Sequence[dict], story_of: dict[str, int]) -> dict[str, dict]:
     """Recall@k of the answer sentence: in BM25 order and in the learned model's order."""
-    from bot.answers.answering import rank_sentences
-    from bot.answers.model import load_model
-    from bot.answers.question import read_question
-    from bot.answers.retrieval import retrieve
-    from bot.answers.scoring import holds
+    from bot.nlp.answers.answering import rank_sentences
+    from bot.nlp.answers.model import load_model
+    from bot.nlp.answers.question import read_question
+    from bot.nlp.answers.retrieval import retrieve
+    from bot.nlp.answers.scoring import holds
 
     model = load_model()
     counts = {
@@ -310,8 +310,8 @@ def retrieval_recall(chat, items: Sequence[dict], story_of: dict[str, int]) -> d
 
 def evaluate_5w(data: Path, split: str, out: TextIO = sys.stdout) -> dict:
     """Facts (who/what/when/where) against the Giveme5W1H annotations, ours and theirs."""
-    from bot.answers.facts import main_event
-    from bot.answers.scoring import token_f1
+    from bot.nlp.answers.facts import main_event
+    from bot.nlp.answers.scoring import token_f1
     from bot.nlp.tokenizer import split_sentences
 
     folder = data / "giveme5w1h"

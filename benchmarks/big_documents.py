@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bot.services.ingest import Ingestor
 from db.store import Store
-from tests.conftest import article
+from tests.support.stories import article
 
 DOCUMENT_BYTES = 1_990_000
 WORDS = [

@@ -4,7 +4,7 @@
 
 Builds a database of ``--stories`` stories spread over ``--chats`` chats, of which one chat
 holds ``--big-chat`` (so with the defaults 10,000 of the 1,000,000; the others about 991 each),
-then times ``ChatStories.search`` (what /search runs) and ``bot.answers.answer`` (what a
+then times ``ChatStories.search`` (what /search runs) and ``bot.nlp.answers.answer`` (what a
 question runs) in that chat and in one ordinary chat, ``--queries`` of each, after a warm-up.
 
 The database is made by the bot's own migrations (``db.store.Store``), then filled directly
@@ -309,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def measure(path: Path, args, analysed, articles, make_questions) -> list[tuple]:
-    from bot.answers import answer, warm_up
+    from bot.nlp.answers import answer, warm_up
     from db.store import Store
 
     store = Store(path)

@@ -4,7 +4,7 @@
     python -m benchmarks.load --data ../shared/eval --chats 1000      (the issue's full size)
 
 ``storybot run`` is started as a subprocess against the fake Bot API server of
-``tests/fake_telegram.py`` (real HTTP on 127.0.0.1, long polling), exactly as the end-to-end
+``tests/support/fake_telegram.py`` (real HTTP on 127.0.0.1, long polling), exactly as the end-to-end
 tests start it, with its Telegram rate limiting as shipped (python-telegram-bot's
 ``AIORateLimiter``: 30 calls a second overall; each reply costs a "typing…" action and the
 message, so about 2 calls per update).
@@ -115,7 +115,7 @@ class Results:
 
 def make_fake():
     """The fake server, with a hook that reports every reply the bot sends."""
-    from tests.fake_telegram import FakeTelegram
+    from tests.support.fake_telegram import FakeTelegram
 
     class ReportingFake(FakeTelegram):
         def __init__(self) -> None:
@@ -148,7 +148,7 @@ def vm_field(pid: int, name: str) -> int | None:
 
 def start_bot(fake, folder: Path) -> tuple[subprocess.Popen, Path]:
     """The bot process on a new database in ``folder``, and its log."""
-    from tests.bot_process import start_bot as start_bot_process
+    from tests.support.bot_process import start_bot as start_bot_process
 
     log = folder / "bot.log"
     return start_bot_process(fake, folder / "bot.db", log, timeout=STARTUP_TIMEOUT), log
@@ -246,8 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"skipped: no BBC News Summary data at {folder}")
         return 0
     if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))  # tests.fake_telegram, when run as a script
-    from tests.bot_process import stop_bot as stop_bot_process
+        sys.path.insert(0, str(REPO))  # tests.support.fake_telegram, when run as a script
+    from tests.support.bot_process import stop_bot as stop_bot_process
 
     articles = load_articles(folder)
     rng = random.Random(SEED)

@@ -4,8 +4,8 @@ a byte every few hundred ms, so each fetch runs to the 20 s deadline).
 
     python -m benchmarks.slow_links [--chats 20] [--rounds 5]
 
-``storybot run`` is started against the fake Bot API of ``tests/fake_telegram.py``, as the
-end-to-end tests start it, and the slow site is ``tests/local_http.py`` on 127.0.0.1. The
+``storybot run`` is started against the fake Bot API of ``tests/support/fake_telegram.py``, as the
+end-to-end tests start it, and the slow site is ``tests/support/local_http.py`` on 127.0.0.1. The
 bystander (a private chat with one saved story) sends /list and a question ``--rounds``
 times each, one after another, once every slow link is being fetched. Latency: the update
 queued at the fake → the bot's reply to it received by the fake.
@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.bot_process import start_bot, stop_bot
-from tests.conftest import article
-from tests.fake_telegram import FakeTelegram
-from tests.local_http import LocalHTTPServer, Route, trickle
+from tests.support.bot_process import start_bot, stop_bot
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.local_http import LocalHTTPServer, Route, trickle
+from tests.support.stories import article
 
 TOKEN = "123:SLOW"
 BOT_NAME = "storybot_slow_bot"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers import (
+from bot.nlp.answers import (
     CLOSEST,
     NO_STORIES,
     NOT_HERE,
@@ -325,7 +325,7 @@ def test_main_event_of_nothing_is_empty() -> None:
 
 
 def test_sentences_take_their_entities_from_the_store() -> None:
-    from bot.answers.spans import parse_sentences
+    from bot.nlp.answers.spans import parse_sentences
 
     text = "Mondelez International said on Tuesday that it makes the bar."
     stored = ((0, 22, "ORG"), (31, 38, "DATE"))

@@ -12,7 +12,7 @@ from bot.cli import build_parser, main
 from bot.cli import digests as digest_cli
 from bot.services.ingest import Ingestor
 from db.store import Store
-from tests.test_digests import REPORTS, raw
+from tests.support.reports import REPORTS, raw
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

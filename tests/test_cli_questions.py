@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers import CLOSEST
 from bot.cli import main
+from bot.nlp.answers import CLOSEST
 from tests.conftest import SAMPLE
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.fake_telegram import FakeTelegram, parse_html
+from tests.support.fake_telegram import FakeTelegram, parse_html
 
 
 @pytest.fixture

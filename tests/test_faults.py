@@ -40,9 +40,9 @@ import pytest
 import sqlite_utils
 
 from db.migrations import LATEST_VERSION
-from tests.bot_process import start_bot, stop_bot
 from tests.conftest import article
-from tests.fake_telegram import (
+from tests.support.bot_process import start_bot, stop_bot
+from tests.support.fake_telegram import (
     Call,
     FakeTelegram,
     dropped,

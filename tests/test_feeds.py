@@ -16,7 +16,7 @@ from bot.services.feeds import (
 )
 from bot.services.ingest import Ingestor
 from db.store import Store
-from tests.local_http import LocalHTTPServer, Route, html_route
+from tests.support.local_http import LocalHTTPServer, Route, html_route
 
 
 @pytest.fixture

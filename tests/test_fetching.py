@@ -24,7 +24,7 @@ from bot.sources.fetching import (
     find_urls,
     is_allowed_address,
 )
-from tests.local_http import (
+from tests.support.local_http import (
     LocalHTTPServer,
     Route,
     chunked,

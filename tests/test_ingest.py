@@ -11,7 +11,7 @@ from bot.services.stories import StoryService
 from bot.sources.documents import MAX_DOCUMENT_BYTES, RawStory
 from db.store import Store
 from tests.conftest import article
-from tests.local_http import LocalHTTPServer, Route, html_route, sleep_then
+from tests.support.local_http import LocalHTTPServer, Route, html_route, sleep_then
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FIRST_PARTY = ("bot", "handlers", "db", "tests", "benchmarks")
-CHECKED = ("bot", "handlers", "db", "benchmarks")
+CHECKED = ("bot", "handlers", "db", "benchmarks", "tests/support")
 # Names that must be in a "May import:" line to be imported at all.
 GUARDED_THIRD_PARTY = ("telegram",)
 # The answer model's trainer builds a chat the way the bot does (ingest), then fits the

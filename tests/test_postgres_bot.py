@@ -10,9 +10,9 @@ import re
 import psycopg
 
 from db.store import Store
-from tests.bot_process import kill, start_bot, stop_bot
 from tests.conftest import SAMPLE
-from tests.fake_telegram import FakeTelegram
+from tests.support.bot_process import kill, start_bot, stop_bot
+from tests.support.fake_telegram import FakeTelegram
 
 TOKEN = "123:TEST"
 REPLY_TIMEOUT = 60.0

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.answers.question import MAX_QUESTION_CHARS, read_question
+from bot.nlp.answers.question import MAX_QUESTION_CHARS, read_question
 from bot.nlp.cleaning import clean_text, normalize_whitespace
 from bot.nlp.summaries import (
     METHODS,
@@ -387,7 +387,7 @@ FTS_SYNTAX = ['"', "*", "NEAR(", ":", "(", ")", "-", "^", "OR", "AND NOT", '"unb
 @example("x" * MB)
 @example('who "tested NEAR(India OR missile) AND NOT * -^: ( "')
 def test_answers_come_from_this_chats_stories(answer_store: Store, question: str) -> None:
-    from bot.answers import answer
+    from bot.nlp.answers import answer
 
     chat = answer_store.chat(1)
     result = answer(chat, question)
@@ -563,7 +563,7 @@ stories = st.builds(
     st.data(),
 )
 def test_every_reply_is_valid_telegram_html(story, sentences, note, data) -> None:
-    from bot.answers import Answer, Facts
+    from bot.nlp.answers import Answer, Facts
     from bot.services.ingest import IngestOutcome
 
     summary = StorySummary(story, sentences, SummaryLength(), note)

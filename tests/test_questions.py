@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answers.question import (
+from bot.nlp.answers.question import (
     MAX_QUESTION_CHARS,
     clean_question,
     fix_wh_word,

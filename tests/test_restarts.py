@@ -28,10 +28,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_process import kill, start_bot, stop_bot
 from tests.conftest import REPO, article
-from tests.fake_telegram import FakeTelegram, stall
-from tests.test_digests import REPORTS
+from tests.support.bot_process import kill, start_bot, stop_bot
+from tests.support.fake_telegram import FakeTelegram, stall
+from tests.support.reports import REPORTS
 from tests.test_faults import BOT_NAME, SOAK, TOKEN, stories_of
 
 REPLY_TIMEOUT = 60.0

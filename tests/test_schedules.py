@@ -41,7 +41,7 @@ from db.schedules import (
 from db.store import Store
 from handlers import digests as handlers
 from handlers.bot_data import BotData
-from tests.test_digests import REPORTS, raw
+from tests.support.reports import REPORTS, raw
 
 BERLIN = "Europe/Berlin"
 NEW_YORK = "America/New_York"

@@ -682,7 +682,7 @@ def test_the_story_quota_comes_from_the_environment(monkeypatch) -> None:
 
 
 def test_questions_are_truncated_and_search_words_capped() -> None:
-    from bot.answers.question import MAX_QUESTION_CHARS, read_question
+    from bot.nlp.answers.question import MAX_QUESTION_CHARS, read_question
     from db.store import fts_query
 
     assert len(read_question("Who " + "x " * 5000 + "?").text) <= MAX_QUESTION_CHARS

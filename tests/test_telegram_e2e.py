@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 
 from benchmarks.percentiles import percentile
-from tests.bot_process import start_bot, stop_bot
 from tests.conftest import SAMPLE, article
-from tests.fake_telegram import FakeTelegram
-from tests.test_digests import REPORTS, Report
+from tests.support.bot_process import start_bot, stop_bot
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.reports import REPORTS, Report
 
 TOKEN = "123:TEST"
 BOT_NAME = "storybot_test_bot"
@@ -199,8 +199,8 @@ def test_private_chat_story_buttons_and_commands(bot: Bot) -> None:
 
 
 def test_question_in_a_private_chat(bot: Bot) -> None:
-    if importlib.util.find_spec("bot.answers") is None:
-        pytest.skip("bot/answers.py isn't written yet")
+    if importlib.util.find_spec("bot.nlp.answers") is None:
+        pytest.skip("bot/nlp/answers.py isn't written yet")
     chat, user = bot.new_private_chat("Quentin")
     bot.send(chat, user, SAMPLE.read_text(encoding="utf-8"))
     reply = bot.send(chat, user, "Who signed the joint statement?")["text"]

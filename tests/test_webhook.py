@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_process import start_bot, stop_bot
 from tests.conftest import article
-from tests.fake_telegram import FakeTelegram
+from tests.support.bot_process import start_bot, stop_bot
+from tests.support.fake_telegram import FakeTelegram
 
 TOKEN = "321:WEBHOOK"
 

@@ -13,7 +13,7 @@ BENCHMARKS = {
     "large-store": "benchmarks.large_store",
 }
 EVALUATIONS = {"summaries": "benchmarks.summaries", "answers": "benchmarks.answers"}
-TRAINING = {"answers": "bot.answers.training"}
+TRAINING = {"answers": "bot.nlp.answers.training"}
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -110,7 +110,7 @@ def run_command(args: argparse.Namespace) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     service = open_service(settings)
     application = build_application(settings, service, journal=open_journal(service.store))
-    from bot.answers import warm_up
+    from bot.nlp.answers import warm_up
     from bot.nlp.languages import detect
 
     # Load the language models before the first update, so no user waits for them.

@@ -2,6 +2,6 @@
 (a chat id, a text, a story id) and returns data; all of it is blocking work (SQLite, spaCy,
 sumy), so the Telegram edge calls it in a worker thread.
 
-May import: ``bot.nlp``, ``bot.answers``, ``bot.sources``, ``bot.config``, ``bot.messages``,
+May import: ``bot.nlp``, ``bot.nlp.answers``, ``bot.sources``, ``bot.config``, ``bot.messages``,
 ``db``. Never ``telegram`` or ``handlers``.
 """

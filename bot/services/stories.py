@@ -189,7 +189,7 @@ class StoryService:
 
     def answer(self, chat_id: int, question: str, story_id: int | None = None):  # -> answers.Answer
         """Answer a question from this chat's stories (one story when story_id is given)."""
-        from bot.answers import Answer, answer
+        from bot.nlp.answers import Answer, answer
 
         chat = self.chat(chat_id)
         if story_id is not None and (language := other_language(chat.story(story_id))):
@@ -221,7 +221,7 @@ class StoryService:
 
     def facts(self, chat_id: int, story_id: int | None = None) -> StoryFacts | None:
         """Who, what, when and where of this chat's story (the latest when no id is given)."""
-        from bot.answers import facts
+        from bot.nlp.answers import facts
 
         chat = self.chat(chat_id)
         story = chat.story(story_id) if story_id is not None else chat.latest_story()

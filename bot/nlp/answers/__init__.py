@@ -5,7 +5,7 @@ library, numpy, rapidfuzz; scikit-learn only in ``training.py``. Never ``telegra
 ``handlers``.
 """
 
-from bot.answers.answering import (
+from bot.nlp.answers.answering import (
     CLOSEST,
     NO_STORIES,
     NOT_HERE,
@@ -14,7 +14,7 @@ from bot.answers.answering import (
     answer,
     warm_up,
 )
-from bot.answers.facts import Facts, facts, main_event
+from bot.nlp.answers.facts import Facts, facts, main_event
 
 __all__ = [
     "CLOSEST",

@@ -27,15 +27,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from bot.answers.answering import (
+from bot.nlp.answers.answering import (
     PARSED_SENTENCES,
     SENTENCE_TYPES,
     best_span,
     rank_sentences,
     span_rows,
 )
-from bot.answers.features import sentence_features
-from bot.answers.model import (
+from bot.nlp.answers.features import sentence_features
+from bot.nlp.answers.model import (
     MODEL_PATH,
     RANKER_PATH,
     AnswerModel,
@@ -44,12 +44,12 @@ from bot.answers.model import (
     calibration_features,
     read_model,
 )
-from bot.answers.question import read_question
-from bot.answers.retrieval import Retrieval, retrieve
-from bot.answers.scoring import holds, is_right, is_tight
+from bot.nlp.answers.question import read_question
+from bot.nlp.answers.retrieval import Retrieval, retrieve
+from bot.nlp.answers.scoring import holds, is_right, is_tight
 from db.store import ChatStories, Store
 
-QUESTIONS = Path(__file__).resolve().parents[2] / "tests" / "data" / "questions"
+QUESTIONS = Path(__file__).resolve().parents[3] / "tests" / "data" / "questions"
 TRAINING_CHAT = 1
 FOLDS = 5
 SENTENCE_C = 0.5  # inverse regularisation strength of the sentence model
@@ -258,7 +258,7 @@ class DevOutcome:
 
 def dev_outcomes(items: Sequence[Example], model: AnswerModel) -> list[DevOutcome]:
     """What the model would answer for each dev question, before the thresholds."""
-    from bot.answers.answering import decide
+    from bot.nlp.answers.answering import decide
 
     outcomes = []
     open_model = replace(model, answer_threshold=0.0, sentence_threshold=0.0)
@@ -370,8 +370,8 @@ def facts_articles(data: Path, split: str = FACTS_SPLIT) -> list[dict]:
 def fact_examples(articles: Sequence[dict]) -> list[tuple[int, str, dict, int]]:
     """(article index, W, features, right) for every candidate of every article: right when
     the span overlaps a coder's answer with token F1 ≥ 0.5, as the harness scores it."""
-    from bot.answers.facts import FACT_KINDS, event_candidates
-    from bot.answers.scoring import token_f1
+    from bot.nlp.answers.facts import FACT_KINDS, event_candidates
+    from bot.nlp.answers.scoring import token_f1
     from bot.nlp.tokenizer import split_sentences
 
     rows = []
@@ -391,7 +391,7 @@ def fact_examples(articles: Sequence[dict]) -> list[tuple[int, str, dict, int]]:
 
 def fit_facts(data: Path, log: TextIO = sys.stdout) -> dict[str, LinearModel]:
     """One logistic regression per W; prints the share right by 5-fold cross-validation."""
-    from bot.answers.facts import FACT_KINDS
+    from bot.nlp.answers.facts import FACT_KINDS
 
     articles = facts_articles(data)
     rows = fact_examples(articles)

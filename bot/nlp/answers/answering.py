@@ -22,11 +22,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.answers.features import SentenceContext, doc_facts, sentence_features, span_features
-from bot.answers.model import AnswerModel, LinearModel, calibration_features, load_model
-from bot.answers.question import Question, read_question
-from bot.answers.retrieval import Candidate, Retrieval, retrieve
-from bot.answers.spans import SentenceKey, Span, candidate_spans, parse_sentences
+from bot.nlp.answers.features import SentenceContext, doc_facts, sentence_features, span_features
+from bot.nlp.answers.model import AnswerModel, LinearModel, calibration_features, load_model
+from bot.nlp.answers.question import Question, read_question
+from bot.nlp.answers.retrieval import Candidate, Retrieval, retrieve
+from bot.nlp.answers.spans import SentenceKey, Span, candidate_spans, parse_sentences
 from bot.nlp.dates import resolve_date
 from db.store import ChatStories
 
@@ -84,7 +84,7 @@ def answer(chat: ChatStories, question_text: str, story_id: int | None = None) -
 def warm_up() -> None:
     """Load what the first question would otherwise wait for: the spaCy model, the answer
     model, the stemmer and dateparser (its first call compiles its patterns)."""
-    from bot.answers.words import index_stem
+    from bot.nlp.answers.words import index_stem
 
     read_question("Who met whom in London on Monday?")
     load_model()

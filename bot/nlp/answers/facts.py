@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.answers.model import LinearModel, load_model
-from bot.answers.spans import Span, candidate_spans, parse_sentences
+from bot.nlp.answers.model import LinearModel, load_model
+from bot.nlp.answers.spans import Span, candidate_spans, parse_sentences
 from bot.nlp.dates import published_datetime, resolve_date
 from db.store import ChatStories
 

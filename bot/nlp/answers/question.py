@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.answers.words import index_stem, is_stop_word
+from bot.nlp.answers.words import index_stem, is_stop_word
 from bot.nlp.language import full_pipeline
 
 MAX_QUESTION_CHARS = 500

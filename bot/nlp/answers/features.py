@@ -13,10 +13,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.answers.question import Question
-from bot.answers.retrieval import Candidate, Retrieval
-from bot.answers.spans import Span
-from bot.answers.words import index_stem, index_stems, is_stop_word
+from bot.nlp.answers.question import Question
+from bot.nlp.answers.retrieval import Candidate, Retrieval
+from bot.nlp.answers.spans import Span
+from bot.nlp.answers.words import index_stem, index_stems, is_stop_word
 
 Features = dict[str, float]
 

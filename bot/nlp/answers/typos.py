@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.answers.question import Question, Term
+from bot.nlp.answers.question import Question, Term
 from db.store import Store
 
 MIN_LETTERS = 4  # shorter words have too many neighbours one letter away

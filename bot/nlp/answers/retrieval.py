@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from bot.answers.question import Question
-from bot.answers.typos import correct_spelling
+from bot.nlp.answers.question import Question
+from bot.nlp.answers.typos import correct_spelling
 from db.store import ChatStories, StoredEntity, Story
 
 SENTENCE_HITS = 40  # sentences taken from the sentence index
