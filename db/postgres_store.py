@@ -33,8 +33,10 @@ _S_COLUMNS = ", ".join("s." + c.strip() for c in _STORY_COLUMNS.split(","))
 # ts_rank's weights for D, C, B, A (each at most 1): a title (A) counts twice the text (B),
 # as in SQLite.
 _WEIGHTS = "'{0, 0, 0.5, 1.0}'"
-# Below this many sentences the planner's estimate is not worth trusting: count them.
-_EXACT_COUNT_BELOW = 100_000
+# Below this many sentences the planner's estimate (missing until the table is first
+# analysed) is not worth trusting: count them, which costs little. Above, counting costs a
+# scan per question (12 ms a question at 60,000 sentences in a profile of bench answers).
+_EXACT_COUNT_BELOW = 5_000
 
 
 def _words(text: str) -> list[str]:
