@@ -27,17 +27,14 @@ async def may_delete(update: Update, context: Context, story: Story) -> bool:
     (a group is shared, so one member must not wipe what others saved)."""
     chat = update.effective_chat
     user = update.effective_user
-    if chat is None:
-        return False
-    if chat.type == ChatType.PRIVATE:
-        return True
     message = update.message or update.channel_post
-    if update.callback_query is None and message is not None and message.sender_chat:
-        # Posted as the chat itself: a channel's post, or a group's anonymous admin.
-        return message.sender_chat.id == chat.id
-    if user is not None and story.added_by is not None and story.added_by == str(user.id):
-        return True
-    return await is_admin(update, context)
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        if update.callback_query is None and message is not None and message.sender_chat:
+            # Posted as the chat itself: a channel's post, or a group's anonymous admin.
+            return message.sender_chat.id == chat.id
+        if user is not None and story.added_by == str(user.id):
+            return True
+    return await is_admin(update, context)  # no chat: no; a private chat: its one user
 
 
 def button_was_offered(update: Update) -> bool:

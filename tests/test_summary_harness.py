@@ -172,3 +172,18 @@ def test_tuner_prints_weights_from_dev_sets(eval_dir: Path, capsys: pytest.Captu
     assert tune_summaries.main(["--data", str(eval_dir), "--rounds", "1"]) == 0
     out = capsys.readouterr().out
     assert "start" in out and out.strip().splitlines()[-1].startswith("NewsWeights(")
+
+
+def test_tuner_folds_put_every_article_in_exactly_one_part() -> None:
+    from benchmarks import tune_summaries
+
+    rows = list(range(10))
+    prepared = {"writers": rows[:], "bbc": [99]}
+    tune_summaries.split_folds(prepared, "writers", 3)
+    parts = [prepared[f"writers-{k}"] for k in (1, 2, 3)]
+    assert "writers" not in prepared and prepared["bbc"] == [99]
+    assert sorted(x for part in parts for x in part) == rows
+    assert all(len(part) in (3, 4) for part in parts)
+    again = {"writers": rows[:]}
+    tune_summaries.split_folds(again, "writers", 3)
+    assert [again[f"writers-{k}"] for k in (1, 2, 3)] == parts

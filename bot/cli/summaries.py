@@ -17,6 +17,7 @@ from bot.nlp.summaries import (
     summarize,
 )
 from bot.services.ingest import clean_raw
+from bot.services.stories import over_budget_note
 from bot.sources.documents import Rejected, record_to_raw
 
 
@@ -66,19 +67,19 @@ def summarize_command(args: argparse.Namespace) -> int:
     except (TextTooShort, UnsupportedLanguage) as error:
         print(str(error), file=sys.stderr)
         return 1
+    note = over_budget_note(summary, length)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "title": cleaned.title or derive_title(cleaned.paragraphs),
-                    "sentences": summary.sentences,
-                    "method": summary.method,
-                },
-                ensure_ascii=False,
-            )
-        )
+        result = {
+            "title": cleaned.title or derive_title(cleaned.paragraphs),
+            "sentences": summary.sentences,
+            "method": summary.method,
+        }
+        print(json.dumps(result | ({"note": note} if note else {}), ensure_ascii=False))
     else:
         print("\n".join(summary.sentences))
+    if note:
+        # On stderr, so the summary on stdout stays the story's sentences only.
+        print(note, file=sys.stderr)
     return 0
 
 
@@ -105,8 +106,11 @@ def summarize_batch(path: str, length: SummaryLength, method: str) -> int:
             raw = record_to_raw(record)
             cleaned, _site = clean_raw(raw)
             title = raw.title or cleaned.title
-            sentences = summarize(StoryText(title, cleaned.paragraphs), length, method).sentences
-            result = {"id": record.get("id"), "sentences": sentences}
+            summary = summarize(StoryText(title, cleaned.paragraphs), length, method)
+            result = {"id": record.get("id"), "sentences": summary.sentences}
+            note = over_budget_note(summary, length)
+            if note:
+                result["note"] = note
         except (Rejected, TextTooShort, UnsupportedLanguage) as error:
             result = {"id": record.get("id"), "sentences": [], "error": str(error)}
         print(json.dumps(result, ensure_ascii=False), flush=True)

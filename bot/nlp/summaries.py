@@ -29,7 +29,9 @@ from sumy.summarizers.luhn import LuhnSummarizer
 from sumy.summarizers.sum_basic import SumBasicSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 
+from bot.nlp.furniture import sentence_reason
 from bot.nlp.languages import UnsupportedLanguage, stemmer, stop_words, summary_language
+from bot.nlp.news_cues import cues, dateline_at
 from bot.nlp.tokenizer import SyntokTokenizer, split_sentences, words
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "TextTooShort",
     "UnsupportedLanguage",
     "detect_language",
+    "display_words",
     "get_summarizer",
     "longer",
     "shorter",
@@ -107,6 +110,22 @@ class Summary:
     sentences: list[str]
     method: str
     language: str
+    # A word budget no sentence fits: the one sentence returned is longer than asked.
+    over_budget: bool = False
+
+    @property
+    def words(self) -> int:
+        """Words in the summary, counted as a reader counts them (``display_words``)."""
+        return sum(display_words(s) for s in self.sentences)
+
+
+def display_words(text: str) -> int:
+    """Words as a reader counts them: whitespace-separated pieces holding a letter or digit.
+
+    Word budgets are promises to the reader ("60w"), so they are kept in these words, not in
+    the tokenizer's (which splits "Kalam/Island" and joins "A.P.J.").
+    """
+    return sum(1 for piece in text.split() if any(c.isalnum() for c in piece))
 
 
 def shorter(length: SummaryLength) -> SummaryLength:
@@ -166,11 +185,20 @@ class _Story:
     title_stems: frozenset[str]
     tokens: list[list[str]] = field(default_factory=list)
     content: list[list[str]] = field(default_factory=list)
+    # Per sentence: it opened with a wire dateline (before _clean_sentence cut it), and it is
+    # page furniture by bot.nlp.furniture's sentence rules (left by text stored before them).
+    datelines: list[bool] = field(default_factory=list)
+    furniture: list[bool] = field(default_factory=list)
 
     @property
     def word_counts(self) -> list[int]:
         """Number of word tokens per sentence."""
         return [len(t) for t in self.tokens]
+
+    @property
+    def display_sizes(self) -> list[int]:
+        """Words per sentence as a reader counts them: what word budgets are kept in."""
+        return [display_words(s) for s in self.sentences]
 
 
 def _clean_sentence(sentence: str, first: bool) -> str:
@@ -185,6 +213,7 @@ def _prepare(document: StoryText) -> _Story:
     paragraphs = [p for p in (document.paragraphs or []) if p and p.strip()]
     sentences: list[str] = []
     paragraph_of: list[int] = []
+    datelines: list[bool] = []
     for index, paragraph in enumerate(paragraphs):
         if len(sentences) >= MAX_SENTENCES:
             break
@@ -193,6 +222,7 @@ def _prepare(document: StoryText) -> _Story:
             if words(text) and len(sentences) < MAX_SENTENCES:
                 sentences.append(text)
                 paragraph_of.append(index)
+                datelines.append(dateline_at(raw))
     all_tokens = [words(s) for s in sentences]
     total = sum(len(t) for t in all_tokens)
     if len(sentences) < MIN_SENTENCES or total < MIN_WORDS:
@@ -207,7 +237,18 @@ def _prepare(document: StoryText) -> _Story:
     title_tokens = [t.lower() for t in words(document.title or "")]
     title_stems = frozenset(stem(t) for t in title_tokens if t not in stop)
     title_text = " ".join((document.title or "").split())
-    return _Story(sentences, paragraph_of, language, title_text, title_stems, all_tokens, content)
+    furniture = [sentence_reason(s) is not None for s in sentences]
+    return _Story(
+        sentences,
+        paragraph_of,
+        language,
+        title_text,
+        title_stems,
+        all_tokens,
+        content,
+        datelines,
+        furniture,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,7 +290,7 @@ def _select(
     while candidates and len(chosen) < max_count:
         best, best_value = -1, -math.inf
         for i in candidates:
-            if budget is not None and used + sizes[i] > budget:
+            if scores[i] == -math.inf or (budget is not None and used + sizes[i] > budget):
                 continue
             similarity = max((_overlap(stems[i], s) for s in chosen_stems), default=0.0)
             if similarity >= _DUPLICATE:
@@ -295,7 +336,7 @@ class _Summarizer:
     def pick(self, story: _Story, length: SummaryLength) -> list[int]:
         """Indices of the chosen sentences, in story order."""
         stems = [frozenset(c) for c in story.content]
-        return _select(self.score(story), story.word_counts, stems, length, self.redundancy)
+        return _select(self.score(story), story.display_sizes, stems, length, self.redundancy)
 
 
 class LeadSummarizer(_Summarizer):
@@ -347,22 +388,29 @@ class NewsWeights:
 
     Picked by coordinate descent over a small grid (``python -m benchmarks.tune_summaries``) on
     the development sets only: a seeded sample of 300 BBC News Summary articles, xsum-test-251
-    and the writer summaries (minus the 3 articles shared with a held-out set). The objective
-    was the worst set's ROUGE-2 relative to the lead baseline, so no set is won by losing
-    another. The CNN/DM and SummEval sets were never tuned on. Two-fold cross-validation on the
-    writer summaries put the unseen half's gain over the lead at 1.6% and 3.2%, against 15% and
-    6% in-sample: the weights overfit, and the README says so.
+    and the writer summaries (minus the 3 articles shared with a held-out set), the writer
+    summaries split into three seeded parts. The objective is the worst part's ROUGE-2 relative
+    to the lead baseline, so no set is won by losing another, and a change must gain 0.1% to be
+    kept. The CNN/DM and SummEval sets were never tuned on. The news cues (names, numbers,
+    reporting verbs, openers, first person, vague subjects, sentences naming and counting
+    nothing, the last sentence) are offered to the tuner and got no weight: each helped BBC and
+    XSum but cost a part of the CNN/DM-like writer summaries. News comes first through the lead
+    prior instead, which counts from where the news starts (see ``news_signals``). A nested
+    two-fold check on the writer summaries (tune on half, score the other half) gave the
+    unseen half 0.99 and 1.07 of the lead against 1.08 and 1.10 in-sample (both runs started
+    from weights fitted on all of them, so even that is optimistic): the weights overfit, and
+    the README says so.
     """
 
     lead: float = 2.0
-    lead_decay: float = 0.3
-    first: float = 0.3
-    centrality: float = 0.5
+    lead_decay: float = 0.8
+    first: float = 0.0
+    centrality: float = 0.75
     centroid: float = 0.5
     lede: float = 0.25
     title: float = 0.8
     entities: float = 0.6
-    length_target: float = 20.0
+    length_target: float = 15.0
     length: float = 0.4
     quote: float = 0.5
     question: float = 1.0
@@ -370,6 +418,15 @@ class NewsWeights:
     byline: float = 2.0
     fragment: float = 1.5
     redundancy: float = 0.0
+    names: float = 0.0
+    numbers: float = 0.0
+    reporting: float = 0.0
+    dateline: float = 0.0
+    opener: float = 0.0
+    first_person: float = 0.0
+    vague: float = 0.0
+    bare: float = 0.0
+    last: float = 0.0
 
 
 class NewsSummarizer(_Summarizer):
@@ -383,28 +440,70 @@ class NewsSummarizer(_Summarizer):
 
     def score(self, story: _Story) -> list[float]:
         """Weighted sum of the news signals (penalties carry negative weights)."""
-        signals = news_signals(story, self.weights.lead_decay, self.weights.length_target)
-        total = np.zeros(len(story.sentences))
-        for name, values in signals.items():
-            total += getattr(self.weights, name) * values
-        return total.tolist()
+        weights = self.weights
+        with_cues = any(getattr(weights, name) for name in CUE_SIGNALS)
+        signals = news_signals(story, weights.lead_decay, weights.length_target, with_cues)
+        return weighted_scores(self.weights, signals, story).tolist()
 
 
-def news_signals(story: _Story, lead_decay: float, length_target: float) -> dict[str, np.ndarray]:
-    """Per-sentence signals, each roughly in [0, 1]; penalties are positive and weighted down."""
+def weighted_scores(
+    weights: NewsWeights, signals: dict[str, np.ndarray], story: _Story
+) -> np.ndarray:
+    """The weighted sum of the signals; furniture scores -inf, so it is never picked."""
+    total = np.zeros(len(story.sentences))
+    for name, values in signals.items():
+        total += getattr(weights, name) * values
+    total[np.array(story.furniture, dtype=bool)] = -math.inf
+    return total
+
+
+def news_signals(
+    story: _Story, lead_decay: float, length_target: float, with_cues: bool = True
+) -> dict[str, np.ndarray]:
+    """Per-sentence signals, each roughly in [0, 1]; penalties are positive and weighted down.
+
+    ``with_cues=False`` leaves out the ``CUE_SIGNALS`` (the tuner gave them no weight, and
+    reading every sentence's cues costs about half a millisecond a story).
+    """
     n = len(story.sentences)
-    position = np.arange(n)
     similarity = _tfidf_similarity(story.content)
+    english = story.language == "english"
+    # The colour-lead test needs the cues of the first two sentences only.
+    read = n if with_cues else min(n, 2)
+    found = [
+        cues(s, t, english)
+        for s, t in zip(story.sentences[:read], story.tokens[:read], strict=True)
+    ]
+    names = np.array([min(c.names, 3) / 3 for c in found])
+    numbers = np.array([float(c.numbers) for c in found])
+    colour = _colour_lead(story, names, numbers)
+    # Where the news starts: a wire dateline near the top ("New Delhi (Sputnik): ...") marks
+    # the real lead, and what comes before it is the site's own standfirst; after a colour
+    # lead, the sentence that follows it; else sentence 0. The lead prior counts from there.
+    anchor = next((i for i in range(min(n, _DATELINE_WINDOW)) if story.datelines[i]), int(colour))
+    position = np.abs(np.arange(n) - anchor)
     signals = {
         "lead": np.exp(-lead_decay * position),
         "first": (position == 0).astype(float),
         "centrality": np.log1p(_lexrank(similarity)),
         "centroid": similarity.mean(axis=1),
-        "lede": similarity[:, 0] * (position > 0),
+        "lede": similarity[:, anchor] * (position > 0),
         "title": np.zeros(n),
         "entities": np.array([_entity_density(t) for t in story.tokens]),
         "length": np.array([-_length_penalty(len(t), length_target) for t in story.tokens]),
     }
+    if with_cues:
+        signals |= {
+            "names": names,
+            "numbers": numbers,
+            "reporting": np.array([float(c.reporting) for c in found]),
+            "dateline": np.array(story.datelines, dtype=float),
+            "opener": -np.array([float(c.opener) for c in found]),
+            "first_person": -np.array([float(c.first_person) for c in found]),
+            "vague": -np.array([float(c.vague_subject) for c in found]),
+            "bare": -((names == 0) & (numbers == 0)).astype(float),
+            "last": -((np.arange(n) == n - 1) & (n > 3)).astype(float),
+        }
     if story.title_stems:
         title = story.title_stems
         signals["title"] = np.array([len(title & set(c)) / len(title) for c in story.content])
@@ -412,6 +511,36 @@ def news_signals(story: _Story, lead_decay: float, length_target: float) -> dict
     for k, name in enumerate(_FLAGS):
         signals[name] = np.array([-float(f[k]) for f in flags])
     return signals
+
+
+# The signals read from bot.nlp.news_cues, computed only when one of them has a weight.
+CUE_SIGNALS = (
+    "names",
+    "numbers",
+    "reporting",
+    "dateline",
+    "opener",
+    "first_person",
+    "vague",
+    "bare",
+    "last",
+)
+
+
+def _colour_lead(story: _Story, names: np.ndarray, numbers: np.ndarray) -> bool:
+    """Whether the story opens on a colour lead: a short first sentence that names nobody and
+    counts nothing ("As birthday parties go, it was quite something."), followed by one that
+    does. Feature writing opens so; the news is in the sentence after it."""
+    if len(story.sentences) < 3 or len(story.tokens[0]) > _COLOUR_WORDS:
+        return False
+    bare = names[0] == 0 and numbers[0] == 0
+    return bool(bare and (names[1] > 0 or numbers[1] > 0) and not story.datelines[0])
+
+
+# A colour lead is a short sentence: a long bare one is more likely a real summary lead.
+_COLOUR_WORDS = 15
+# A dateline further down than this is a quoted wire item inside the story, not its lead.
+_DATELINE_WINDOW = 4
 
 
 def _entity_density(tokens: Sequence[str]) -> float:
@@ -586,7 +715,10 @@ def summarize(
     summarizer = get_summarizer(method)
     story = _prepare(document)
     chosen = summarizer.pick(story, length)
-    return Summary([story.sentences[i] for i in chosen], method, story.language)
+    summary = Summary([story.sentences[i] for i in chosen], method, story.language)
+    # _select returns one sentence over the budget only when no sentence fits it.
+    summary.over_budget = length.words is not None and summary.words > length.words
+    return summary
 
 
 def summarize_many(
@@ -611,13 +743,14 @@ def summarize_many(
         except (TextTooShort, UnsupportedLanguage):
             continue
         raw = news.score(story)
-        top, bottom = max(raw), min(raw)
+        finite = [value for value in raw if value > -math.inf] or [0.0]
+        top, bottom = max(finite), min(finite)
         span = (top - bottom) or 1.0
         for i, value in enumerate(raw):
             owners.append((story_index, i))
             texts.append(story.sentences[i])
             scores.append((value - bottom) / span)
-            sizes.append(story.word_counts[i])
+            sizes.append(display_words(story.sentences[i]))
             stems.append(frozenset(story.content[i]))
     if not texts:
         raise TextTooShort("These stories are too short to summarize.")

@@ -6,7 +6,11 @@
 Stories about the same event are grouped by average-linkage clustering on a similarity that
 mixes TF-IDF cosine of their stemmed words, overlap of the named entities stored at ingest,
 and how close together they were published. Each group becomes one item: a headline, one or two
-summary sentences chosen across the group's stories, and its sources. A sentence that repeats a
+summary sentences taken from the group's most news-like report (names, numbers and attribution
+up front, not a column's first person; ``bot.nlp.news_cues``) and its sources; the other reports
+fill in only what the best one cannot. Page furniture is cut from every story first
+(``bot.nlp.furniture``), so stories stored before those rules never put a newsletter box in a
+digest. A sentence that repeats a
 fact already told by an earlier item is left out, so nothing is said twice. Nothing here knows
 Telegram; the handlers, the CLI and the scheduler all call the same functions.
 """
@@ -23,7 +27,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from bot.nlp.cleaning import real_headline
+from bot.nlp.furniture import strip_furniture
 from bot.nlp.languages import ENGLISH, stemmer, stop_words
+from bot.nlp.news_cues import report_newsiness
 from bot.nlp.summaries import StoryText, SummaryLength, TextTooShort, summarize_many
 from bot.nlp.titles import cut_title
 from bot.nlp.tokenizer import split_sentences, words
@@ -108,7 +114,7 @@ def build_digest(
     stories = [s for s in chat.stories_added_since(start, MAX_STORIES) if s.added_at < stop]
     profiles = [_profile(chat, story) for story in stories]
     groups = _rank(cluster(profiles))
-    items = _items(chat, groups[:limit])
+    items = _items(groups[:limit])
     return Digest(items, start, stop, max(0, len(groups) - limit), len(stories))
 
 
@@ -256,13 +262,13 @@ def _rank(groups: list[list[_Profile]]) -> list[list[_Profile]]:
 # -- items ---------------------------------------------------------------------------------
 
 
-def _items(chat: ChatStories, groups: list[list[_Profile]]) -> list[DigestItem]:
+def _items(groups: list[list[_Profile]]) -> list[DigestItem]:
     """One item per group, each summary free of facts an earlier item already told."""
     told: list[frozenset[str]] = []
     items: list[DigestItem] = []
     for group in groups:
         stories = _by_headline_quality([p.story for p in group])
-        summary = _summary(chat, stories, told)
+        summary = _summary(stories, told)
         told += [frozenset(_stems(sentence)) for sentence in summary]
         items.append(
             DigestItem(
@@ -307,16 +313,22 @@ def _shorten(sentence: str) -> str:
     return cut_title(sentence, HEADLINE_WORDS)
 
 
-def _summary(chat: ChatStories, stories: list[Story], told: list[frozenset[str]]) -> list[str]:
-    """1–2 sentences across the group's stories, none repeating a fact already told."""
-    texts = [StoryText(real_headline(s.title, s.paragraphs), s.paragraphs) for s in stories]
-    leads = {_normal(lead) for lead in map(_lead, stories) if lead}
+def _summary(stories: list[Story], told: list[frozenset[str]]) -> list[str]:
+    """1–2 sentences from the group's most news-like report, none repeating a told fact.
+
+    The best report's short summary first; when the fact check drops some of it, its wider
+    pick, then the other reports, fill the gap.
+    """
+    bodies = {s.id: strip_furniture(s.paragraphs)[0] for s in stories}
+    reports = sorted(stories, key=lambda s: -newsiness(bodies[s.id]))
+    texts = [StoryText(real_headline(s.title, s.paragraphs), bodies[s.id]) for s in reports]
+    leads = {_normal(lead) for lead in (_lead(bodies[s.id]) for s in reports) if lead}
     chosen: list[str] = []
     wanted = SUMMARY_LENGTH.sentences or 2
-    # The short summary first; when the check drops some of it, a wider pick fills the gap.
-    for length in (SUMMARY_LENGTH, SummaryLength(sentences=6)):
+    wider = SummaryLength(sentences=6)
+    for group, length in ((texts[:1], SUMMARY_LENGTH), (texts[:1], wider), (texts[1:], wider)):
         try:
-            candidates = [sentence for _, sentence in summarize_many(texts, length)]
+            candidates = [sentence for _, sentence in summarize_many(group, length)]
         except TextTooShort:
             candidates = []
         chosen = _fresh(candidates, told, wanted, chosen, leads)
@@ -325,13 +337,19 @@ def _summary(chat: ChatStories, stories: list[Story], told: list[frozenset[str]]
     if chosen:
         return chosen
     # Too short to summarize (or all of it already told): the leads, if they say anything new.
-    opening = [s.text for story in stories for s in chat.sentences(story.id)[:2]]
+    opening = [s for story in reports for s in split_sentences(" ".join(bodies[story.id]))[:2]]
     return _fresh(opening, told, 1, [], set())
 
 
-def _lead(story: Story) -> str:
+def newsiness(paragraphs: Sequence[str]) -> float:
+    """How much a story's opening reads as a news report rather than a column (about 0 to 1)."""
+    sentences = [s for p in paragraphs[:4] for s in split_sentences(p)][:4]
+    return report_newsiness(sentences, [words(s) for s in sentences])
+
+
+def _lead(paragraphs: Sequence[str]) -> str:
     """The story's first sentence."""
-    for paragraph in story.paragraphs:
+    for paragraph in paragraphs:
         sentences = split_sentences(paragraph)
         if sentences:
             return sentences[0]

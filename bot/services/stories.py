@@ -16,6 +16,7 @@ from bot.nlp.cleaning import real_headline
 from bot.nlp.languages import display_name, story_language
 from bot.nlp.summaries import (
     StoryText,
+    Summary,
     SummaryLength,
     TextTooShort,
     UnsupportedLanguage,
@@ -183,7 +184,7 @@ class StoryService:
             return StorySummary(
                 story, lead, length, f"{error} Showing the opening paragraph instead."
             )
-        return StorySummary(story, result.sentences, length)
+        return StorySummary(story, result.sentences, length, over_budget_note(result, length))
 
     # -- questions and facts ------------------------------------------------------------
 
@@ -306,6 +307,16 @@ def other_language(story: Story | None) -> str | None:
         return None
     language = story.language or story_language(story.text)
     return None if reads_as_english(language) else display_name(language)
+
+
+def over_budget_note(result: Summary, length: SummaryLength) -> str | None:
+    """What to tell the reader when even one sentence is longer than the words asked for."""
+    if not result.over_budget or length.words is None:
+        return None
+    return (
+        f"No sentence of this story fits in {length.words} words, so here is the shortest of "
+        f"its key sentences ({result.words} words)."
+    )
 
 
 MAX_STORY_ID = 2**63 - 1  # SQLite's INTEGER: a larger id can't name a story, and can't be bound

@@ -130,14 +130,6 @@ def fits(question: Question, text: str) -> bool:
     return len(text.split()) <= limit
 
 
-def best_span(scores: Sequence[float]) -> tuple[int, float, float]:
-    """(index, score, margin over the runner-up) of the best-scored span."""
-    order = sorted(range(len(scores)), key=lambda i: -scores[i])
-    first = order[0]
-    margin = scores[first] - scores[order[1]] if len(order) > 1 else 5.0
-    return first, scores[first], margin
-
-
 def decide(retrieval: Retrieval, model: AnswerModel) -> Answer:
     """The answer, the closest sentence or "don't say", from the models' outputs."""
     question = retrieval.question
@@ -146,12 +138,12 @@ def decide(retrieval: Retrieval, model: AnswerModel) -> Answer:
     if question.type not in SENTENCE_TYPES and model.span_ranker is not None:
         rows = span_rows(retrieval, ranked[:PARSED_SENTENCES])
         if rows:
-            index, score, margin = best_span(model.span_ranker.scores([f for _, _, f in rows]))
-            span, candidate, features = rows[index]
-            probability = model.calibrator.probability(
-                calibration_features(score, margin, features["sentence_p"], question.type)
+            scores = model.span_ranker.scores([f for _, _, f in rows])
+            index, seen = calibration_features(
+                [s.text for s, _, _ in rows], scores, [f for _, _, f in rows], question.type
             )
-            best = ScoredSpan(span, candidate, probability)
+            span, candidate, _ = rows[index]
+            best = ScoredSpan(span, candidate, model.calibrator.probability(seen))
     if best is not None and best.probability >= model.answer_threshold:
         return _short_answer(question, best)
     sentence, probability = ranked[0]

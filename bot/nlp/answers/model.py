@@ -6,10 +6,13 @@ Three learned parts, all fitted on the blind training questions (``training.py``
   the answer (it picks the sentences to parse, and the one to offer when no short answer is).
 - ``span_ranker``: a LightGBM lambdarank model that scores the candidate spans of a question
   against each other (``span_ranker.txt``, LightGBM's own text format).
-- ``calibrator``: a logistic regression turning the best span's score, its margin over the
-  runner-up, its sentence's probability and the question's type into the probability that the
-  short answer is right. Its inputs are out-of-fold scores, so it learns how far to trust the
-  ranker on questions the ranker did not see.
+- ``calibrator``: small gradient-boosted trees (LightGBM, binary, ``calibrator.txt``) turning
+  what the ranker's output says about the best span (its score, its share of the softmax over
+  all spans, how much of that mass agrees on the same text, its margin over the runner-up, its
+  sentence's probability and rank, its label and kind, the question's type) into the
+  probability that the short answer is right. Its inputs are out-of-fold scores, so it learns
+  how far to trust the ranker on questions the ranker did not see. Trees, not a logistic
+  regression: on dev they kept 73 right answers at one wrong in ten, against 64 (same data).
 
 And two thresholds chosen on the dev questions (other writers, other articles):
 ``answer_threshold`` (at most one given answer in ten wrong there) and ``sentence_threshold``
@@ -30,6 +33,7 @@ from pathlib import Path
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 RANKER_PATH = Path(__file__).with_name("span_ranker.txt")
+CALIBRATOR_PATH = Path(__file__).with_name("calibrator.txt")
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,9 @@ class LinearModel:
         return cls({k: float(v) for k, v in part["weights"].items()}, float(part["intercept"]))
 
 
-class SpanRanker:
-    """LightGBM scores for feature maps, over a fixed list of feature names."""
+class Trees:
+    """A LightGBM model over feature maps, with a fixed list of feature names: the span ranker
+    (scores comparable within a question) and the calibrator (probabilities)."""
 
     def __init__(self, text: str, names: Sequence[str]) -> None:
         import lightgbm
@@ -90,20 +95,64 @@ class SpanRanker:
         )
 
     def scores(self, rows: Sequence[dict[str, float]]) -> list[float]:
-        """One score per row (comparable within a question, not a probability)."""
+        """One score per row: for the ranker comparable within a question only; for the
+        calibrator a probability."""
         if not rows:
             return []
         return [float(s) for s in self.booster.predict(self.matrix(rows), num_threads=1)]
 
+    def probability(self, features: dict[str, float]) -> float:
+        return self.scores([features])[0]
 
-def calibration_features(top: float, margin: float, sentence_p: float, kind: str) -> dict:
-    """What the calibrator sees of a question's best span."""
-    return {
+
+def _plain(text: str) -> str:
+    return " ".join(w for w in text.lower().split() if w not in ("the", "a", "an"))
+
+
+def calibration_features(
+    texts: Sequence[str], scores: Sequence[float], rows: Sequence[dict[str, float]], kind: str
+) -> tuple[int, dict[str, float]]:
+    """The best span's index, and what the calibrator sees of it among all the spans."""
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    best = order[0]
+    top = scores[best]
+    margin = top - scores[order[1]] if len(order) > 1 else 5.0
+    shares = [math.exp(max(s - top, -50.0)) for s in scores]
+    total = sum(shares)
+    share = shares[best] / total
+    # Spans of the same answer in other words or other sentences ("Obama", "Barack Obama") add
+    # up: the ranker splitting its mass among them is not doubt about the answer.
+    key = _plain(texts[best])
+    agree = sum(
+        shares[i] for i, text in enumerate(texts) if key in _plain(text) or _plain(text) in key
+    )
+    row = rows[best]
+    probabilities = sorted({r["sentence_p"] for r in rows}, reverse=True)
+    runner_up = probabilities[1] if len(probabilities) > 1 else 0.0
+    features = {
         "top": top,
         "margin": min(margin, 5.0),
-        "sentence_p": sentence_p,
+        "share": share,
+        "log_share": math.log(max(share, 1e-6)),
+        "agree": agree / total,
+        "spans": math.log1p(len(scores)),
+        "sentence_p": row["sentence_p"],
+        "best_sentence_p": probabilities[0],
+        "sentence_gap": probabilities[0] - runner_up,
+        "from_best_sentence": float(row["sentence_p"] == probabilities[0]),
+        "repeats_question": row.get("repeats_question", 0.0),
+        "near": row.get("near", 0.0),
+        "length": row.get("length", 0.0),
         f"type={kind}": 1.0,
+        f"type={kind}|share": share,
+        f"type={kind}|top": top,
     }
+    for name in row:
+        if name.startswith("sentence_rank="):
+            features["sentence_rank"] = float(name.partition("=")[2])
+        elif "|label=" in name or "|kind=" in name:
+            features["best:" + name.partition("|")[2]] = 1.0
+    return best, features
 
 
 @dataclass(frozen=True)
@@ -111,8 +160,8 @@ class AnswerModel:
     """The learned parts and the thresholds that turn their outputs into decisions."""
 
     sentence: LinearModel
-    span_ranker: SpanRanker | None
-    calibrator: LinearModel
+    span_ranker: Trees | None
+    calibrator: Trees
     answer_threshold: float
     sentence_threshold: float
     meta: dict
@@ -126,26 +175,34 @@ class AnswerModel:
             "answer_threshold": round(self.answer_threshold, 4),
             "sentence_threshold": round(self.sentence_threshold, 4),
             "sentence": self.sentence.to_dict(),
-            "calibrator": self.calibrator.to_dict(),
+            "calibrator_features": self.calibrator.names,
             "span_features": self.span_ranker.names if self.span_ranker else [],
             "facts": {kind: model.to_dict() for kind, model in sorted(self.facts.items())},
         }
         return json.dumps(payload, indent=1, sort_keys=True) + "\n"
 
-    def save(self, path: Path = MODEL_PATH, ranker_path: Path = RANKER_PATH) -> None:
+    def save(self, path: Path = MODEL_PATH) -> None:
+        """``model.json`` at ``path``, the two tree models beside it."""
         path.write_text(self.to_json(), encoding="utf-8")
         if self.span_ranker is not None:
-            ranker_path.write_text(self.span_ranker.text, encoding="utf-8")
+            path.with_name(RANKER_PATH.name).write_text(self.span_ranker.text, encoding="utf-8")
+        path.with_name(CALIBRATOR_PATH.name).write_text(self.calibrator.text, encoding="utf-8")
 
 
-def read_model(path: Path = MODEL_PATH, ranker_path: Path = RANKER_PATH) -> AnswerModel:
-    """An AnswerModel from its two files."""
+def read_model(path: Path = MODEL_PATH) -> AnswerModel:
+    """An AnswerModel from ``model.json`` and the two tree models beside it."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    ranker = SpanRanker(ranker_path.read_text(encoding="utf-8"), data["span_features"])
+    ranker = Trees(
+        path.with_name(RANKER_PATH.name).read_text(encoding="utf-8"), data["span_features"]
+    )
+    calibrator = Trees(
+        path.with_name(CALIBRATOR_PATH.name).read_text(encoding="utf-8"),
+        data["calibrator_features"],
+    )
     return AnswerModel(
         sentence=LinearModel.from_dict(data["sentence"]),
         span_ranker=ranker,
-        calibrator=LinearModel.from_dict(data["calibrator"]),
+        calibrator=calibrator,
         answer_threshold=float(data["answer_threshold"]),
         sentence_threshold=float(data["sentence_threshold"]),
         meta=data.get("meta", {}),
