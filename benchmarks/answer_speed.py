@@ -3,6 +3,7 @@
 Usage::
 
     python -m benchmarks.answer_speed --data ../shared/eval [--stories 10000] [--questions 200]
+    python -m benchmarks.answer_speed --data ../shared/eval --db postgresql://user@host/db
 
 The chat is filled from the BBC News Summary articles (``PATH/bbc-news-summary``), cycled with
 a numbered title suffix and a varied first sentence until ``--stories`` are stored. Stories go
@@ -122,6 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="keep the filled store in this file and reuse it when it exists (repeat runs)",
     )
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="the database to fill and ask in: a file or a postgresql:// URL (a chat 1 that "
+        "already holds stories is reused)",
+    )
     parser.add_argument("--profile", type=Path, default=None, help="write cProfile stats here")
     args = parser.parse_args(list(argv) if argv is not None else None)
     folder = args.data / "bbc-news-summary"
@@ -134,10 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     articles = load_articles(folder)
     questions = make_questions(articles, args.questions)
     with tempfile.TemporaryDirectory() as tmp:
-        path = args.store or Path(tmp) / "speed.db"
+        path = args.db or args.store or Path(tmp) / "speed.db"
         reuse = args.store is not None and args.store.exists()
         store = Store(path)
         chat = store.chat(1)
+        reuse = reuse or (args.db is not None and chat.count() > 0)
         started = time.perf_counter()
         if reuse:
             print(f"Reusing the {chat.count()} stories in {path}.")
@@ -166,7 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     timings.sort()
     p95 = percentile(timings, 0.95)
     kind = "without entities" if args.no_entities else "with stored entities"
-    print(f"\n### Answer speed: {args.stories} stories in one chat ({kind})\n")
+    backend = "PostgreSQL" if type(store).__name__ == "PostgresStore" else "SQLite"
+    print(f"\n### Answer speed: {args.stories} stories in one chat ({kind}, {backend})\n")
     print("| questions | answered | p50 ms | p95 ms | max ms | mean ms |")
     print("|---|---|---|---|---|---|")
     print(

@@ -1,6 +1,7 @@
-"""The storage: the store on sqlite-utils, the versioned schema, digest schedules and the
+"""The storage: the store (SQLite through sqlite-utils, or PostgreSQL through psycopg when the
+location is a ``postgresql://`` URL), the versioned schemas, digest schedules, feeds and the
 update journal.
 
-May import: the standard library and sqlite-utils. Never ``bot``, ``handlers`` or
+May import: the standard library, sqlite-utils and psycopg. Never ``bot``, ``handlers`` or
 ``telegram``.
 """

@@ -67,10 +67,11 @@ def add_feed(
     with store.lock:
         cursor = store.db.execute(
             "INSERT INTO feeds (chat_id, url, title, etag, modified, failures, next_poll_at, "
-            "reported_failure) VALUES (?, ?, ?, ?, ?, 0, ?, 0)",
+            "reported_failure) VALUES (?, ?, ?, ?, ?, 0, ?, 0) RETURNING id",
             [chat_id, url, title, etag, modified, next_poll_at],
         )
-    feed = feed_by_id(store, cursor.lastrowid)
+        feed_id = cursor.fetchone()[0]
+    feed = feed_by_id(store, feed_id)
     assert feed is not None
     return feed
 
@@ -103,8 +104,9 @@ def seen(store: Store, feed_id: int, key: str) -> bool:
 def mark_seen(store: Store, feed_id: int, keys: Sequence[str]) -> None:
     """Remember the feed's items as read."""
     with store.lock:
-        store.db.conn.executemany(
-            "INSERT OR IGNORE INTO feed_items (feed_id, item_key) VALUES (?, ?)",
+        store.executemany(
+            store.db,
+            "INSERT INTO feed_items (feed_id, item_key) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(feed_id, key) for key in keys],
         )
 

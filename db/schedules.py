@@ -51,18 +51,22 @@ def save_schedule(store: Store, schedule: Schedule, now: datetime | None = None)
     created = schedule.created_at or (iso_utc(now) if now is not None else utc_now())
     saved = replace(schedule, created_at=created)
     with store.lock:
-        store.db["digest_schedules"].upsert(
-            {
-                "chat_id": saved.chat_id,
-                "source_chat_id": saved.source_chat_id,
-                "frequency": saved.frequency,
-                "weekday": saved.weekday,
-                "time_of_day": saved.time_of_day,
-                "timezone": saved.timezone,
-                "last_sent_at": saved.last_sent_at,
-                "created_at": saved.created_at,
-            },
-            pk="chat_id",
+        store.db.execute(
+            f"INSERT INTO digest_schedules ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (chat_id) DO UPDATE SET source_chat_id = excluded.source_chat_id, "
+            "frequency = excluded.frequency, weekday = excluded.weekday, "
+            "time_of_day = excluded.time_of_day, timezone = excluded.timezone, "
+            "last_sent_at = excluded.last_sent_at, created_at = excluded.created_at",
+            [
+                saved.chat_id,
+                saved.source_chat_id,
+                saved.frequency,
+                saved.weekday,
+                saved.time_of_day,
+                saved.timezone,
+                saved.last_sent_at,
+                saved.created_at,
+            ],
         )
     return saved
 

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from db.migrations import chat_tag, migrate
+from db.locations import is_postgres_url
+from db.migrations import chat_tag, migrate, schema_version
 
 DEFAULT_PATH = "storybot.db"
 
@@ -159,6 +160,15 @@ class Store:
     fails with SQLite's "attempt to write a readonly database".
     """
 
+    def __new__(cls, path: str | Path = DEFAULT_PATH, *, read_only: bool = False) -> Store:
+        # A PostgreSQL URL opens the PostgreSQL store behind the same API, so every caller
+        # (services, CLI, benchmarks) takes $STORYBOT_DB or --db as it is.
+        if cls is Store and is_postgres_url(str(path)):
+            from db.postgres_store import PostgresStore
+
+            return super().__new__(PostgresStore)
+        return super().__new__(cls)
+
     def __init__(self, path: str | Path = DEFAULT_PATH, *, read_only: bool = False) -> None:
         self.path = str(path)
         self.read_only = read_only
@@ -193,6 +203,22 @@ class Store:
         with self.lock:
             self._conn.close()
 
+    def schema_version(self) -> int:
+        """The schema version the database is at."""
+        with self.lock:
+            return schema_version(self.db)
+
+    def probe_write(self) -> None:
+        """Write the schema version back as it is: the smallest write, refused by a read-only
+        file (opening one needs no write when there is nothing to migrate)."""
+        with self.lock:
+            self.db.execute(f"PRAGMA user_version = {schema_version(self.db)}")
+
+    def executemany(self, db: sqlite_utils.Database, sql: str, rows: Sequence[Sequence]) -> None:
+        """One statement over many rows, inside the caller's transaction (sqlite-utils'
+        insert_all would commit on its own)."""
+        db.conn.executemany(sql, rows)
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """All or nothing: a failure inside leaves no partial rows."""
@@ -204,6 +230,23 @@ class Store:
                 self._conn.rollback()
                 raise
             self._conn.commit()
+
+    def highest_id(self, table: str) -> int:
+        """The highest id the table ever gave out (AUTOINCREMENT remembers deleted ones)."""
+        with self.lock:
+            row = self.db.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name = ?", [table]
+            ).fetchone()
+            biggest = self.db.execute(f"SELECT max(id) FROM {table}").fetchone()[0]
+        return max(row[0] if row else 0, biggest or 0)
+
+    def continue_ids_after(self, db: sqlite_utils.Database, table: str, value: int) -> None:
+        """Make the table's next id come after ``value`` (a copied archive's ids)."""
+        db.execute("DELETE FROM sqlite_sequence WHERE name = ?", [table])
+        db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", [table, value])
+
+    def after_bulk_copy(self) -> None:
+        """Bring derived data up to date after rows were copied in (FTS5's triggers did)."""
 
     def chat(self, chat_id: int) -> ChatStories:
         """The stories of one chat, and only those."""
@@ -220,7 +263,10 @@ class Store:
     def chats(self) -> list[dict]:
         """Every chat on record, as rows, by id."""
         with self.lock:
-            return list(self.db["chats"].rows_where(order_by="id"))
+            rows = self.db.execute(
+                "SELECT id, kind, title, created_at FROM chats ORDER BY id"
+            ).fetchall()
+        return [dict(zip(("id", "kind", "title", "created_at"), row, strict=True)) for row in rows]
 
     def sentence_counts(self, terms: Sequence[str]) -> dict[str, int]:
         """How many sentences hold each index term (Porter stems, as the index has them), over
@@ -272,11 +318,17 @@ class ChatStories:
             existing = self.db.execute("SELECT kind, title FROM chats WHERE id = ?", [self.chat_id])
             row = existing.fetchone()
             if row is None:
-                self.db["chats"].insert(
-                    {"id": self.chat_id, "kind": kind, "title": title, "created_at": utc_now()}
+                # ON CONFLICT: another process (PostgreSQL) may record the chat first.
+                self.db.execute(
+                    "INSERT INTO chats (id, kind, title, created_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (id) DO NOTHING",
+                    [self.chat_id, kind, title, utc_now()],
                 )
             elif (row[0], row[1]) != (kind, title) and title is not None:
-                self.db["chats"].update(self.chat_id, {"kind": kind, "title": title})
+                self.db.execute(
+                    "UPDATE chats SET kind = ?, title = ? WHERE id = ?",
+                    [kind, title, self.chat_id],
+                )
 
     def setting(self, name: str, default: str | None = None) -> str | None:
         """The chat's value for a setting, or default when it has none."""
@@ -291,8 +343,10 @@ class ChatStories:
         """Set one of the chat's settings, recording the chat first if it is new."""
         self.ensure_exists()
         with self.store.lock:
-            self.db["chat_settings"].upsert(
-                {"chat_id": self.chat_id, "name": name, "value": value}, pk=("chat_id", "name")
+            self.db.execute(
+                "INSERT INTO chat_settings (chat_id, name, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (chat_id, name) DO UPDATE SET value = excluded.value",
+                [self.chat_id, name, value],
             )
 
     # -- adding ---------------------------------------------------------------------------
@@ -305,7 +359,7 @@ class ChatStories:
             cursor = db.execute(
                 "INSERT INTO stories (chat_id, chat_tag, title, text, url, source, source_kind, "
                 "published, added_by, added_at, content_hash, message_id, language, word_count) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 [
                     self.chat_id,
                     chat_tag(self.chat_id),
@@ -323,7 +377,7 @@ class ChatStories:
                     story.word_count,
                 ],
             )
-            story_id = cursor.lastrowid
+            story_id = cursor.fetchone()[0]
             self._write_analysis(db, story_id, analysis)
         saved = self.story(story_id)
         assert saved is not None
@@ -352,28 +406,28 @@ class ChatStories:
                     self.chat_id,
                 ],
             )
-            for table in ("sentences", "entities", "story_buckets"):
-                db.execute(f"DELETE FROM {table} WHERE story_id = ?", [story_id])
+            self._clear_analysis(db, [story_id])
             self._write_analysis(db, story_id, analysis)
         return self.story(story_id)
 
     def _write_analysis(
         self, db: sqlite_utils.Database, story_id: int, analysis: StoryAnalysis
     ) -> None:
-        # Plain executemany, not sqlite-utils' insert_all: insert_all commits on its own,
-        # which would break the all-or-nothing transaction this runs in.
         tag = chat_tag(self.chat_id)
-        db.conn.executemany(
+        self.store.executemany(
+            db,
             "INSERT INTO sentences (story_id, position, paragraph, text, chat_tag) "
             "VALUES (?, ?, ?, ?, ?)",
             [(story_id, i, p, t, tag) for i, (p, t) in enumerate(analysis.sentences)],
         )
-        db.conn.executemany(
-            "INSERT INTO entities (story_id, sentence, text, label, start, end) "
+        self.store.executemany(
+            db,
+            'INSERT INTO entities (story_id, sentence, text, label, start, "end") '
             "VALUES (?, ?, ?, ?, ?, ?)",
             [(story_id, e.sentence, e.text, e.label, e.start, e.end) for e in analysis.entities],
         )
-        db.conn.executemany(
+        self.store.executemany(
+            db,
             "INSERT INTO story_buckets (story_id, chat_id, band, bucket) VALUES (?, ?, ?, ?)",
             [(story_id, self.chat_id, band, bucket) for band, bucket in analysis.buckets],
         )
@@ -458,7 +512,7 @@ class ChatStories:
         """The story's named entities by sentence and offset; none if it is another chat's."""
         with self.store.lock:
             rows = self.db.execute(
-                "SELECT e.sentence, e.text, e.label, e.start, e.end FROM entities e "
+                'SELECT e.sentence, e.text, e.label, e.start, e."end" FROM entities e '
                 "JOIN stories t ON t.id = e.story_id "
                 "WHERE e.story_id = ? AND t.chat_id = ? ORDER BY e.sentence, e.start",
                 [story_id, self.chat_id],
@@ -554,7 +608,7 @@ class ChatStories:
     def entities_of(self, story_ids: Sequence[int]) -> dict[int, list[StoredEntity]]:
         """The named entities of several of this chat's stories, by story id."""
         rows = self._rows_of_stories(
-            "SELECT e.story_id, e.sentence, e.text, e.label, e.start, e.end "
+            'SELECT e.story_id, e.sentence, e.text, e.label, e.start, e."end" '
             "FROM entities e JOIN stories t ON t.id = e.story_id "
             "WHERE t.chat_id = ? AND e.story_id IN ({marks}) "
             "ORDER BY e.story_id, e.sentence, e.start",
@@ -644,11 +698,16 @@ class ChatStories:
         for start in range(0, len(story_ids), 500):
             chunk = story_ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for table in ("sentences", "entities", "story_buckets"):
-                db.execute(f"DELETE FROM {table} WHERE story_id IN ({marks})", chunk)
+            self._clear_analysis(db, chunk)
             db.execute(
                 f"DELETE FROM stories WHERE chat_id = ? AND id IN ({marks})", [self.chat_id, *chunk]
             )
+
+    def _clear_analysis(self, db: sqlite_utils.Database, story_ids: list[int]) -> None:
+        """Delete the sentences, entities and buckets of at most 500 stories."""
+        marks = ",".join("?" * len(story_ids))
+        for table in ("sentences", "entities", "story_buckets"):
+            db.execute(f"DELETE FROM {table} WHERE story_id IN ({marks})", story_ids)
 
 
 def _chunks(values: list, size: int = 500) -> Iterator[list]:

@@ -39,6 +39,8 @@ from typing import Any
 
 import sqlite_utils
 
+from db.locations import is_postgres_url
+
 TABLE = "update_journal"
 KEEP_FINISHED = timedelta(days=1)
 DONE, ABANDONED = "done", "abandoned"
@@ -78,8 +80,13 @@ class UpdateJournal:
         """The journal on its own connection to the bot's database file (already migrated).
 
         Its own connection, so that journal writes never wait behind the store's reads (WAL
-        lets them run side by side); SQLite serialises the writes.
+        lets them run side by side); SQLite serialises the writes. A PostgreSQL URL opens
+        the journal there (db/postgres_journal.py), with the same API.
         """
+        if is_postgres_url(str(path)):
+            from db.postgres_journal import PostgresUpdateJournal
+
+            return PostgresUpdateJournal.open(str(path))  # type: ignore[return-value]
         connection = sqlite3.connect(
             str(path), check_same_thread=False, timeout=30, isolation_level=None
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,37 @@ def ingestor(store: Store) -> Ingestor:
 @pytest.fixture(scope="session")
 def sample_text() -> str:
     return SAMPLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL 15 for the session (tests/support/postgres_server.py). Skipped when
+    the binaries are missing, except under CI, where that fails the run."""
+    from tests.support import postgres_server as pg
+
+    if not pg.available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL binaries missing in {pg.PG_BIN}: .ci/run installs them")
+        pytest.skip(f"PostgreSQL binaries missing in {pg.PG_BIN}")
+    server = pg.PostgresServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """The URL of an empty PostgreSQL database (a fresh schema) for one test."""
+    return postgres_server.fresh_url()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_store(request, tmp_path: Path) -> Store:
+    """A fresh store on each backend: the store's tests run against both."""
+    if request.param == "sqlite":
+        location = str(tmp_path / "test.db")
+    else:
+        location = request.getfixturevalue("postgres_url")
+    opened = Store(location)
+    yield opened
+    opened.close()

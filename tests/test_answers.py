@@ -48,13 +48,17 @@ UNDATED = (
 )
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Store:
-    """Chat 1: Sputnik, tram and Toblerone stories; chat 2: the undated council story."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store(request, tmp_path_factory) -> Store:
+    """Chat 1: Sputnik, tram and Toblerone stories; chat 2: the undated council story; on
+    SQLite and on a real PostgreSQL (whose ranking and vocabulary are its own)."""
     from bot.nlp.language import full_pipeline
 
     full_pipeline()  # load spaCy once for the module
-    store = Store(tmp_path_factory.mktemp("answers") / "answers.db")
+    if request.param == "sqlite":
+        store = Store(tmp_path_factory.mktemp("answers") / "answers.db")
+    else:
+        store = Store(request.getfixturevalue("postgres_server").fresh_url())
     ingestor = Ingestor(store)
     outcomes = ingestor.ingest(
         1,
@@ -76,7 +80,8 @@ def store(tmp_path_factory) -> Store:
     )
     assert all(o.added for o in outcomes), outcomes
     ingestor.ingest(2, [RawStory(text=UNDATED, title="Council approves cycling plan")])
-    return store
+    yield store
+    store.close()
 
 
 def ids(store: Store, chat: int) -> dict[str, int]:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.services.settings import canonical_zone, change, describe
 from bot.services.stories import StoryService
 from db.store import Store
 from tests.conftest import article
+
+
+@pytest.fixture
+def store(backend_store: Store) -> Store:
+    """Every test here runs on SQLite and on a real PostgreSQL (tests/conftest.py)."""
+    return backend_store
 
 
 def test_settings_are_validated_and_kept_per_chat(store: Store) -> None:

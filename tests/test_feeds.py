@@ -18,6 +18,13 @@ from bot.services.ingest import Ingestor
 from db.store import Store
 from tests.support.local_http import LocalHTTPServer, Route, html_route
 
+
+@pytest.fixture
+def store(backend_store: Store) -> Store:
+    """Every test here runs on SQLite and on a real PostgreSQL (tests/conftest.py)."""
+    return backend_store
+
+
 NOW = datetime(2024, 7, 1, 6, 0, tzinfo=UTC)
 TOPICS = {
     "a1": ("Harbour bridge approved", "harbour", "bridge", "ferry"),

@@ -13,6 +13,13 @@ from db.store import Store
 from tests.conftest import article
 from tests.support.local_http import LocalHTTPServer, Route, html_route, sleep_then
 
+
+@pytest.fixture
+def store(backend_store: Store) -> Store:
+    """Every test here runs on SQLite and on a real PostgreSQL (tests/conftest.py)."""
+    return backend_store
+
+
 ARTICLE_HTML = """<!doctype html><html><head><title>Harbour bridge approved | City News</title>
 <meta property="og:site_name" content="City News">
 <meta property="article:published_time" content="2024-03-04T09:30:00Z"></head>

@@ -177,7 +177,8 @@ def test_two_chats_in_different_zones() -> None:
 # -- storage ---------------------------------------------------------------------------------
 
 
-def test_schedules_are_stored_replaced_and_cleared(store: Store) -> None:
+def test_schedules_are_stored_replaced_and_cleared(backend_store: Store) -> None:
+    store = backend_store
     first = save_schedule(store, daily(-100, "09:00", BERLIN))
     assert first.created_at is not None
     save_schedule(store, Schedule(-100, "weekly", "18:00", NEW_YORK, weekday=4))

@@ -26,10 +26,20 @@ def message_update(update_id: int, chat_id: int, text: str, message_id: int = 1)
     return {"update_id": update_id, "message": {**message, "text": text}}
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request, tmp_path: Path) -> str:
+    """A new, migrated database on each backend: the journal's tests run against both."""
+    if request.param == "sqlite":
+        found = str(tmp_path / "bot.db")
+    else:
+        found = request.getfixturevalue("postgres_url")
+    Store(found).close()  # creates and migrates it
+    return found
+
+
 @pytest.fixture
-def journal(tmp_path: Path) -> UpdateJournal:
-    Store(tmp_path / "bot.db").close()  # creates and migrates the file
-    opened = UpdateJournal.open(tmp_path / "bot.db")
+def journal(location: str) -> UpdateJournal:
+    opened = UpdateJournal.open(location)
     yield opened
     opened.close()
 
@@ -181,11 +191,10 @@ def test_updates_are_journaled_before_they_are_queued_and_finished_after_handlin
 
 
 def test_a_restart_replays_unfinished_updates_in_order_and_not_finished_ones(
-    tmp_path: Path,
+    location: str,
 ) -> None:
     """Killed with chat 5's second update mid-handler and the rest still queued: the next run
     replays exactly those, first, in order, and Telegram's repeat of the batch is dropped."""
-    Store(tmp_path / "bot.db").close()
     batch = [
         message_update(1, 5, "5-1"),
         message_update(2, 6, "6-1"),
@@ -195,7 +204,7 @@ def test_a_restart_replays_unfinished_updates_in_order_and_not_finished_ones(
     ]
 
     async def killed_run() -> list[tuple[int, str]]:
-        run = Run(UpdateJournal.open(tmp_path / "bot.db"))
+        run = Run(UpdateJournal.open(location))
         await run.receive(*batch)
         await run.handle_queued(fail_on="5-2")
         await run.close()
@@ -206,7 +215,7 @@ def test_a_restart_replays_unfinished_updates_in_order_and_not_finished_ones(
     assert sorted(handled) == [(5, "5-1"), (5, "5-3"), (6, "6-1"), (6, "6-2")]
 
     async def next_run() -> tuple[int, list[tuple[int, str]]]:
-        run = Run(UpdateJournal.open(tmp_path / "bot.db"))
+        run = Run(UpdateJournal.open(location))
         replayed = await run.journaled.replay(run.application)
         await run.receive(*batch)  # the unconfirmed batch offered again: all known
         await run.handle_queued()
@@ -218,12 +227,11 @@ def test_a_restart_replays_unfinished_updates_in_order_and_not_finished_ones(
 
 
 def test_an_update_that_keeps_dying_is_given_up_not_replayed_forever(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    location: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    Store(tmp_path / "bot.db").close()
 
     async def run_once(first: bool) -> tuple[int, list]:
-        run = Run(UpdateJournal.open(tmp_path / "bot.db"))
+        run = Run(UpdateJournal.open(location))
         replayed = await run.journaled.replay(run.application)
         if first:
             await run.receive(message_update(9, 5, "poison"), message_update(10, 5, "fine"))
@@ -236,7 +244,7 @@ def test_an_update_that_keeps_dying_is_given_up_not_replayed_forever(
         assert asyncio.run(run_once(False)) == (1, [])
     assert asyncio.run(run_once(False)) == (0, [])
     assert "began 3 times and never finished" in caplog.text
-    journal = UpdateJournal.open(tmp_path / "bot.db")
+    journal = UpdateJournal.open(location)
     assert journal.counts() == {"unfinished": 0, DONE: 1, ABANDONED: 1}
     journal.close()
 
@@ -318,3 +326,33 @@ def test_a_refused_chats_updates_are_not_journaled(tmp_path: Path) -> None:
     texts = payloads(tmp_path / "bot.db")
     assert len(texts) == 1 and "an allowed chat" in texts[0]
     service.store.close()
+
+
+# -- two bot processes on one PostgreSQL database ----------------------------------------------
+
+
+def test_two_processes_never_take_the_same_update_and_a_dead_ones_are_claimed_once(
+    postgres_url: str,
+) -> None:
+    Store(postgres_url).close()
+    first, second, third = (UpdateJournal.open(postgres_url) for _ in range(3))
+    try:
+        seqs = [
+            first.record(i, message_update(i, 5 + i % 2, f"u{i}"), chat_id=5 + i % 2)
+            for i in range(1, 9)
+        ]
+        # Offered again, to another process: already recorded, so not handled there.
+        assert second.record(1, message_update(1, 6, "u1"), chat_id=6) is None
+        # The first process is alive: nobody takes its updates.
+        assert second.unfinished() == [] and third.unfinished() == []
+        first.close()  # it dies: its session, and with it its owner lock, ends
+        taken = [second.unfinished(), third.unfinished()]
+        claimed = [e.seq for entries in taken for e in entries]
+        assert sorted(claimed) == seqs  # every update once, by one of them
+        for entries in taken:
+            assert [e.seq for e in entries] == sorted(e.seq for e in entries)  # in order
+        # What a live process claimed stays with it.
+        assert [e.seq for e in second.unfinished()] == [e.seq for e in taken[0]]
+    finally:
+        for journal in (second, third):
+            journal.close()

@@ -10,9 +10,18 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import bench, chat, digests, questions, run, stories, summaries
+from bot.cli import (
+    bench,
+    chat,
+    digests,
+    migrate_store,
+    questions,
+    run,
+    stories,
+    summaries,
+)
 
-COMMAND_MODULES = (stories, summaries, questions, digests, chat, run, bench)
+COMMAND_MODULES = (stories, summaries, questions, digests, chat, run, bench, migrate_store)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="storybot",
         description="Keep news stories, summarize them and answer questions about them.",
     )
-    parser.add_argument("--db", help="SQLite file (default: $STORYBOT_DB or ./storybot.db)")
+    parser.add_argument(
+        "--db", help="SQLite file or postgresql:// URL (default: $STORYBOT_DB or ./storybot.db)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:

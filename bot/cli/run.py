@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from telegram import Update
 
 from bot.config import Settings
-from db.migrations import LATEST_VERSION, schema_version
+from db.migrations import LATEST_VERSION
 from db.store import Store
 from db.update_journal import UpdateJournal
 
@@ -57,7 +57,7 @@ def open_service(settings: Settings) -> StoryService:
             error,
         )
     store = Store(settings.db_path, read_only=True)
-    version = schema_version(store.db)
+    version = store.schema_version()
     if version < LATEST_VERSION:
         log.warning(
             "the read-only database is at schema version %d, not %d: what needs the newer "
@@ -81,8 +81,7 @@ def unwritable(path: str) -> bool:
 def probe_write(store: Store) -> None:
     """Write the schema version back as it is: the smallest write, refused by a read-only
     file (opening one needs no write when there is nothing to migrate)."""
-    with store.lock:
-        store.db.execute(f"PRAGMA user_version = {schema_version(store.db)}")
+    store.probe_write()
 
 
 def open_journal(store: Store) -> UpdateJournal | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -15,6 +14,7 @@ from telegram.ext import (
 )
 
 from bot.telegram.ordering import chat_key
+from db.storage_trouble import DATABASE_ERRORS
 from db.update_journal import UpdateJournal
 
 T = TypeVar("T")
@@ -74,7 +74,7 @@ class JournaledUpdates:
         """A journal write; None (and one log line per failing spell) when it fails."""
         try:
             result = await self._call(work, *args)
-        except sqlite3.Error as error:
+        except DATABASE_ERRORS as error:
             if not self._failing:
                 log.error(
                     "UPDATE JOURNAL: can't write to the database (%s); updates are handled "

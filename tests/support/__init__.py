@@ -1,6 +1,7 @@
 """What the tests and the benchmarks share, as python-telegram-bot keeps ``tests/auxil/``: the
 fake Bot API (``fake_telegram``), the bot process launcher (``bot_process``), the local HTTP
-server for links (``local_http``) and the story fixtures (``stories``, ``reports``).
+server for links (``local_http``), the story fixtures (``stories``, ``reports``) and a
+throwaway PostgreSQL server (``postgres_server``).
 
 May import: ``bot``, ``handlers``, ``db``, ``tests.support``. Never a test module, so a test
 module imports helpers from here, not from another test module, and the benchmarks (kept out
