@@ -34,7 +34,7 @@ from db.store import Store
 from handlers.browsing import NOT_YOURS, STALE_BUTTON
 from handlers.errors import SORRY
 from tests.conftest import article
-from tests.test_properties import telegram_text
+from tests.support.telegram_html import telegram_text
 
 TOKEN = "123456789:AAHsecretTOKENvalue-do_not_leak"
 BOT = {"id": 999, "is_bot": True, "first_name": "storybot", "username": "storybot_test_bot"}
