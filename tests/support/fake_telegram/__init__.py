@@ -25,7 +25,9 @@ The package is split at its seams, and everything is importable from here as bef
 ``protocol`` (Bot API JSON, limits, error answers, a recorded call), ``html_rules`` (Telegram's
 HTML), ``request_parsing`` (request bodies and parameters), ``world`` (simulated users and
 chats, what the bot did), ``methods`` (the Bot API methods), ``faults`` (fault injection) and
-``server`` (the HTTP server and ``FakeTelegram``, which joins them).
+``server`` (the HTTP server and ``FakeTelegram``, which joins them). ``in_process`` answers an
+in-process ``Application`` from the same fake without HTTP (imported from there, as it needs
+``telegram``).
 """
 
 from .faults import (

@@ -267,6 +267,26 @@ class SimulatedWorld:
             message["_update_id"] = self._enqueue({"message": _without_private(message)})
         return message
 
+    def posted(self, chat: JSON | int, fields: JSON) -> JSON:
+        """A message already in the chat (from a user, the bot or a channel, as ``fields``
+        say), with no update queued: for in-process tests that build their own updates and
+        want the bot's replies to it, edits of it and presses under it to find it."""
+        chat_obj = self._chat(_id(chat))
+        with self._state:
+            if "from" in fields and fields["from"]["id"] != self.bot["id"]:
+                self.users.setdefault(fields["from"]["id"], fields["from"])
+            return _without_private(self._new_message(chat_obj, dict(fields)))
+
+    def take_updates(self) -> list[JSON]:
+        """The queued updates, taken off the queue as a long poll would, for an in-process
+        Application (``Application.process_update``) instead of a polling bot."""
+        with self._state:
+            taken = [_without_private(u) for u in self._updates]
+            if taken:
+                self._confirmed = taken[-1]["update_id"] + 1
+            self._updates.clear()
+        return taken
+
     def _new_message(self, chat: JSON, fields: JSON) -> JSON:
         message_id = next(self._message_ids.setdefault(chat["id"], itertools.count(1)))
         message: JSON = {"message_id": message_id, "date": int(time.time()), "chat": chat}
