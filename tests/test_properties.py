@@ -215,7 +215,16 @@ def check_reply(reply) -> list[str]:
 
 
 def test_the_validator_refuses_what_telegram_refuses() -> None:
-    for bad in ["<b>x", "x</b>", "<b><i>x</b></i>", "<script>x</script>", "a & b", "a < b", ""]:
+    for bad in [
+        "<b>x",
+        "x</b>",
+        "<b><i>x</b></i>",
+        "<script>x</script>",
+        "a & b",
+        "a < b",
+        "a > b",
+        "",
+    ]:
         with pytest.raises(AssertionError):
             telegram_text(bad)
     with pytest.raises(AssertionError):

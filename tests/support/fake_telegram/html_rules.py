@@ -38,14 +38,16 @@ _ENTITY_REF = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|lt|gt|amp|quot);"
 
 
 def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def parse_html(source: str) -> tuple[str, list[JSON]]:
+def parse_html(source: str, *, as_documented: bool = False) -> tuple[str, list[JSON]]:
     """Telegram's HTML parse mode: the plain text and its entities (UTF-16 offsets).
 
     Raises ApiError 400 "can't parse entities: …" for unsupported or unbalanced tags, as the
     Bot API does. Only <, >, & and " named references and numeric references are decoded.
+    ``as_documented`` also refuses what the Bot API tolerates but its documentation forbids: a
+    bare > or an & that starts no reference (the bot's own output is held to the docs).
     """
     text: list[str] = []
     length = 0  # of the plain text so far, in UTF-16 code units
@@ -86,9 +88,9 @@ def parse_html(source: str) -> tuple[str, list[JSON]]:
                 stack.append((name, length, _entity_for(name, attributes, fail)))
             position = end + 1
             continue
-        if char == ">":
-            # Telegram accepts a bare '>' in text, but the docs ask for &gt;; keep it as text.
-            pass
+        if char == ">" and as_documented:
+            raise fail('Bare ">": the docs ask for &gt;')
+        # Otherwise Telegram accepts a bare '>' in text, and keeps it as text.
         if char == "&":
             reference = _ENTITY_REF.match(source, position)
             if reference:
@@ -97,6 +99,8 @@ def parse_html(source: str) -> tuple[str, list[JSON]]:
                 length += utf16_len(decoded)
                 position = reference.end()
                 continue
+            if as_documented:
+                raise fail('Bare "&": the docs ask for &amp;')
         text.append(char)
         length += utf16_len(char)
         position += 1
