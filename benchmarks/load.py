@@ -4,7 +4,7 @@
     python -m benchmarks.load --data ../shared/eval --chats 1000      (the issue's full size)
 
 ``storybot run`` is started as a subprocess against the fake Bot API server of
-``tests/support/fake_telegram.py`` (real HTTP on 127.0.0.1, long polling), exactly as the end-to-end
+``tests/support/fake_telegram/`` (real HTTP on 127.0.0.1, long polling), exactly as the end-to-end
 tests start it, with its Telegram rate limiting as shipped (python-telegram-bot's
 ``AIORateLimiter``: 30 calls a second overall; each reply costs a "typing…" action and the
 message, so about 2 calls per update).

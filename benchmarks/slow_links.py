@@ -4,7 +4,7 @@ a byte every few hundred ms, so each fetch runs to the 20 s deadline).
 
     python -m benchmarks.slow_links [--chats 20] [--rounds 5]
 
-``storybot run`` is started against the fake Bot API of ``tests/support/fake_telegram.py``, as the
+``storybot run`` is started against the fake Bot API of ``tests/support/fake_telegram/``, as the
 end-to-end tests start it, and the slow site is ``tests/support/local_http.py`` on 127.0.0.1. The
 bystander (a private chat with one saved story) sends /list and a question ``--rounds``
 times each, one after another, once every slow link is being fetched. Latency: the update

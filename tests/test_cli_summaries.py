@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from tests.conftest import SAMPLE, article
-
-
-def run(capsys, monkeypatch, *argv: str, stdin: str | None = None) -> tuple[int, str, str]:
-    if stdin is not None:
-        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
+from tests.support.cli_runs import run
 
 
 def test_sentences_one_per_line_in_story_order(capsys, monkeypatch) -> None:

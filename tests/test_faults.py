@@ -41,7 +41,7 @@ import sqlite_utils
 
 from db.migrations import LATEST_VERSION
 from tests.conftest import article
-from tests.support.bot_process import start_bot, stop_bot
+from tests.support.bot_process import BOT_NAME, SOAK, TOKEN, start_bot, stop_bot, stories_of
 from tests.support.fake_telegram import (
     Call,
     FakeTelegram,
@@ -52,14 +52,11 @@ from tests.support.fake_telegram import (
     too_many_requests,
 )
 
-TOKEN = "123:TEST"
-BOT_NAME = "storybot_test_bot"
 SORRY = "Sorry, something went wrong"
 STARTUP_TIMEOUT = 90.0
 REPLY_TIMEOUT = 30.0
 # python-telegram-bot's default read timeout for a call is 5 s: hold longer than that.
 HOLD_PAST_TIMEOUT = 6.5
-SOAK = os.environ.get("STORYBOT_SOAK", "").strip().lower() in {"1", "true", "yes", "on"}
 
 _ids = count(1)
 
@@ -98,14 +95,6 @@ class Bot:
         chat, user = self.new_private_chat("Later")
         message = self.fake.user_sends_text(chat, user, "/help")
         answered_once(self, chat["id"], message)
-
-
-def stories_of(db: Path, chat_id: int) -> list[sqlite3.Row]:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute(
-            "SELECT * FROM stories WHERE chat_id = ? ORDER BY id", (chat_id,)
-        ).fetchall()
 
 
 def accepted_replies(fake: FakeTelegram, chat_id: int, message_id: int) -> list[Call]:

@@ -11,6 +11,7 @@ from bot.services.stories import StoryService
 from bot.sources.documents import MAX_DOCUMENT_BYTES, RawStory
 from db.store import Store
 from tests.conftest import article
+from tests.support.article_pages import ARTICLE_HTML, page
 from tests.support.local_http import LocalHTTPServer, Route, html_route, sleep_then
 
 
@@ -18,19 +19,6 @@ from tests.support.local_http import LocalHTTPServer, Route, html_route, sleep_t
 def store(backend_store: Store) -> Store:
     """Every test here runs on SQLite and on a real PostgreSQL (tests/conftest.py)."""
     return backend_store
-
-
-ARTICLE_HTML = """<!doctype html><html><head><title>Harbour bridge approved | City News</title>
-<meta property="og:site_name" content="City News">
-<meta property="article:published_time" content="2024-03-04T09:30:00Z"></head>
-<body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
-<article><h1>Harbour bridge approved</h1>{paragraphs}</article>
-<footer>© City News. All rights reserved. Sign up for our newsletter.</footer></body></html>"""
-
-
-def page(topic: str) -> str:
-    paragraphs = "".join(f"<p>{p}</p>" for p in article(topic).split("\n\n"))
-    return ARTICLE_HTML.format(paragraphs=paragraphs)
 
 
 def rows(store: Store) -> int:

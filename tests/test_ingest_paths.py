@@ -13,8 +13,8 @@ from bot.nlp.source_tags import strip_source_tag
 from bot.services.ingest import Ingestor
 from bot.sources.documents import TEXT_FIELDS
 from tests.conftest import article
-from tests.test_ingest import page
-from tests.test_local_chat import chat_session
+from tests.support.article_pages import page
+from tests.support.local_chat_session import chat_session
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -164,3 +164,40 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     assert nlp is not None
     assert not any(within("telegram.Update", allowed) for allowed in nlp)
     assert not any(within("handlers.render", allowed) for allowed in nlp)
+
+
+def names_a_test_module(name: str) -> bool:
+    """``tests.test_faults`` or anything inside it (``tests.test_faults.TOKEN``)."""
+    parts = name.split(".")
+    return len(parts) > 1 and parts[0] == "tests" and parts[1].startswith("test_")
+
+
+def test_no_test_module_imports_another() -> None:
+    """What tests share lives in ``tests.support``: a test module imported by another ties
+    the two suites together, and its helpers are found only by reading the other suite."""
+    files = sorted((REPO / "tests").rglob("*.py")) + sorted((REPO / "benchmarks").rglob("*.py"))
+    bad = [
+        f"{path.relative_to(REPO)}:{line} imports {name}"
+        for path in files
+        for line, name in imports_of(path)
+        if names_a_test_module(name)
+    ]
+    assert bad == []
+
+
+def test_the_checker_sees_a_test_module_imported(tmp_path: Path) -> None:
+    """Every spelling of importing a test module is caught; support modules are not."""
+    sample = tmp_path / "test_sample.py"
+    sample.write_text(
+        "from tests.test_faults import TOKEN\nimport tests.test_ingest\n"
+        "from tests import test_local_chat\nfrom .test_summaries import STORY\n"
+        "from tests.support.bot_process import BOT_NAME\nfrom tests.conftest import article\n",
+        encoding="utf-8",
+    )
+    found = [name for _, name in imports_of(sample, package="tests") if names_a_test_module(name)]
+    assert found == [
+        "tests.test_faults.TOKEN",
+        "tests.test_ingest",
+        "tests.test_local_chat",
+        "tests.test_summaries.STORY",
+    ]

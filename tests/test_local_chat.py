@@ -20,22 +20,7 @@ from bot.services.stories import LIST_PAGE_SIZE
 from bot.telegram.local_chat import INTRO, LOCAL_CHAT_ID, LocalChat
 from db.store import NewStory, Store, StoryAnalysis
 from tests.conftest import article
-
-
-def chat_session(tmp_path: Path, lines: list[str]) -> str:
-    """Feed lines to a local chat as a user would type them; return all it printed."""
-    printed: list[str] = []
-    script = iter(lines)
-
-    def read(prompt: str) -> str:
-        try:
-            return next(script)
-        except StopIteration:
-            raise EOFError from None
-
-    chat = LocalChat(Settings(db_path=str(tmp_path / "chat.db")), write=printed.append)
-    asyncio.run(chat.run(read))
-    return "\n".join(printed)
+from tests.support.local_chat_session import chat_session
 
 
 def test_sample_story_summary_buttons_and_list(tmp_path: Path) -> None:

@@ -29,10 +29,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, article
-from tests.support.bot_process import kill, start_bot, stop_bot
+from tests.support.bot_process import BOT_NAME, SOAK, TOKEN, kill, start_bot, stop_bot, stories_of
 from tests.support.fake_telegram import FakeTelegram, stall
 from tests.support.reports import REPORTS
-from tests.test_faults import BOT_NAME, SOAK, TOKEN, stories_of
 
 REPLY_TIMEOUT = 60.0
 

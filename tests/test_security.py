@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 from telegram import Update
-from telegram.request import BaseRequest, RequestData
 
 from bot.cli import main as cli_main
 from bot.config import DEFAULT_MAX_STORIES_PER_CHAT, Settings
@@ -34,170 +33,87 @@ from db.store import Store
 from handlers.browsing import NOT_YOURS, STALE_BUTTON
 from handlers.errors import SORRY
 from tests.conftest import article
-from tests.test_properties import telegram_text
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.fake_telegram.in_process import FakeTelegramRequest
+from tests.support.telegram_html import telegram_text
 
 TOKEN = "123456789:AAHsecretTOKENvalue-do_not_leak"
-BOT = {"id": 999, "is_bot": True, "first_name": "storybot", "username": "storybot_test_bot"}
 ALICE, BOB = 501, 502  # private chats have the user's id
 GROUP = -100_777
 
 
-class RecordingApi(BaseRequest):
-    """Answers the Bot API calls the handlers make and records each one."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.urls: list[str] = []
-        self.chats: dict[int, dict[str, Any]] = {}
-        self.message_ids = itertools.count(10_000)
-        self.admins: set[int] | None = None  # None: everyone administers every chat
-        self.files: dict[str, bytes] = {}  # file_id → the file users sent
-
-    @property
-    def read_timeout(self) -> float | None:
-        return None
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(
-        self, url: str, method: str, request_data: RequestData | None = None, **_: Any
-    ) -> tuple[int, bytes]:
-        self.urls.append(url)
-        if "/file/bot" in url:  # downloading a file a user sent
-            return 200, self.files[url.rsplit("/", 1)[-1]]
-        api_method = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
-        self.calls.append((api_method, params))
-        known = {str(chat_id) for chat_id in self.chats}
-        if api_method == "getChat" and str(params.get("chat_id")) not in known:
-            error = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
-            return 400, json.dumps(error).encode()
-        return 200, json.dumps({"ok": True, "result": self.result(api_method, params)}).encode()
-
-    def result(self, method: str, params: dict[str, Any]) -> Any:
-        if method == "getMe":
-            return BOT
-        if method in ("sendMessage", "editMessageText"):
-            chat_id = int(params["chat_id"]) if "chat_id" in params else ALICE
-            return {
-                "message_id": params.get("message_id") or next(self.message_ids),
-                "date": int(time.time()),
-                "chat": self.chats.get(chat_id, {"id": chat_id, "type": "private"}),
-                "from": BOT,
-                "text": params.get("text", ""),
-            }
-        if method == "getFile":
-            file_id = params["file_id"]
-            size = len(self.files[file_id])
-            return {
-                "file_id": file_id,
-                "file_unique_id": file_id,
-                "file_size": size,
-                "file_path": file_id,
-            }
-        if method == "getChat":
-            return self.chats[int(params["chat_id"])]
-        if method == "getChatMember":
-            user_id = int(params["user_id"])
-            admin = self.admins is None or user_id in self.admins
-            user = {"id": user_id, "is_bot": False, "first_name": "A"}
-            if admin:
-                return {"status": "creator", "user": user, "is_anonymous": False}
-            return {"status": "member", "user": user}
-        return True
-
-    # -- what the bot did -------------------------------------------------------------------
-
-    def texts(self, chat_id: int | None = None) -> list[str]:
-        """Texts of sent and edited messages (to one chat), and of callback answers."""
-        shown = []
-        for method, params in self.calls:
-            shown_here = chat_id is None or int(params.get("chat_id", chat_id)) == chat_id
-            if method in ("sendMessage", "editMessageText", "answerCallbackQuery") and shown_here:
-                shown.append(params.get("text", ""))
-        return shown
-
-    def to_chat(self, chat_id: int) -> list[tuple[str, dict[str, Any]]]:
-        return [(m, p) for m, p in self.calls if str(p.get("chat_id")) == str(chat_id)]
-
-
 class Harness:
-    """One Application over a temporary store, driven by synthetic updates."""
+    """One Application over a temporary store, driven by synthetic updates, its Bot API calls
+    answered in-process by the shared fake Bot API (strict as Telegram is)."""
 
     def __init__(self, tmp_path: Path, **settings: Any) -> None:
         self.settings = Settings(db_path=str(tmp_path / "security.db"), **settings)
         self.service = StoryService(Store(self.settings.db_path), self.settings)
-        self.api = RecordingApi()
+        self.fake = FakeTelegram(TOKEN)
+        self.api = FakeTelegramRequest(self.fake)
         self.app = build_application(self.settings, self.service, request=self.api, token=TOKEN)
+        self.admins: set[int] | None = None  # None: everyone administers every group
         self.ids = itertools.count(1)
 
     def chat(self, chat_id: int) -> dict[str, Any]:
-        kind = "private" if chat_id > 0 else "group"
-        chat = {"id": chat_id, "type": kind, "first_name" if kind == "private" else "title": "C"}
-        self.api.chats[chat_id] = chat
-        return chat
+        if chat_id in self.fake.chats:
+            return self.fake.chats[chat_id]
+        if chat_id > 0:
+            return self.fake.private_chat(self.user(chat_id))
+        return self.fake.group(chat_id, "C", supergroup=False)
+
+    def user(self, user_id: int) -> dict[str, Any]:
+        if user_id == self.fake.bot["id"]:
+            return self.fake.bot
+        return self.fake.users.get(user_id) or self.fake.user(user_id, f"U{user_id}")
+
+    def member(self, chat_id: int, user_id: int) -> dict[str, Any]:
+        """The user, in the chat, an admin there unless ``admins`` says otherwise."""
+        chat, user = self.chat(chat_id), self.user(user_id)
+        if chat["type"] != "private" and user_id != self.fake.bot["id"]:
+            admin = self.admins is None or user_id in self.admins
+            self.fake.set_admin(chat, user, "creator" if admin else None)
+        return user
 
     def message(self, chat_id: int, user_id: int, text: str, **fields: Any) -> dict[str, Any]:
-        message = {
-            "message_id": next(self.ids),
-            "date": int(time.time()),
-            "chat": self.chat(chat_id),
-            "from": {"id": user_id, "is_bot": False, "first_name": f"U{user_id}"},
-            "text": text,
-            **fields,
-        }
+        message = {"from": self.member(chat_id, user_id), "text": text, **fields}
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return message
+        return self.fake.posted(chat_id, message)
 
     async def update(self, payload: dict[str, Any]) -> None:
         payload["update_id"] = next(self.ids)
         await self.app.process_update(Update.de_json(payload, self.app.bot))
+
+    async def queued(self) -> None:
+        """Hand the Application what the fake queued (presses, files)."""
+        for update in self.fake.take_updates():
+            await self.update(update)
 
     async def say(self, chat_id: int, text: str, user_id: int | None = None, **fields) -> None:
         user = user_id or (chat_id if chat_id > 0 else ALICE)
         await self.update({"message": self.message(chat_id, user, text, **fields)})
 
     async def send_file(self, chat_id: int, name: str, data: bytes, user_id: int) -> None:
-        file_id = f"file{next(self.ids)}"
-        self.api.files[file_id] = data
-        document = {"file_id": file_id, "file_unique_id": file_id, "file_name": name}
-        message = {
-            **self.message(chat_id, user_id, ""),
-            "document": {**document, "file_size": len(data)},
-        }
-        message.pop("text")
-        await self.update({"message": message})
+        self.member(chat_id, user_id)
+        self.fake.user_sends_document(chat_id, self.user(user_id), name, data)
+        await self.queued()
 
     async def press(
         self, chat_id: int, data: str, user_id: int | None = None, *, offered: bool = True
     ) -> None:
         """A press of a button with that data; ``offered=False`` forges the data, sending it
         under a message that shows no such button."""
-        user = user_id or (chat_id if chat_id > 0 else ALICE)
-        bot_message = {
-            "message_id": next(self.ids),
-            "date": int(time.time()),
-            "chat": self.chat(chat_id),
-            "from": BOT,
-            "text": "…",
-        }
+        user = self.member(chat_id, user_id or (chat_id if chat_id > 0 else ALICE))
+        shown: dict[str, Any] = {"from": self.fake.bot, "text": "…"}
         if offered:
-            keyboard = [[{"text": "Button", "callback_data": data}]]
-            bot_message["reply_markup"] = {"inline_keyboard": keyboard}
-        query = {
-            "id": str(next(self.ids)),
-            "from": {"id": user, "is_bot": False, "first_name": f"U{user}"},
-            "chat_instance": str(chat_id),
-            "data": data,
-            "message": bot_message,
-        }
-        await self.update({"callback_query": query})
+            shown["reply_markup"] = {
+                "inline_keyboard": [[{"text": "Button", "callback_data": data}]]
+            }
+        bot_message = self.fake.posted(chat_id, shown)
+        self.fake.user_presses(chat_id, user, bot_message, data)
+        await self.queued()
 
     def run(self, scenario: Callable[[Harness], Any]) -> None:
         async def go() -> None:
@@ -206,9 +122,34 @@ class Harness:
 
         asyncio.run(go())
 
+    # -- what the bot did -------------------------------------------------------------------
+
+    def calls(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(c.method, c.params) for c in self.fake.calls]
+
+    def forget_calls(self) -> None:
+        self.fake.calls.clear()
+
+    def texts(self, chat_id: int | None = None) -> list[str]:
+        """Texts of sent and edited messages (to one chat), and of callback answers."""
+        shown = []
+        for method, params in self.calls():
+            if method == "answerCallbackQuery":
+                query = self.fake.callback_queries[params["callback_query_id"]]["query"]
+                here = query["message"]["chat"]["id"]
+            else:
+                here = int(params.get("chat_id", 0))
+            shown_here = chat_id is None or here == chat_id
+            if method in ("sendMessage", "editMessageText", "answerCallbackQuery") and shown_here:
+                shown.append(params.get("text", ""))
+        return shown
+
+    def to_chat(self, chat_id: int) -> list[tuple[str, dict[str, Any]]]:
+        return [(m, p) for m, p in self.calls() if str(p.get("chat_id")) == str(chat_id)]
+
     def all_sent_valid(self) -> None:
         """Every message the bot sent or edited is Telegram HTML; none is the error apology."""
-        for method, params in self.api.calls:
+        for method, params in self.calls():
             if method in ("sendMessage", "editMessageText"):
                 telegram_text(params["text"])
                 assert SORRY not in params["text"], "a handler failed"
@@ -234,14 +175,14 @@ def test_no_command_or_button_reaches_another_chats_story(harness: Harness) -> N
         bob_story = h.service.chat(BOB).latest_story()
         assert alice_story and bob_story and "secret tunnel" in alice_story.text
         theirs = alice_story.id
-        h.api.calls.clear()
+        h.forget_calls()
         for data in (f"short:{theirs}", f"long:{theirs}", f"facts:{theirs}"):
             await h.press(BOB, data)
         await h.press(BOB, f"del:{theirs}")
         await h.press(BOB, f"delok:{theirs}")
         await h.say(BOB, f"/forget {theirs}")
         # Replies naming Alice's story: to a message with her story number, and /summary ID.
-        quoted = h.message(BOB, BOT["id"], f"Story #{theirs}")
+        quoted = h.message(BOB, h.fake.bot["id"], f"Story #{theirs}")
         await h.say(BOB, "/summary", reply_to_message=quoted)
         await h.say(BOB, "/facts", reply_to_message=quoted)
         await h.say(BOB, "/ask Where is the secret tunnel project?", reply_to_message=quoted)
@@ -250,7 +191,7 @@ def test_no_command_or_button_reaches_another_chats_story(harness: Harness) -> N
         await h.say(BOB, "/list")
         await h.say(BOB, "/digest")
         await h.press(BOB, "list:0")
-        bob_saw = " ".join(h.api.texts(BOB)).lower()
+        bob_saw = " ".join(h.texts(BOB)).lower()
         # Bob's own words come back ("No stories here match “secret tunnel”"); Alice's text,
         # title or story number never do.
         for phrase in ("tunnel project", "tunnel plan", "tunnel scheme", "tunnel site"):
@@ -258,7 +199,7 @@ def test_no_command_or_button_reaches_another_chats_story(harness: Harness) -> N
         assert not re.search(rf"#{theirs}\b", bob_saw), bob_saw
         assert "that story isn't in this chat" in bob_saw
         assert h.service.chat(ALICE).story(theirs) is not None, "Bob deleted Alice's story"
-        assert all(not p.get("chat_id") or int(p["chat_id"]) == BOB for _, p in h.api.calls)
+        assert all(not p.get("chat_id") or int(p["chat_id"]) == BOB for _, p in h.calls())
         h.all_sent_valid()
 
     harness.run(scenario)
@@ -351,7 +292,7 @@ def test_markup_in_titles_and_sources_is_escaped_in_every_reply(harness: Harness
             await h.press(ALICE, f"{data}:{story.id}")
         await h.say(ALICE, "/search <b>x</a><script> &amp; \u202e")
         h.all_sent_valid()
-        sent = [p["text"] for m, p in h.api.calls if m in ("sendMessage", "editMessageText")]
+        sent = [p["text"] for m, p in h.calls() if m in ("sendMessage", "editMessageText")]
         assert sent and all("<script>" not in text for text in sent)
         shown = [telegram_text(text) for text in sent]  # as the user sees them
         assert any("<b>x</a><script>" in text for text in shown), "the title is shown, as text"
@@ -387,7 +328,7 @@ def test_only_web_links_become_links_in_replies_and_digests(harness: Harness) ->
             await h.say(ALICE, f"/summary {story.id}")
         await h.say(ALICE, "/digest")
         h.all_sent_valid()
-        sent = [p["text"] for m, p in h.api.calls if m in ("sendMessage", "editMessageText")]
+        sent = [p["text"] for m, p in h.calls() if m in ("sendMessage", "editMessageText")]
         hrefs = [href for text in sent for href in re.findall(r'<a href="([^"]*)"', text)]
         assert hrefs and all(href == WEB_LINK for href in hrefs), hrefs
         shown = "\n".join(telegram_text(text) for text in sent)
@@ -405,20 +346,20 @@ CAROL = 503  # the group's admin
 
 
 def test_in_a_group_only_admins_and_the_stories_sender_may_delete(harness: Harness) -> None:
-    harness.api.admins = {CAROL}
+    harness.admins = {CAROL}
 
     async def scenario(h: Harness) -> None:
         await h.say(GROUP, article("harbour bridge"), user_id=ALICE)
         await h.say(GROUP, article("tram depot"), user_id=BOB)
         chat = h.service.chat(GROUP)
         alices, bobs = (s.id for s in sorted(chat.latest_stories(), key=lambda s: s.id))
-        h.api.calls.clear()
+        h.forget_calls()
         # Bob, no admin, at Alice's story: every way in is refused.
         await h.say(GROUP, f"/forget {alices}", user_id=BOB)
         await h.press(GROUP, f"del:{alices}", user_id=BOB)
         await h.press(GROUP, f"delok:{alices}", user_id=BOB)
         assert chat.story(alices) is not None, "Bob deleted Alice's story"
-        texts = [html.unescape(text) for text in h.api.texts(GROUP) if text]
+        texts = [html.unescape(text) for text in h.texts(GROUP) if text]
         assert len(texts) == 3 and all(NOT_YOURS in text for text in texts), texts
         assert not any("Delete story" in text for text in texts), "no confirmation offered"
         # Their own stories, and the admin anyone's.
@@ -427,7 +368,7 @@ def test_in_a_group_only_admins_and_the_stories_sender_may_delete(harness: Harne
         assert chat.story(alices) is None and chat.story(bobs) is None
         await h.say(GROUP, article("ferry line"), user_id=BOB)
         await h.say(GROUP, "/forget 3", user_id=BOB)
-        assert "Delete story #3" in h.api.texts(GROUP)[-1]
+        assert "Delete story #3" in h.texts(GROUP)[-1]
         h.all_sent_valid()
 
     harness.run(scenario)
@@ -438,11 +379,11 @@ def test_a_forged_delete_callback_is_refused(harness: Harness) -> None:
         await h.say(ALICE, article("harbour bridge"))
         story = h.service.chat(ALICE).latest_story()
         assert story is not None
-        h.api.calls.clear()
+        h.forget_calls()
         await h.press(ALICE, f"delok:{story.id}", offered=False)
         await h.press(ALICE, "delall:yes", offered=False)
         assert h.service.chat(ALICE).story(story.id) is not None
-        assert [t for t in h.api.texts(ALICE)] == [STALE_BUTTON, STALE_BUTTON]
+        assert [t for t in h.texts(ALICE)] == [STALE_BUTTON, STALE_BUTTON]
         await h.press(ALICE, f"delok:{story.id}")
         assert h.service.chat(ALICE).story(story.id) is None
 
@@ -501,13 +442,13 @@ def test_a_flooding_user_is_told_once_and_dropped(harness: Harness) -> None:
             await h.say(ALICE, "/help")
         await h.press(ALICE, "list:0")  # buttons count too
         await h.say(BOB, "/help")  # someone else is served
-        texts = h.api.texts(ALICE)
+        texts = h.texts(ALICE)
         assert texts.count(TOO_FAST) == 1 and sum(HELP in t for t in texts) == allowed
         assert len(texts) == allowed + 1, "the rest of the flood was dropped unanswered"
-        assert HELP in h.api.texts(BOB)[0]
+        assert HELP in h.texts(BOB)[0]
         clock.now += 3.0  # a token back
         await h.say(ALICE, "/help")
-        assert HELP in h.api.texts(ALICE)[-1]
+        assert HELP in h.texts(ALICE)[-1]
 
     harness.run(scenario)
 
@@ -525,11 +466,11 @@ def test_a_person_testing_the_bot_is_not_limited(harness: Harness) -> None:
                 await h.say(ALICE, command)
             await h.say(ALICE, "When will work on the bridge begin?")
             await h.press(ALICE, "list:0")
-        assert TOO_FAST not in h.api.texts(ALICE)
+        assert TOO_FAST not in h.texts(ALICE)
         # Stories still cost in full: a flood of them trips the limit.
         for n in range(BURST):
             await h.say(ALICE, f"Story {n}: " + article(f"topic {n}"))
-        assert h.api.texts(ALICE).count(TOO_FAST) == 1
+        assert h.texts(ALICE).count(TOO_FAST) == 1
 
     harness.run(scenario)
 
@@ -543,7 +484,7 @@ def test_the_limit_is_per_user_within_a_group(harness: Harness) -> None:
         for _ in range(allowed + 2):
             await h.say(GROUP, "/help", user_id=ALICE)
         await h.say(GROUP, "/help", user_id=BOB)
-        texts = h.api.texts(GROUP)
+        texts = h.texts(GROUP)
         assert texts.count(TOO_FAST) == 1 and sum(HELP in t for t in texts) == allowed + 1
         assert HELP in texts[-1]
 
@@ -571,8 +512,8 @@ def test_input_size_limits(harness: Harness) -> None:
             "file_size": MAX_DOCUMENT_BYTES + 1,
         }
         await h.update({"message": {**h.message(ALICE, ALICE, ""), "document": document}})
-        assert "the limit is 2 MB" in h.api.texts(ALICE)[-1]
-        assert not any(m == "getFile" for m, _ in h.api.calls), "a too-big file is not fetched"
+        assert "the limit is 2 MB" in h.texts(ALICE)[-1]
+        assert not any(m == "getFile" for m, _ in h.calls()), "a too-big file is not fetched"
         h.all_sent_valid()
 
     harness.run(scenario)
@@ -595,9 +536,9 @@ FLOODS = (
 def test_an_error_reply_quotes_only_a_short_excerpt(harness: Harness, command: str) -> None:
     async def scenario(h: Harness) -> None:
         await h.say(ALICE, article("secret tunnel"))
-        h.api.calls.clear()
+        h.forget_calls()
         await h.say(ALICE, command)
-        sent = [p["text"] for m, p in h.api.calls if m == "sendMessage"]
+        sent = [p["text"] for m, p in h.calls() if m == "sendMessage"]
         assert len(sent) == 1, f"{len(sent)} messages"
         assert len(telegram_text(sent[0])) <= 400, sent[0][:500]
         h.all_sent_valid()
@@ -642,11 +583,11 @@ def test_a_files_records_count_against_the_rate_limit(harness: Harness) -> None:
     async def scenario(h: Harness) -> None:
         await h.send_file(ALICE, "many.jsonl", records(30), ALICE)
         assert h.service.store.story_count() == 20
-        report = html.unescape(h.api.texts(ALICE)[-1])
+        report = html.unescape(h.texts(ALICE)[-1])
         assert "Stored 20 of the 30 stories in that file." in report
         assert "10 not read. That's more stories at once than I take in a minute" in report
         await h.say(ALICE, "/help")
-        assert h.api.texts(ALICE)[-1] == TOO_FAST, "the file spent the sender's allowance"
+        assert h.texts(ALICE)[-1] == TOO_FAST, "the file spent the sender's allowance"
         h.all_sent_valid()
 
     harness.run(scenario)
@@ -658,11 +599,11 @@ def test_a_chat_past_its_quota_is_told_what_was_not_stored(tmp_path: Path) -> No
     async def scenario(h: Harness) -> None:
         await h.send_file(ALICE, "many.jsonl", records(8), ALICE)
         assert h.service.chat(ALICE).count() == 5
-        report = html.unescape(h.api.texts(ALICE)[-1])
+        report = html.unescape(h.texts(ALICE)[-1])
         assert "Stored 5 of the 8 stories in that file." in report
         assert "3 not saved. This chat already keeps 5 stories" in report
         await h.say(ALICE, article("harbour bridge"))
-        assert "This chat already keeps 5 stories" in html.unescape(h.api.texts(ALICE)[-1])
+        assert "This chat already keeps 5 stories" in html.unescape(h.texts(ALICE)[-1])
         await h.say(BOB, article("harbour bridge"))  # another chat has its own
         assert h.service.chat(BOB).count() == 1
         h.all_sent_valid()
@@ -709,13 +650,13 @@ def test_chats_off_the_allow_list_get_nothing_and_store_nothing(tmp_path: Path) 
             "id": -100_999, "type": "channel", "title": "Elsewhere"}}  # fmt: skip
         post.pop("from")
         await h.update({"channel_post": post})
-        calls = [method for method, _ in h.api.calls if method != "getMe"]
+        calls = [method for method, _ in h.calls() if method != "getMe"]
         assert calls == [], "no reply, no typing, no callback answer"
         store = h.service.store
         assert store.story_count() == 0
         assert {row["id"] for row in store.chats()} <= {ALICE}
         await h.say(ALICE, "/start")
-        assert h.api.to_chat(ALICE), "the allowed chat is served"
+        assert h.to_chat(ALICE), "the allowed chat is served"
 
     try:
         harness.run(scenario)
@@ -784,5 +725,5 @@ def test_the_token_never_reaches_logs_or_error_replies(tmp_path: Path) -> None:
     assert "error while handling an update" in written and "<token>" in written
     assert TOKEN not in written
     assert any(TOKEN in url for url in harness.api.urls), "the token was in play"
-    replies = harness.api.texts(ALICE)
+    replies = harness.texts(ALICE)
     assert replies == [SORRY] and all(TOKEN not in text for text in replies)

@@ -10,9 +10,9 @@ import pytest
 
 from bot.nlp.cleaning import clean_text
 from bot.nlp.summaries import StoryText, SummaryLength, summarize
-from tests.test_cli_summaries import run
-from tests.test_local_chat import chat_session
-from tests.test_summaries import STORY
+from tests.support.cli_runs import run
+from tests.support.local_chat_session import chat_session
+from tests.support.story_texts import STORY
 
 SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "samples" / "sputnik-asat-2019.txt"
 

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+# The test bot's identity at the fake Bot API, shared by the fault and restart suites.
+TOKEN = "123:TEST"
+BOT_NAME = "storybot_test_bot"
+# STORYBOT_SOAK=1 adds the slower variants of the process suites (longer holds, more kills).
+SOAK = os.environ.get("STORYBOT_SOAK", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 class BotExited(RuntimeError):
@@ -78,3 +84,12 @@ def kill(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.kill()
     process.wait(10)
+
+
+# Read-only, so reading never blocks or changes the running bot's database.
+def stories_of(db: Path, chat_id: int) -> list[sqlite3.Row]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as connection:
+        connection.row_factory = sqlite3.Row
+        return connection.execute(
+            "SELECT * FROM stories WHERE chat_id = ? ORDER BY id", (chat_id,)
+        ).fetchall()
