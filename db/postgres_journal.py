@@ -30,6 +30,7 @@ from db.update_journal import (
     DONE,
     KEEP_FINISHED,
     TABLE,
+    JournalBookkeeping,
     JournalEntry,
     _now,
     canonical,
@@ -39,7 +40,7 @@ from db.update_journal import (
 OWNER_LOCKS = 0x5700_0002
 
 
-class PostgresUpdateJournal:
+class PostgresUpdateJournal(JournalBookkeeping):
     """The ``update_journal`` table of a PostgreSQL store, owned by this process."""
 
     def __init__(self, db: PostgresDatabase) -> None:
@@ -121,15 +122,4 @@ class PostgresUpdateJournal:
     def prune(self, keep: timedelta = KEEP_FINISHED, *, now: datetime | None = None) -> int:
         cutoff = ((now or datetime.now(UTC)) - keep).isoformat(timespec="milliseconds")
         with self.lock:
-            cursor = self.db.execute(
-                f"DELETE FROM {TABLE} WHERE finished_at IS NOT NULL AND finished_at < ?",
-                [cutoff],
-            )
-            return cursor.rowcount
-
-    def counts(self) -> dict[str, int]:
-        with self.lock:
-            rows = self.db.execute(
-                f"SELECT coalesce(outcome, 'unfinished'), count(*) FROM {TABLE} GROUP BY 1"
-            ).fetchall()
-        return {"unfinished": 0, DONE: 0, ABANDONED: 0, **dict(rows)}
+            return self._forget_finished_before(cutoff)

@@ -67,7 +67,30 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-class UpdateJournal:
+class JournalBookkeeping:
+    """What both backends' journals do alike: forget old finished entries and count states.
+    A subclass sets ``db`` (anything with ``execute(sql, params)``; ``?`` placeholders) and
+    ``lock``."""
+
+    db: Any
+    lock: threading.Lock
+
+    def _forget_finished_before(self, cutoff: str) -> int:
+        cursor = self.db.execute(
+            f"DELETE FROM {TABLE} WHERE finished_at IS NOT NULL AND finished_at < ?", [cutoff]
+        )
+        return cursor.rowcount
+
+    def counts(self) -> dict[str, int]:
+        """Entries by state: 'unfinished', 'done', 'abandoned' (for logs and tests)."""
+        with self.lock:
+            rows = self.db.execute(
+                f"SELECT coalesce(outcome, 'unfinished'), count(*) FROM {TABLE} GROUP BY 1"
+            ).fetchall()
+        return {"unfinished": 0, DONE: 0, ABANDONED: 0, **dict(rows)}
+
+
+class UpdateJournal(JournalBookkeeping):
     """The ``update_journal`` table of the bot's database (created by schema version 5)."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
@@ -151,16 +174,4 @@ class UpdateJournal:
             self.db.execute(
                 f"UPDATE {TABLE} SET payload = '' WHERE finished_at IS NOT NULL AND payload != ''"
             )
-            cursor = self.db.execute(
-                f"DELETE FROM {TABLE} WHERE finished_at IS NOT NULL AND finished_at < ?",
-                [cutoff],
-            )
-            return cursor.rowcount
-
-    def counts(self) -> dict[str, int]:
-        """Entries by state: 'unfinished', 'done', 'abandoned' (for logs and tests)."""
-        with self.lock:
-            rows = self.db.execute(
-                f"SELECT coalesce(outcome, 'unfinished'), count(*) FROM {TABLE} GROUP BY 1"
-            ).fetchall()
-        return {"unfinished": 0, DONE: 0, ABANDONED: 0, **dict(rows)}
+            return self._forget_finished_before(cutoff)
