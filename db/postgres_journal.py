@@ -26,8 +26,6 @@ from typing import Any
 
 from db.postgres import PostgresDatabase
 from db.update_journal import (
-    ABANDONED,
-    DONE,
     KEEP_FINISHED,
     TABLE,
     JournalBookkeeping,
@@ -79,21 +77,6 @@ class PostgresUpdateJournal(JournalBookkeeping):
                 [update_id, digest, chat_id, text, _now(), self.owner],
             ).fetchone()
         return row[0] if row else None
-
-    def start(self, seq: int) -> None:
-        with self.lock:
-            self.db.execute(f"UPDATE {TABLE} SET attempts = attempts + 1 WHERE seq = ?", [seq])
-
-    def finish(self, seq: int, outcome: str = DONE) -> None:
-        with self.lock:
-            self.db.execute(
-                f"UPDATE {TABLE} SET finished_at = ?, outcome = ?, payload = '' "
-                "WHERE seq = ? AND finished_at IS NULL",
-                [_now(), outcome, seq],
-            )
-
-    def give_up(self, seq: int) -> None:
-        self.finish(seq, ABANDONED)
 
     def unfinished(self) -> list[JournalEntry]:
         """This process's unfinished updates, after claiming those of owners that are gone

@@ -68,12 +68,32 @@ def _now() -> str:
 
 
 class JournalBookkeeping:
-    """What both backends' journals do alike: forget old finished entries and count states.
+    """What both backends' journals do alike: mark an update begun, finished or given up,
+    forget old finished entries and count states.
     A subclass sets ``db`` (anything with ``execute(sql, params)``; ``?`` placeholders) and
     ``lock``."""
 
     db: Any
     lock: threading.Lock
+
+    def start(self, seq: int) -> None:
+        """A handler began on the update: one more attempt."""
+        with self.lock:
+            self.db.execute(f"UPDATE {TABLE} SET attempts = attempts + 1 WHERE seq = ?", [seq])
+
+    def finish(self, seq: int, outcome: str = DONE) -> None:
+        """The update's handlers finished (or it was given up): it is never replayed, and
+        its payload is cleared (the id and digest still recognise it if offered again)."""
+        with self.lock:
+            self.db.execute(
+                f"UPDATE {TABLE} SET finished_at = ?, outcome = ?, payload = '' "
+                "WHERE seq = ? AND finished_at IS NULL",
+                [_now(), outcome, seq],
+            )
+
+    def give_up(self, seq: int) -> None:
+        """Stop replaying an update (it began too many times without finishing)."""
+        self.finish(seq, ABANDONED)
 
     def _forget_finished_before(self, cutoff: str) -> int:
         cursor = self.db.execute(
@@ -134,25 +154,6 @@ class UpdateJournal(JournalBookkeeping):
                 [update_id, digest, chat_id, text, _now()],
             )
             return cursor.lastrowid if cursor.rowcount == 1 else None
-
-    def start(self, seq: int) -> None:
-        """A handler began on the update: one more attempt."""
-        with self.lock:
-            self.db.execute(f"UPDATE {TABLE} SET attempts = attempts + 1 WHERE seq = ?", [seq])
-
-    def finish(self, seq: int, outcome: str = DONE) -> None:
-        """The update's handlers finished (or it was given up): it is never replayed, and
-        its payload is cleared (the id and digest still recognise it if offered again)."""
-        with self.lock:
-            self.db.execute(
-                f"UPDATE {TABLE} SET finished_at = ?, outcome = ?, payload = '' "
-                "WHERE seq = ? AND finished_at IS NULL",
-                [_now(), outcome, seq],
-            )
-
-    def give_up(self, seq: int) -> None:
-        """Stop replaying an update (it began too many times without finishing)."""
-        self.finish(seq, ABANDONED)
 
     def unfinished(self) -> list[JournalEntry]:
         """Updates received but not finished, oldest first."""
