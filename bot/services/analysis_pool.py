@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -20,6 +21,8 @@ from bot.nlp.language import Entity
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+BLAS_THREAD_SETTINGS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 Analysis = tuple[list[tuple[int, str]], list[Entity]]  # a story's sentences and its entities
 
@@ -58,6 +61,12 @@ class AnalysisPool:
     def _pool(self) -> Executor:
         with self._lock:  # the saving threads may reach here at once; one pool for all
             if self._executor is None:
+                # One math thread per worker: each worker is one of the cores already, and
+                # numpy's BLAS giving each of them a thread per core oversubscribes the CPU
+                # (measured: 2 workers ran no faster than 1 until this). Spawned workers
+                # read these from the environment as they start.
+                for name in BLAS_THREAD_SETTINGS:
+                    os.environ.setdefault(name, "1")
                 # spawn, not fork: the bot forks from a process with threads and an event
                 # loop, and a forked child can inherit a lock some thread held.
                 self._executor = ProcessPoolExecutor(
