@@ -47,6 +47,9 @@ class Settings:
     allow_loopback_fetch: bool = False
     # $STORYBOT_MAX_STORIES_PER_CHAT; 0 means no limit (an operator's private bot).
     max_stories_per_chat: int = DEFAULT_MAX_STORIES_PER_CHAT
+    # $STORYBOT_NLP_WORKERS: processes for ingest's cleaning and entity pass; 0 or 1 run it
+    # in the bot's own process. Settings() (tests, library use) stays in process.
+    nlp_workers: int = 1
 
     @classmethod
     def from_env(cls, db_path: str | None = None) -> Settings:
@@ -60,6 +63,8 @@ class Settings:
             max_stories_per_chat=_count(
                 "STORYBOT_MAX_STORIES_PER_CHAT", DEFAULT_MAX_STORIES_PER_CHAT
             ),
+            # One per core: spaCy holds the GIL, so only processes use a second core.
+            nlp_workers=_count("STORYBOT_NLP_WORKERS", os.cpu_count() or 1),
         )
 
     def chat_allowed(self, chat_id: int) -> bool:

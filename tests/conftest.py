@@ -13,6 +13,10 @@ from tests.support.stories import REPO, SAMPLE, article, shared_dir
 
 __all__ = ["REPO", "SAMPLE", "article", "shared_dir"]  # imported by tests from here too
 
+# Ingest's analysis runs in this process (and in every storybot a test starts) unless a test
+# sets up a pool itself: a pool per test would load spaCy once per worker per test.
+os.environ.setdefault("STORYBOT_NLP_WORKERS", "1")
+
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.cli.inputs import InputError, read_bytes, read_cleaned
 from bot.config import Settings
 from bot.nlp.cleaning import CleanedText
+from bot.services.analysis_pool import AnalysisPool
 from bot.services.ingest import Ingestor, IngestOutcome
 from bot.services.stories import StoryService
 from db.store import Store, Story
@@ -66,7 +67,11 @@ def open_service(args: argparse.Namespace) -> StoryService:
 def ingest_command(args: argparse.Namespace) -> int:
     """Store every story in the given files and print one line per story."""
     settings = Settings.from_env(args.db)
-    ingestor = Ingestor(Store(settings.db_path), allow_loopback_fetch=settings.allow_loopback_fetch)
+    ingestor = Ingestor(
+        Store(settings.db_path),
+        allow_loopback_fetch=settings.allow_loopback_fetch,
+        pool=AnalysisPool(settings.nlp_workers),
+    )
     any_kept = False
     for path in expand_paths(args.paths):
         for outcome in ingest_path(ingestor, args.chat, path):

@@ -28,6 +28,7 @@ from bot.nlp.near_duplicates import (
 )
 from bot.nlp.source_tags import strip_source_tag
 from bot.nlp.tokenizer import split_paragraph_sentences, words
+from bot.services.analysis_pool import IN_PROCESS, Analysis, AnalysisPool
 from bot.sources.documents import RawStory, Rejected, TooShort, read_document
 from bot.sources.fetching import FetchedPage, FetchError, fetch_url, find_urls
 from bot.sources.html_extraction import extract_article
@@ -84,9 +85,15 @@ class Ingestor:
     """Cleans, analyses and stores stories for a chat."""
 
     def __init__(
-        self, store: Store, *, allow_loopback_fetch: bool = False, max_stories: int | None = None
+        self,
+        store: Store,
+        *,
+        allow_loopback_fetch: bool = False,
+        max_stories: int | None = None,
+        pool: AnalysisPool = IN_PROCESS,
     ) -> None:
         self.store = store
+        self.pool = pool  # where cleaning and analysis run; the store is written here
         self.allow_loopback_fetch = allow_loopback_fetch
         self.max_stories = max_stories  # per chat; None: no limit
 
@@ -176,30 +183,33 @@ class Ingestor:
         outcomes: list[IngestOutcome | None] = [None] * len(raws)
         pending: list[tuple[int, _Prepared]] = []
         room = None if not self.max_stories else self.max_stories - chat.count()
-        for index, raw in enumerate(raws):
-            try:
-                prepared = prepare(raw)
-            except Rejected as error:
-                outcomes[index] = IngestOutcome(
-                    "rejected",
-                    reason=str(error),
-                    source_id=raw.source_id,
-                    too_short=isinstance(error, TooShort),
-                )
-                continue
-            duplicate = find_duplicate(chat, prepared) or _duplicate_in(prepared, pending)
-            if duplicate is not None:
-                outcomes[index] = duplicate_outcome(prepared, duplicate)
-                continue
-            if room is not None:
-                if room <= 0:
-                    outcomes[index] = self._over_quota(raw)
+        for start in range(0, len(raws), BATCH_SIZE):
+            window = raws[start : start + BATCH_SIZE]
+            for offset, (raw, prepared) in enumerate(
+                zip(window, self.pool.map_chunks(prepare_many, window), strict=True)
+            ):
+                index = start + offset
+                if isinstance(prepared, Rejected):
+                    outcomes[index] = IngestOutcome(
+                        "rejected",
+                        reason=str(prepared),
+                        source_id=raw.source_id,
+                        too_short=isinstance(prepared, TooShort),
+                    )
                     continue
-                room -= 1
-            pending.append((index, prepared))
-            if len(pending) >= BATCH_SIZE:
-                self._store_batch(chat, pending, outcomes)
-                pending = []
+                duplicate = find_duplicate(chat, prepared) or _duplicate_in(prepared, pending)
+                if duplicate is not None:
+                    outcomes[index] = duplicate_outcome(prepared, duplicate)
+                    continue
+                if room is not None:
+                    if room <= 0:
+                        outcomes[index] = self._over_quota(raw)
+                        continue
+                    room -= 1
+                pending.append((index, prepared))
+                if len(pending) >= BATCH_SIZE:
+                    self._store_batch(chat, pending, outcomes)
+                    pending = []
         self._store_batch(chat, pending, outcomes)
         return [o for o in outcomes if o is not None]
 
@@ -211,11 +221,10 @@ class Ingestor:
     ) -> None:
         if not batch:
             return
-        sentence_lists = [split_paragraph_sentences(p.paragraphs) for _, p in batch]
-        entity_lists = entities_of([p.new for _, p in batch], sentence_lists)
-        for (index, prepared), sentences, entities in zip(
-            batch, sentence_lists, entity_lists, strict=True
-        ):
+        analyses = self.pool.map_chunks(
+            analyse_many, [(p.new.language, p.paragraphs) for _, p in batch]
+        )
+        for (index, prepared), (sentences, entities) in zip(batch, analyses, strict=True):
             analysis = StoryAnalysis(
                 sentences=sentences,
                 entities=[
@@ -291,6 +300,29 @@ def prepare(raw: RawStory) -> _Prepared:
         language=story_language(body),
     )
     return _Prepared(raw, new, paragraphs, shingles(body))
+
+
+def prepare_many(raws: Sequence[RawStory]) -> list[_Prepared | Rejected]:
+    """:func:`prepare` for each raw story, a rejection returned rather than raised (so the
+    pool's workers can run it and hand every result back)."""
+    results: list[_Prepared | Rejected] = []
+    for raw in raws:
+        try:
+            results.append(prepare(raw))
+        except Rejected as error:
+            results.append(error)
+    return results
+
+
+def analyse_many(stories: Sequence[tuple[str | None, list[str]]]) -> list[Analysis]:
+    """Sentences and named entities of each (language, paragraphs): the costly part of
+    ingest, pure, so the pool's workers can run it."""
+    sentence_lists = [split_paragraph_sentences(paragraphs) for _, paragraphs in stories]
+    texts = [
+        [s for _, s in sentences] if reads_as_english(language) else []
+        for (language, _), sentences in zip(stories, sentence_lists, strict=True)
+    ]
+    return list(zip(sentence_lists, find_entities(texts), strict=True))
 
 
 def reads_as_english(language: str | None) -> bool:

@@ -23,6 +23,7 @@ from bot.nlp.summaries import (
     summarize,
 )
 from bot.nlp.tokenizer import words
+from bot.services.analysis_pool import AnalysisPool
 from bot.services.ingest import Ingestor, IngestOutcome, reads_as_english
 from bot.services.settings import LENGTH, SAVED, value_of
 from db.store import ChatStories, Store, Story
@@ -114,6 +115,7 @@ class StoryService:
             store,
             allow_loopback_fetch=self.settings.allow_loopback_fetch,
             max_stories=self.settings.max_stories_per_chat or None,
+            pool=AnalysisPool(self.settings.nlp_workers),
         )
 
     @classmethod

@@ -1,0 +1,61 @@
+"""Ingest through a pool of worker processes stores what ingest in this process stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.services.analysis_pool import AnalysisPool
+from bot.services.ingest import Ingestor
+from bot.sources.documents import RawStory
+from db.store import Store
+
+
+def _raws(sample: str) -> list[RawStory]:
+    paragraphs = [p for p in sample.split("\n\n") if p.strip()]
+    raws = [RawStory(text=sample, title="The sample", source_kind="bulk")]
+    # Halves of the sample in other orders: whether each is kept or a near duplicate, the
+    # pool's outcome must be the in-process one.
+    for shift in range(1, 4):
+        rotated = paragraphs[shift:] + paragraphs[:shift]
+        raws.append(RawStory(text="\n\n".join(rotated[: len(rotated) // 2]), source_kind="bulk"))
+    raws.append(RawStory(text="Too short to keep.", source_kind="bulk"))
+    raws.append(RawStory(text=sample, source_kind="bulk"))  # the same story again
+    return raws
+
+
+def _stored(store: Store, chat_id: int) -> list[tuple]:
+    rows = []
+    chat = store.chat(chat_id)
+    for story in chat.latest_stories(limit=100):
+        rows.append(
+            (
+                story.title,
+                story.text,
+                tuple(chat.sentences(story.id)),
+                tuple(chat.entities(story.id)),
+            )
+        )
+    return rows
+
+
+def test_pool_stores_what_in_process_ingest_stores(tmp_path: Path, sample_text: str) -> None:
+    raws = _raws(sample_text)
+    here = Store(tmp_path / "here.db")
+    pool = AnalysisPool(2)
+    try:
+        pooled = Store(tmp_path / "pooled.db")
+        expected = Ingestor(here).ingest(1, raws)
+        got = Ingestor(pooled, pool=pool).ingest(1, raws)
+    finally:
+        pool.close()
+    assert [(o.status, o.reason) for o in got] == [(o.status, o.reason) for o in expected]
+    assert any(o.status == "rejected" for o in got) and any(o.status == "added" for o in got)
+    stored = _stored(pooled, 1)
+    assert stored == _stored(here, 1)
+    assert stored and all(sentences for _, _, sentences, _ in stored)
+    assert any(entities for _, _, _, entities in stored)
+
+
+def test_one_worker_runs_in_process() -> None:
+    assert AnalysisPool(0).in_process and AnalysisPool(1).in_process
+    assert not AnalysisPool(2).in_process
