@@ -18,10 +18,9 @@ processes never handle one update:
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from db.postgres import PostgresDatabase
@@ -97,12 +96,8 @@ class PostgresUpdateJournal(JournalBookkeeping):
                 f"FROM {TABLE} WHERE finished_at IS NULL AND owner = ? ORDER BY seq",
                 [self.owner],
             ).fetchall()
-        return [
-            JournalEntry(seq, update_id, chat_id, json.loads(payload), attempts, received)
-            for seq, update_id, chat_id, payload, attempts, received in rows
-        ]
+        return self._entries(rows)
 
     def prune(self, keep: timedelta = KEEP_FINISHED, *, now: datetime | None = None) -> int:
-        cutoff = ((now or datetime.now(UTC)) - keep).isoformat(timespec="milliseconds")
         with self.lock:
-            return self._forget_finished_before(cutoff)
+            return self._forget_finished_before(self._cutoff(keep, now))

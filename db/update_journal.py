@@ -95,6 +95,18 @@ class JournalBookkeeping:
         """Stop replaying an update (it began too many times without finishing)."""
         self.finish(seq, ABANDONED)
 
+    @staticmethod
+    def _entries(rows: list) -> list[JournalEntry]:
+        """Rows of (seq, update_id, chat_id, payload, attempts, received_at) as entries."""
+        return [
+            JournalEntry(seq, update_id, chat_id, json.loads(payload), attempts, received)
+            for seq, update_id, chat_id, payload, attempts, received in rows
+        ]
+
+    @staticmethod
+    def _cutoff(keep: timedelta, now: datetime | None) -> str:
+        return ((now or datetime.now(UTC)) - keep).isoformat(timespec="milliseconds")
+
     def _forget_finished_before(self, cutoff: str) -> int:
         cursor = self.db.execute(
             f"DELETE FROM {TABLE} WHERE finished_at IS NOT NULL AND finished_at < ?", [cutoff]
@@ -162,14 +174,11 @@ class UpdateJournal(JournalBookkeeping):
                 "SELECT seq, update_id, chat_id, payload, attempts, received_at "
                 f"FROM {TABLE} WHERE finished_at IS NULL ORDER BY seq"
             ).fetchall()
-        return [
-            JournalEntry(seq, update_id, chat_id, json.loads(payload), attempts, received)
-            for seq, update_id, chat_id, payload, attempts, received in rows
-        ]
+        return self._entries(rows)
 
     def prune(self, keep: timedelta = KEEP_FINISHED, *, now: datetime | None = None) -> int:
         """Forget updates finished more than ``keep`` ago; how many were forgotten."""
-        cutoff = ((now or datetime.now(UTC)) - keep).isoformat(timespec="milliseconds")
+        cutoff = self._cutoff(keep, now)
         with self.lock:
             # Entries finished by an older bot still hold their payloads: cleared here too.
             self.db.execute(
