@@ -138,9 +138,10 @@ def decide(retrieval: Retrieval, model: AnswerModel) -> Answer:
     if question.type not in SENTENCE_TYPES and model.span_ranker is not None:
         rows = span_rows(retrieval, ranked[:PARSED_SENTENCES])
         if rows:
-            scores = model.span_ranker.scores([f for _, _, f in rows])
+            features = [f for _, _, f in rows]
+            scores = model.span_ranker.scores(features)
             index, seen = calibration_features(
-                [s.text for s, _, _ in rows], scores, [f for _, _, f in rows], question.type
+                [s.text for s, _, _ in rows], scores, features, question.type
             )
             span, candidate, _ = rows[index]
             best = ScoredSpan(span, candidate, model.calibrator.probability(seen))

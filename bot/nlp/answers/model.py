@@ -122,10 +122,9 @@ def calibration_features(
     share = shares[best] / total
     # Spans of the same answer in other words or other sentences ("Obama", "Barack Obama") add
     # up: the ranker splitting its mass among them is not doubt about the answer.
-    key = _plain(texts[best])
-    agree = sum(
-        shares[i] for i, text in enumerate(texts) if key in _plain(text) or _plain(text) in key
-    )
+    plain = [_plain(text) for text in texts]
+    key = plain[best]
+    agree = sum(shares[i] for i, other in enumerate(plain) if key in other or other in key)
     row = rows[best]
     probabilities = sorted({r["sentence_p"] for r in rows}, reverse=True)
     runner_up = probabilities[1] if len(probabilities) > 1 else 0.0
