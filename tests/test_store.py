@@ -113,3 +113,56 @@ def test_search_is_scoped_whether_the_chat_is_a_small_or_large_share(
         assert store.chat(1)._is_minority() and not store.chat(2)._is_minority()
     assert [s.id for s in store.chat(1).search("harbour", any_word=True)] == [small]
     assert sorted(s.id for s in store.chat(2).search("harbour", any_word=True)) == sorted(large)
+
+
+def _every_match_sentences(store: Store, chat_id: int, words: str, limit: int) -> list[tuple]:
+    """The plain query the fast search must agree with: every match joined, then ranked."""
+    rows = store.db.execute(
+        "SELECT s.story_id, s.position, round(-bm25(sentences_fts, 1.0, 0.0), 9) AS score "
+        "FROM sentences_fts JOIN sentences s ON s.rowid = sentences_fts.rowid "
+        "JOIN stories t ON t.id = s.story_id WHERE sentences_fts MATCH ? AND t.chat_id = ? "
+        "ORDER BY score DESC, sentences_fts.rowid DESC LIMIT ?",
+        [fts_query(words, any_word=True), chat_id, limit],
+    ).fetchall()
+    return [tuple(row) for row in rows]
+
+
+TOPICS = ("budget", "wages", "lighthouse", "dredging", "moorings", "tolls", "pilots", "cranes")
+
+
+def _story(topic: str, words: str, every: str = "") -> str:
+    """A story long enough to keep, about one topic, with ``words`` in its first sentence and
+    ``every`` in all the others."""
+    return (
+        f"{words} {topic} meeting ended late. {every} Officials argued about the {topic} "
+        f"report. {every} The {topic} committee promised a second vote on the {topic} plan "
+        f"next month. {every} Residents who follow the {topic} dispute said the {topic} "
+        f"figures were still unclear and asked for the {topic} papers to be published."
+    )
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 40])
+def test_sentence_search_ranks_as_if_every_match_were_joined(tmp_path, limit: int) -> None:
+    # Chat 1 holds most stories, so it is searched without its FTS token; chat 2's sentences
+    # hold the rarer words, often, and crowd the index's best matches, which sends chat 1's
+    # searches down the fallback path. Both paths must give what ranking every match would.
+    store = Store(tmp_path / "crowded.db")
+    ingestor = Ingestor(store)
+    for topic in TOPICS[:5]:
+        ingestor.ingest(1, [_raw(_story(topic, "At the harbour, the"), title=topic)])
+    for topic in TOPICS[5:]:
+        lead = "Quay ferry, ferry quay: at the ferry quay the"
+        story = _story(topic, lead, every="Ferry quay news.")
+        ingestor.ingest(2, [_raw(story, title=topic)])
+    assert store.chat(1).count() == 5 and store.chat(2).count() == 3
+    assert not store.chat(1)._is_minority()
+    for chat_id in (1, 2):
+        hits = store.chat(chat_id).search_sentences("harbour quay ferry", limit=limit)
+        found = [(h.story_id, h.position, round(h.score, 9)) for h in hits]
+        assert found == _every_match_sentences(store, chat_id, "harbour quay ferry", limit)
+        assert len(found) == min(limit, 5 if chat_id == 1 else 12)
+        scored = store.chat(chat_id).search_scored("harbour quay ferry", limit=limit)
+        assert len(scored) == min(limit, 5 if chat_id == 1 else 3)
+        chat_stories = {s.id for s in store.chat(chat_id).latest_stories(limit=50)}
+        assert {story.id for story, _ in scored} <= chat_stories
+    store.close()
