@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from bot.nlp.answers.question import Question
 from bot.nlp.answers.retrieval import Candidate, Retrieval
 from bot.nlp.answers.spans import Span
-from bot.nlp.answers.words import index_stem, index_stems, is_stop_word
+from bot.nlp.answers.words import index_stem, index_stems, is_stop_word, text_stems
 
 Features = dict[str, float]
 
@@ -75,7 +75,7 @@ def sentence_features(retrieval: Retrieval, candidate: Candidate) -> Features:
     title = index_stems(candidate.story.title or "")
     story = retrieval.story_stems.get(candidate.story.id)
     if story is None:
-        story = title.union(*(index_stems(s) for s in sentences[:60]))
+        story = title | text_stems(" ".join(sentences[:60]))
         retrieval.story_stems[candidate.story.id] = story
     names = [t for t in question.terms if t.is_name]
     verbs = [t for t in question.terms if t.is_verb]

@@ -38,6 +38,13 @@ def index_stems(text: str) -> frozenset[str]:
     return frozenset(index_stem(word) for word in _WORD.findall(text))
 
 
+def text_stems(text: str) -> frozenset[str]:
+    """The set of a long text's index stems, uncached: a whole story's sentences are read
+    once per question, and caching them would only push the candidates' sentences out of
+    ``index_stems``'s cache."""
+    return frozenset(index_stem(word) for word in _WORD.findall(text))
+
+
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
     from bot.nlp.language import full_pipeline
