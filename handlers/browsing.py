@@ -79,7 +79,7 @@ async def list_button(update: Update, context: Context) -> None:
         int(query.data.partition(":")[2]),
     )
     await query.answer()
-    await edit(update, story_page_reply(page))
+    await edit(update, context, story_page_reply(page))
 
 
 async def search_command(update: Update, context: Context) -> None:
@@ -139,7 +139,9 @@ async def ask_to_delete(update: Update, context: Context, story_id: int) -> None
         return
     confirm = [[Button("Delete", f"delok:{story.id}"), Button("Cancel", "cancel:0")]]
     await send(
-        update, context, render([Block(f"Delete story #{story.id} “{story.title}”?")], confirm)
+        update,
+        context,
+        render([Block(f"Delete story #{story.id} “{story.title}”?")], confirm, story.id),
     )
 
 
@@ -164,7 +166,7 @@ async def confirm_delete_button(update: Update, context: Context) -> None:
         return
     if action == "cancel":
         await query.answer("Cancelled.")
-        await edit(update, text_reply("Nothing was deleted."))
+        await edit(update, context, text_reply("Nothing was deleted."))
         return
     if action == "delall":
         if not await is_admin(update, context):
@@ -172,7 +174,7 @@ async def confirm_delete_button(update: Update, context: Context) -> None:
             return
         count = await in_worker(update, context, service(context).forget_all, chat.id)
         await query.answer()
-        await edit(update, text_reply(f"Deleted {count} stories."))
+        await edit(update, context, text_reply(f"Deleted {count} stories."))
         return
     story_id = parse_story_id(value) or 0  # 0 names no story: NOT_IN_THIS_CHAT
     story = await in_thread(service(context).story, chat.id, story_id)
@@ -182,4 +184,4 @@ async def confirm_delete_button(update: Update, context: Context) -> None:
         return
     deleted = await in_worker(update, context, service(context).forget, chat.id, story_id)
     await query.answer()
-    await edit(update, text_reply("Deleted." if deleted else NOT_IN_THIS_CHAT))
+    await edit(update, context, text_reply("Deleted." if deleted else NOT_IN_THIS_CHAT))

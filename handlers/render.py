@@ -45,8 +45,12 @@ class Block:
 
 @dataclass(frozen=True)
 class Reply:
+    """Messages to send, the buttons under the last, and the one story they show, if any: a
+    reply to any of the messages is then about that story (handlers/replying.py records it)."""
+
     messages: list[str]
     buttons: list[list[Button]] = field(default_factory=list)
+    about: int | None = None
 
 
 def escape(text: str) -> str:
@@ -54,10 +58,13 @@ def escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def render(blocks: Sequence[Block], buttons: list[list[Button]] | None = None) -> Reply:
-    """Join blocks into as few messages as fit, never splitting inside a tag."""
+def render(
+    blocks: Sequence[Block], buttons: list[list[Button]] | None = None, about: int | None = None
+) -> Reply:
+    """Join blocks into as few messages as fit, never splitting inside a tag; ``about`` is the
+    one story the messages show."""
     pieces = [piece for block in blocks for piece in _render_block(block)]
-    return Reply(pack(pieces), buttons or [])
+    return Reply(pack(pieces), buttons or [], about)
 
 
 def pack(pieces: Sequence[str]) -> list[str]:
@@ -178,7 +185,7 @@ def summary_reply(summary: StorySummary, heading: str | None = None) -> Reply:
     blocks = summary_blocks(summary)
     if heading:
         blocks.insert(0, Block(heading, "i"))
-    return render(blocks, story_buttons(summary.story.id))
+    return render(blocks, story_buttons(summary.story.id), summary.story.id)
 
 
 def saved_reply(saved: Saved) -> Reply:
@@ -190,7 +197,8 @@ def saved_reply(saved: Saved) -> Reply:
             blocks.append(Block("To ask about saved stories, end your question with '?'."))
         return render(blocks)
     if outcome.status == "duplicate":
-        return render([Block(outcome.reason or "I already have that story.")])
+        about = outcome.story.id if outcome.story else None  # "Already saved here as story #N"
+        return render([Block(outcome.reason or "I already have that story.")], about=about)
     assert saved.summary is not None
     return summary_reply(saved.summary, "Saved.")
 
@@ -227,7 +235,8 @@ def updated_reply(saved: Saved) -> Reply:
     """What the user sees after editing a story's message."""
     if saved.outcome.status == "rejected" or saved.summary is None:
         reason = saved.outcome.reason or "I couldn't read the edited text."
-        return render([Block(f"{reason} The story keeps its earlier text.")])
+        about = saved.outcome.story.id if saved.outcome.story else None
+        return render([Block(f"{reason} The story keeps its earlier text.")], about=about)
     return summary_reply(saved.summary, f"Updated story #{saved.summary.story.id}.")
 
 
@@ -246,12 +255,14 @@ def story_page_reply(page: StoryPage, asked: int | None = None) -> Reply:
         nav.append(Button("‹ Newer", f"list:{page.page - 1}"))
     if page.page + 1 < page.pages:
         nav.append(Button("Older ›", f"list:{page.page + 1}"))
-    return render(blocks, [nav] if nav else [])
+    # A page naming one story is about it; a reply to a longer list names no one story.
+    about = page.stories[0].id if len(page.stories) == 1 else None
+    return render(blocks, [nav] if nav else [], about)
 
 
-def text_reply(text: str, tag: str | None = None) -> Reply:
-    """One text, bare or in a tag, as a reply."""
-    return render([Block(text, tag)])
+def text_reply(text: str, tag: str | None = None, about: int | None = None) -> Reply:
+    """One text, bare or in a tag, as a reply (about one story, or none)."""
+    return render([Block(text, tag)], about=about)
 
 
 def answer_reply(result) -> Reply:  # result: answers.Answer
@@ -263,15 +274,19 @@ def answer_reply(result) -> Reply:  # result: answers.Answer
                 Block(result.note or "The closest the stories come:"),
                 Block(f"“{result.sentence}”", "blockquote"),
                 Block(f"— {result.title} (story #{result.story_id})", "i"),
-            ]
+            ],
+            about=result.story_id,
         )
     if result.answer is None:
-        return render([Block(result.note or "The stories in this chat don't say.")])
+        # A note about one story ("Story #N is in Russian") is about it.
+        return render(
+            [Block(result.note or "The stories in this chat don't say.")], about=result.story_id
+        )
     blocks = [Block(shown_answer(result), "b"), Block(f"“{result.sentence}”", "blockquote")]
     blocks.append(Block(f"— {result.title} (story #{result.story_id})", "i"))
     if result.note:
         blocks.append(Block(result.note, "i"))
-    return render(blocks)
+    return render(blocks, about=result.story_id)
 
 
 def facts_reply(result: StoryFacts) -> Reply:
@@ -279,12 +294,15 @@ def facts_reply(result: StoryFacts) -> Reply:
     facts = result.facts
     blocks = [Block(result.story.title, "b")]
     if result.note:
-        return render([*blocks, Block(result.note, "i"), Block(f"Story #{result.story.id}", "i")])
+        return render(
+            [*blocks, Block(result.note, "i"), Block(f"Story #{result.story.id}", "i")],
+            about=result.story.id,
+        )
     for label in ("who", "what", "when", "where"):
         value = getattr(facts, label, None)
         blocks.append(Block(f"{label.capitalize()}: {value or 'the story does not say'}"))
     blocks.append(Block(f"Story #{result.story.id}", "i"))
-    return render(blocks)
+    return render(blocks, about=result.story.id)
 
 
 # -- digests

@@ -69,7 +69,8 @@ async def receive_text(update: Update, context: Context) -> None:
     if private or addressed:
         await send(update, context, saved_reply(saved))
     elif saved.outcome.added and await in_thread(service(context).says_saved_in_groups, chat.id):
-        await send(update, context, text_reply("Saved.", "i"))
+        story = saved.outcome.story
+        await send(update, context, text_reply("Saved.", "i", story.id if story else None))
 
 
 async def receive_document(update: Update, context: Context) -> None:

@@ -90,7 +90,7 @@ async def resize_button(update: Update, context: Context) -> None:
         return
     context.chat_data[("length", raw_id)] = length
     await query.answer()
-    await edit(update, summary_reply(result))
+    await edit(update, context, summary_reply(result))
 
 
 async def facts_button(update: Update, context: Context) -> None:

@@ -7,7 +7,7 @@ Telegram handlers call it in a worker thread.
 
 from __future__ import annotations
 
-import re
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -26,7 +26,10 @@ from bot.nlp.tokenizer import words
 from bot.services.analysis_pool import AnalysisPool
 from bot.services.ingest import Ingestor, IngestOutcome, reads_as_english
 from bot.services.settings import LENGTH, SAVED, value_of
+from db.storage_trouble import DATABASE_ERRORS
 from db.store import ChatStories, Store, Story
+
+log = logging.getLogger(__name__)
 
 QUESTION_WORDS = frozenset(
     [
@@ -274,14 +277,26 @@ class StoryService:
         """One of the chat's stories, or None."""
         return self.chat(chat_id).story(story_id)
 
-    def replied_story(self, chat_id: int, message_id: int, text: str) -> int | None:
+    def replied_story(self, chat_id: int, message_id: int) -> int | None:
         """The story a reply points at: the one saved from that message, else the story the
-        bot's message was about (its "Story #N" footer)."""
-        story = self.chat(chat_id).story_for_message(message_id)
-        if story is not None:
-            return story.id
-        match = re.search(r"Story #(\d+)", text)
-        return parse_story_id(match.group(1)) if match else None
+        bot's message was about (recorded by :meth:`remember_messages` when it was sent)."""
+        chat = self.chat(chat_id)
+        story = chat.story_for_message(message_id)
+        return story.id if story is not None else chat.story_id_for_bot_message(message_id)
+
+    def remember_messages(
+        self, chat_id: int, message_ids: Sequence[int], story_id: int | None
+    ) -> None:
+        """The bot's messages show the chat's story now (None: no one story), so a reply to any
+        of them is about it (a story of another chat is not recorded).
+
+        The messages were delivered before this runs: a database that can't take the write
+        (full, read-only) costs only the link from a later reply, so it is logged, not raised.
+        """
+        try:
+            self.chat(chat_id).remember_messages(message_ids, story_id)
+        except DATABASE_ERRORS as error:
+            log.warning("could not note which story messages %s are about: %s", message_ids, error)
 
     def says_saved_in_groups(self, chat_id: int) -> bool:
         """The chat's "saved" reaction setting: say "Saved." when a posted story is kept."""
