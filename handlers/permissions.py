@@ -5,9 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 
+from bot.messages import ADMINS_ONLY
 from handlers.bot_data import Context
 
-ADMINS_ONLY = "Only this chat's admins can do that."
+__all__ = ["ADMINS_ONLY", "is_admin"]
 
 
 async def is_admin(update: Update, context: Context) -> bool:

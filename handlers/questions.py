@@ -5,13 +5,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatType
 
+from bot.messages import ASK_USAGE
 from handlers.bot_data import Context
 from handlers.mentions import is_addressed_to_bot, message_text
 from handlers.render import answer_reply, text_reply
 from handlers.replied_story import replied_story_id
 from handlers.replying import in_worker, send, service
-
-ASK_USAGE = "Usage: /ask question — for example: /ask Who signed the joint statement?"
 
 
 async def answer_question(update: Update, context: Context, question: str) -> None:

@@ -12,7 +12,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
-from bot.messages import file_too_big
+from bot.messages import SAVED, file_too_big
 from bot.rate_limits import RateLimiter
 from bot.sources.documents import MAX_DOCUMENT_BYTES
 from handlers.bot_data import Context
@@ -65,7 +65,7 @@ async def receive_text(update: Update, context: Context) -> None:
         await send(update, context, saved_reply(saved))
     elif saved.outcome.added and await in_thread(service(context).says_saved_in_groups, chat.id):
         story = saved.outcome.story
-        await send(update, context, text_reply("Saved.", "i", story.id if story else None))
+        await send(update, context, text_reply(SAVED, "i", story.id if story else None))
 
 
 async def receive_document(update: Update, context: Context) -> None:

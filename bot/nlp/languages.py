@@ -13,8 +13,8 @@ Other languages are told apart too, so the bot can say honestly which language i
 summarize. This module knows nothing of summaries or Telegram; ``bot.nlp.summaries`` and the
 services ask it.
 
-May import: the standard library, py3langid, stop_words, nltk.stem, sumy's stop words and
-stemmers.
+May import: ``bot.messages`` (why a language can't be summarized) and the standard library,
+py3langid, stop_words, nltk.stem, sumy's stop words and stemmers.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+
+from bot.messages import Problem, Refused
 
 __all__ = [
     "ENGLISH",
@@ -81,8 +83,8 @@ _SAMPLE_CHARS = 2000
 _load_lock = threading.Lock()
 
 
-class UnsupportedLanguage(ValueError):
-    """The text is not in a language the summarizer can handle."""
+class UnsupportedLanguage(Refused, ValueError):
+    """The text is not in a language the summarizer can handle (``error.refusal`` says why)."""
 
 
 @dataclass(frozen=True)
@@ -133,12 +135,10 @@ def summary_language(text: str) -> str:
     in one line, when it can't be summarized."""
     found = detect(text)
     if not found.sure:
-        raise UnsupportedLanguage(
-            "I couldn't tell which language this is, so I can't summarize it."
-        )
+        raise UnsupportedLanguage(Problem.UNKNOWN_LANGUAGE)
     if found.name is None:
         raise UnsupportedLanguage(
-            f"This story looks {display_name(found.code)}, a language I can't summarize yet."
+            Problem.LANGUAGE_NOT_SUMMARIZED, language=display_name(found.code)
         )
     return found.name
 

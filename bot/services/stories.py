@@ -12,6 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.config import Settings
+from bot.messages import (
+    SHORT_STORY_WHOLE,
+    asked_other_language,
+    closest_in_other_language,
+    facts_other_language,
+    lead_instead,
+    over_word_budget,
+    say,
+)
 from bot.nlp.cleaning import real_headline
 from bot.nlp.languages import display_name, story_language
 from bot.nlp.summaries import (
@@ -182,13 +191,11 @@ class StoryService:
                 story,
                 story.paragraphs[:],
                 length,
-                "The story is too short to summarize; here it is whole.",
+                SHORT_STORY_WHOLE,
             )
         except UnsupportedLanguage as error:
             lead = story.paragraphs[:1]
-            return StorySummary(
-                story, lead, length, f"{error} Showing the opening paragraph instead."
-            )
+            return StorySummary(story, lead, length, lead_instead(say(error)))
         return StorySummary(story, result.sentences, length, over_budget_note(result, length))
 
     # -- questions and facts ------------------------------------------------------------
@@ -199,7 +206,7 @@ class StoryService:
 
         chat = self.chat(chat_id)
         if story_id is not None and (language := other_language(chat.story(story_id))):
-            note = f"Story #{story_id} is in {language}; I answer questions only about English stories."
+            note = asked_other_language(story_id, language)
             return Answer(None, "other", story_id=story_id, note=note)
         result = answer(chat, question, story_id)
         if result.answer is not None and result.story_id is not None:
@@ -207,7 +214,7 @@ class StoryService:
             # a span at random, so the sentence is quoted without a short answer.
             language = other_language(chat.story(result.story_id))
             if language:
-                note = f"The closest sentence is in {language}, which I can't answer from:"
+                note = closest_in_other_language(language)
                 return replace(result, answer=None, date=None, note=note)
         return result
 
@@ -234,7 +241,7 @@ class StoryService:
         if story is None:
             return None
         if language := other_language(story):
-            note = f"This story is in {language}; I find who, what, when and where only in English."
+            note = facts_other_language(language)
             return StoryFacts(story, None, note)
         return StoryFacts(story, facts(chat, story.id))
 
@@ -330,10 +337,7 @@ def over_budget_note(result: Summary, length: SummaryLength) -> str | None:
     """What to tell the reader when even one sentence is longer than the words asked for."""
     if not result.over_budget or length.words is None:
         return None
-    return (
-        f"No sentence of this story fits in {length.words} words, so here is the shortest of "
-        f"its key sentences ({result.words} words)."
-    )
+    return over_word_budget(length.words, result.words)
 
 
 MAX_STORY_ID = 2**63 - 1  # SQLite's INTEGER: a larger id can't name a story, and can't be bound
