@@ -25,8 +25,7 @@ from bot.messages import (
     matching_stories,
     no_match,
 )
-from bot.services.stories import parse_story_id
-from db.store import Story
+from bot.services.stories import Story, parse_story_id
 from handlers.bot_data import Context
 from handlers.permissions import is_admin
 from handlers.render import Block, Button, render, story_page_reply, text_reply

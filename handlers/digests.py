@@ -45,8 +45,7 @@ from bot.services.digest_service import (
     Outcome,
 )
 from bot.services.digests import Digest
-from bot.services.schedules import ScheduleError, next_run, parse_utc
-from db.schedules import Schedule
+from bot.services.schedules import Schedule, ScheduleError, next_run, parse_utc
 from handlers.bot_data import Context
 from handlers.permissions import is_admin
 from handlers.render import Block, format_digest, render, text_reply

@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from bot.messages import SORRY, STORAGE_TROUBLE
-from db.storage_trouble import storage_trouble
+from bot.services.stories import storage_trouble
 from handlers.bot_data import Context
 from handlers.replying import send_message_reliably
 

@@ -43,10 +43,16 @@ from bot.messages import (
     story_footer,
     updated_story,
 )
-from bot.nlp.tokenizer import split_sentences
 from bot.services.digests import Digest, DigestItem
 from bot.services.schedules import local_time_text, parse_utc
-from bot.services.stories import Saved, StoryFacts, StoryPage, StorySummary, shown_answer
+from bot.services.stories import (
+    Saved,
+    StoryFacts,
+    StoryPage,
+    StorySummary,
+    shown_answer,
+    split_sentences,
+)
 
 MESSAGE_LIMIT = 4096  # Telegram counts UTF-16 code units: an emoji like 😀 counts 2
 

@@ -14,7 +14,7 @@ from telegram.constants import ChatType
 
 from bot.messages import SAVED, file_too_big
 from bot.rate_limits import RateLimiter
-from bot.sources.documents import MAX_DOCUMENT_BYTES
+from bot.services.stories import MAX_DOCUMENT_BYTES
 from handlers.bot_data import Context
 from handlers.mentions import is_addressed_to_bot, message_text
 from handlers.render import file_report, saved_reply, text_reply, updated_reply

@@ -6,8 +6,7 @@ from telegram import Update
 
 from bot.messages import FACTS_USAGE, NO_STORIES_YET, NOT_IN_THIS_CHAT, SUMMARY_USAGE
 from bot.messages import no_such_story as no_story_numbered
-from bot.nlp.summaries import longer, shorter
-from bot.services.stories import parse_story_id
+from bot.services.stories import longer, parse_story_id, shorter
 from handlers.bot_data import Context
 from handlers.render import facts_reply, summary_reply, text_reply
 from handlers.replied_story import replied_story_id

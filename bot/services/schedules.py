@@ -22,7 +22,7 @@ from bot.messages import (
     digest_status,
     how_often,
 )
-from db.schedules import Schedule
+from db.schedules import Schedule as Schedule  # for the handlers
 from db.schedules import parse_iso as parse_utc  # the store's one time parser
 
 DEFAULT_ZONE = "UTC"

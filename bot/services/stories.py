@@ -3,6 +3,10 @@
 Each method takes plain values (a chat id, a text, a story id) and returns plain results that
 :mod:`handlers.render` turns into messages. All of it is blocking work (SQLite, spaCy, sumy), so
 Telegram handlers call it in a worker thread.
+
+The core's types and helpers the handlers need (``Story``, ``SummaryLength``, ``longer``,
+``shorter``, ``split_sentences``, ``MAX_DOCUMENT_BYTES``, ``storage_trouble``) are
+re-exported here, so handlers reach the core only through the services.
 """
 
 from __future__ import annotations
@@ -31,12 +35,18 @@ from bot.nlp.summaries import (
     UnsupportedLanguage,
     summarize,
 )
+from bot.nlp.summaries import longer as longer
+from bot.nlp.summaries import shorter as shorter
+from bot.nlp.tokenizer import split_sentences as split_sentences
 from bot.nlp.tokenizer import words
 from bot.services.analysis_pool import AnalysisPool
 from bot.services.ingest import Ingestor, IngestOutcome, reads_as_english
 from bot.services.settings import LENGTH, SAVED, value_of
+from bot.sources.documents import MAX_DOCUMENT_BYTES as MAX_DOCUMENT_BYTES
 from db.storage_trouble import DATABASE_ERRORS
-from db.store import ChatStories, Store, Story
+from db.storage_trouble import storage_trouble as storage_trouble
+from db.store import ChatStories, Store
+from db.store import Story as Story
 
 log = logging.getLogger(__name__)
 
