@@ -284,6 +284,7 @@ NO_TEXT = (
     "send a link, or send it as a .txt, .md, .html or .json file."
 )
 SAVED = "Saved."
+SETTINGS_HEADING = "Settings"
 NO_SCHEDULE = "No digest is scheduled here. " + DIGEST_USAGE.splitlines()[2]
 ASK_USAGE = "Usage: /ask question — for example: /ask Who signed the joint statement?"
 SUMMARY_USAGE = (

@@ -33,8 +33,6 @@ from handlers.replied_story import replied_story_id
 from handlers.replying import edit, in_thread, in_worker, send, service
 from handlers.story_args import parse_page
 
-__all__ = ["NOT_YOURS", "STALE_BUTTON"]  # the refusals, for tests that check them
-
 
 async def may_delete(update: Update, context: Context, story: Story) -> bool:
     """Private chats: yes. Groups and channels: the chat's admins, and the story's own sender

@@ -5,13 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot.messages import COMMANDS, HELP, NO_TEXT
+from bot.messages import HELP, NO_TEXT
 from bot.messages import unknown_command as unknown_words
 from handlers.bot_data import Context
 from handlers.render import Block, render, text_reply
 from handlers.replying import send
-
-__all__ = ["COMMANDS", "help_command", "unknown_command", "unusable_message"]
 
 
 async def help_command(update: Update, context: Context) -> None:

@@ -5,10 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 
-from bot.messages import ADMINS_ONLY
 from handlers.bot_data import Context
-
-__all__ = ["ADMINS_ONLY", "is_admin"]
 
 
 async def is_admin(update: Update, context: Context) -> bool:
