@@ -210,27 +210,30 @@ async def send(
         return None
     source = update.effective_message
     sent: list[Message] = []
-    for index, text in enumerate(reply.messages):
-        last = index == len(reply.messages) - 1
-        try:
-            message = await send_message_reliably(
-                context.bot,
-                chat.id,
-                text,
-                reply_markup=keyboard(reply) if last else None,
-                reply_to_message_id=source.message_id if source and index == 0 else None,
-                allow_sending_without_reply=True,
-                disable_web_page_preview=True,
-            )
-        except TelegramError:
-            if index == 0 and undo is not None:
-                undo()
-            raise
-        if message is not None:
-            sent.append(message)
-    if reply.about is not None and sent:
-        ids = [message.message_id for message in sent]
-        await in_thread(service(context).remember_messages, chat.id, ids, reply.about)
+    try:
+        for index, text in enumerate(reply.messages):
+            last = index == len(reply.messages) - 1
+            try:
+                message = await send_message_reliably(
+                    context.bot,
+                    chat.id,
+                    text,
+                    reply_markup=keyboard(reply) if last else None,
+                    reply_to_message_id=source.message_id if source and index == 0 else None,
+                    allow_sending_without_reply=True,
+                    disable_web_page_preview=True,
+                )
+            except TelegramError:
+                if index == 0 and undo is not None:
+                    undo()
+                raise
+            if message is not None:
+                sent.append(message)
+    finally:
+        # The messages that did go out are linked even when a later one failed.
+        if reply.about is not None and sent:
+            ids = [message.message_id for message in sent]
+            await in_thread(service(context).remember_messages, chat.id, ids, reply.about)
     return sent[-1] if sent else None
 
 
