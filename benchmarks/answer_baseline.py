@@ -46,8 +46,8 @@ def baseline_type(question: str) -> str:
 
 def baseline_answer(chat: ChatStories, question: str) -> BaselineAnswer:
     """The top BM25 sentence and its first entity of the asked type."""
-    from bot.nlp.answers.words import is_stop_word
     from bot.nlp.language import full_pipeline
+    from bot.nlp.languages import is_answer_stop_word as is_stop_word
 
     words = [w for w in re.findall(r"\w+", question) if not is_stop_word(w)]
     hits = chat.search_sentences(" ".join(words), limit=1)

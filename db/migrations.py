@@ -203,6 +203,25 @@ def _index_sentences(db: sqlite_utils.Database) -> None:
     db["sentences"].enable_fts(["text", "chat_tag"], create_triggers=True, tokenize="porter")
 
 
+def _create_bot_messages(db: sqlite_utils.Database) -> None:
+    """Version 7: which story each of the bot's messages is about, so a reply to a summary, an
+    answer or "Saved." names its story by the message's id, not by words in its text.
+
+    No foreign key to stories: a row outlives its story, so a reply to a message about a
+    deleted story is told the story is gone instead of falling back to the latest one. Story
+    ids are never reused (AUTOINCREMENT), so such a row never names a newer story.
+    """
+    db.execute(
+        """
+        CREATE TABLE bot_messages (
+            chat_id INTEGER NOT NULL REFERENCES chats(id),
+            message_id INTEGER NOT NULL,
+            story_id INTEGER NOT NULL,
+            PRIMARY KEY (chat_id, message_id)
+        )"""
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _create_stories,
     _create_settings_and_schedules,
@@ -210,6 +229,7 @@ MIGRATIONS: list[Migration] = [
     _index_chats_in_fts,
     _create_update_journal,
     _index_sentences,
+    _create_bot_messages,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

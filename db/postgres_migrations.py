@@ -139,7 +139,18 @@ CREATE INDEX update_journal_unfinished ON update_journal (seq) WHERE finished_at
 CREATE INDEX update_journal_by_finish ON update_journal (finished_at);
 """
 
-MIGRATIONS: list[str] = [_VERSION_1]
+# Which story each of the bot's messages is about (SQLite's version 7, db/migrations.py says
+# why there is no foreign key to stories).
+_VERSION_2 = """
+CREATE TABLE bot_messages (
+    chat_id BIGINT NOT NULL REFERENCES chats(id),
+    message_id BIGINT NOT NULL,
+    story_id BIGINT NOT NULL,
+    PRIMARY KEY (chat_id, message_id)
+);
+"""
+
+MIGRATIONS: list[str] = [_VERSION_1, _VERSION_2]
 LATEST_VERSION = len(MIGRATIONS)
 
 

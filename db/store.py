@@ -454,6 +454,38 @@ class ChatStories:
             ).fetchone()
         return Story(*row) if row else None
 
+    # -- the bot's messages about stories -------------------------------------------------
+
+    def remember_messages(self, message_ids: Sequence[int], story_id: int | None) -> None:
+        """Note that the bot's messages in this chat show this chat's story, so a reply to one
+        of them names it; None (an edit that now shows no one story) forgets them. A story of
+        another chat is never noted: nothing is written."""
+        with self.store.transaction() as db:
+            if story_id is None:
+                self.store.executemany(
+                    db,
+                    "DELETE FROM bot_messages WHERE chat_id = ? AND message_id = ?",
+                    [(self.chat_id, message_id) for message_id in message_ids],
+                )
+                return
+            self.store.executemany(
+                db,
+                "INSERT INTO bot_messages (chat_id, message_id, story_id) "
+                "SELECT chat_id, ?, id FROM stories WHERE id = ? AND chat_id = ? "
+                "ON CONFLICT (chat_id, message_id) DO UPDATE SET story_id = excluded.story_id",
+                [(message_id, story_id, self.chat_id) for message_id in message_ids],
+            )
+
+    def story_id_for_bot_message(self, message_id: int) -> int | None:
+        """The id of the story the bot's message in this chat was about (it may since have been
+        deleted), or None when the message was about no one story."""
+        with self.store.lock:
+            row = self.db.execute(
+                "SELECT story_id FROM bot_messages WHERE chat_id = ? AND message_id = ?",
+                [self.chat_id, message_id],
+            ).fetchone()
+        return row[0] if row else None
+
     def latest_story(self) -> Story | None:
         """The chat's newest story, or None."""
         stories = self.latest_stories(limit=1)

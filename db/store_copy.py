@@ -41,6 +41,7 @@ TABLES: tuple[tuple[str, str, str], ...] = (
         "id",
     ),
     ("feed_items", "feed_id, item_key", "feed_id, item_key"),
+    ("bot_messages", "chat_id, message_id, story_id", "chat_id, message_id"),
     # Updates received and not yet handled (seq is the target's own, in the same order).
     (
         "update_journal",

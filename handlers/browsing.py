@@ -5,21 +5,33 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.constants import ChatType
 
-from bot.messages import NOT_IN_THIS_CHAT, excerpt
-from bot.services.stories import parse_story_id
-from db.store import Story
+from bot.messages import (
+    ADMINS_ONLY,
+    CANCEL,
+    CANCELLED,
+    DELETE,
+    DELETED,
+    FORGET_USAGE,
+    LIST_USAGE,
+    NOT_IN_THIS_CHAT,
+    NOT_YOURS,
+    NOTHING_DELETED,
+    SEARCH_USAGE,
+    STALE_BUTTON,
+    delete_all_button,
+    delete_all_question,
+    delete_story_question,
+    deleted_stories,
+    matching_stories,
+    no_match,
+)
+from bot.services.stories import Story, parse_story_id
 from handlers.bot_data import Context
-from handlers.permissions import ADMINS_ONLY, is_admin
+from handlers.permissions import is_admin
 from handlers.render import Block, Button, render, story_page_reply, text_reply
 from handlers.replied_story import replied_story_id
 from handlers.replying import edit, in_thread, in_worker, send, service
 from handlers.story_args import parse_page
-
-LIST_USAGE = "Usage: /list [page] — for example: /list 2 for the second page"
-SEARCH_USAGE = "Usage: /search words — for example: /search satellite test"
-FORGET_USAGE = "Usage: /forget (as a reply to a story), /forget ID, or /forget all"
-NOT_YOURS = "Only this chat's admins and whoever saved the story can delete it."
-STALE_BUTTON = "That button has expired. Ask again with /forget."
 
 
 async def may_delete(update: Update, context: Context, story: Story) -> bool:
@@ -79,7 +91,7 @@ async def list_button(update: Update, context: Context) -> None:
         int(query.data.partition(":")[2]),
     )
     await query.answer()
-    await edit(update, story_page_reply(page))
+    await edit(update, context, story_page_reply(page))
 
 
 async def search_command(update: Update, context: Context) -> None:
@@ -93,9 +105,9 @@ async def search_command(update: Update, context: Context) -> None:
         return
     found = await in_worker(update, context, service(context).search, chat.id, words)
     if not found:
-        await send(update, context, text_reply(f"No stories here match “{excerpt(words)}”."))
+        await send(update, context, text_reply(no_match(words)))
         return
-    blocks = [Block(f"{len(found)} matching stor{'y' if len(found) == 1 else 'ies'}", "b")]
+    blocks = [Block(matching_stories(len(found)), "b")]
     blocks += [Block(f"#{s.id} {s.title}") for s in found]
     await send(update, context, render(blocks))
 
@@ -111,11 +123,11 @@ async def forget_command(update: Update, context: Context) -> None:
             await send(update, context, text_reply(ADMINS_ONLY))
             return
         count = await in_thread(service(context).count, chat.id)
-        confirm = [[Button(f"Delete all {count}", "delall:yes"), Button("Cancel", "cancel:0")]]
+        confirm = [[Button(delete_all_button(count), "delall:yes"), Button(CANCEL, "cancel:0")]]
         await send(
             update,
             context,
-            render([Block(f"Delete all {count} stories kept in this chat?")], confirm),
+            render([Block(delete_all_question(count))], confirm),
         )
         return
     # Not int(): '²' passes isdigit() and a 30-digit id overflows SQLite; 0 is no story.
@@ -137,9 +149,11 @@ async def ask_to_delete(update: Update, context: Context, story_id: int) -> None
     if not await may_delete(update, context, story):
         await send(update, context, text_reply(NOT_YOURS))
         return
-    confirm = [[Button("Delete", f"delok:{story.id}"), Button("Cancel", "cancel:0")]]
+    confirm = [[Button(DELETE, f"delok:{story.id}"), Button(CANCEL, "cancel:0")]]
     await send(
-        update, context, render([Block(f"Delete story #{story.id} “{story.title}”?")], confirm)
+        update,
+        context,
+        render([Block(delete_story_question(story.id, story.title))], confirm, story.id),
     )
 
 
@@ -163,8 +177,8 @@ async def confirm_delete_button(update: Update, context: Context) -> None:
         await query.answer(STALE_BUTTON, show_alert=True)
         return
     if action == "cancel":
-        await query.answer("Cancelled.")
-        await edit(update, text_reply("Nothing was deleted."))
+        await query.answer(CANCELLED)
+        await edit(update, context, text_reply(NOTHING_DELETED))
         return
     if action == "delall":
         if not await is_admin(update, context):
@@ -172,7 +186,7 @@ async def confirm_delete_button(update: Update, context: Context) -> None:
             return
         count = await in_worker(update, context, service(context).forget_all, chat.id)
         await query.answer()
-        await edit(update, text_reply(f"Deleted {count} stories."))
+        await edit(update, context, text_reply(deleted_stories(count)))
         return
     story_id = parse_story_id(value) or 0  # 0 names no story: NOT_IN_THIS_CHAT
     story = await in_thread(service(context).story, chat.id, story_id)
@@ -182,4 +196,4 @@ async def confirm_delete_button(update: Update, context: Context) -> None:
         return
     deleted = await in_worker(update, context, service(context).forget, chat.id, story_id)
     await query.answer()
-    await edit(update, text_reply("Deleted." if deleted else NOT_IN_THIS_CHAT))
+    await edit(update, context, text_reply(DELETED if deleted else NOT_IN_THIS_CHAT))

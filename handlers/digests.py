@@ -21,17 +21,33 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
 
-from bot.messages import excerpt
+from bot.messages import (
+    ADMINS_ONLY,
+    ASK_IN_A_GROUP,
+    DIGESTS_OFF,
+    FOLLOW_USAGE,
+    NO_DIGEST_SCHEDULED,
+    NO_FEEDS,
+    NO_SUCH_FEED,
+    NOTHING_NEW,
+    OWN_STORIES,
+    UNFOLLOW_USAGE,
+    admins_of_both,
+    cannot_see_chat,
+    feeds_heading,
+    say,
+    stopped_following,
+    stories_from,
+)
 from bot.services.digest_service import (
     ChatGone,
     DeliveryFailed,
     Outcome,
 )
 from bot.services.digests import Digest
-from bot.services.schedules import ScheduleError, next_run, parse_utc
-from db.schedules import Schedule
+from bot.services.schedules import Schedule, ScheduleError, next_run, parse_utc
 from handlers.bot_data import Context
-from handlers.permissions import ADMINS_ONLY, is_admin
+from handlers.permissions import is_admin
 from handlers.render import Block, format_digest, render, text_reply
 from handlers.replying import (
     in_save_pool,
@@ -44,12 +60,6 @@ from handlers.replying import (
 log = logging.getLogger(__name__)
 
 FEED_POLL_SECONDS = 60
-FOLLOW_USAGE = "Usage: /follow URL — an RSS or Atom feed (or a site that links to one)"
-UNFOLLOW_USAGE = "Usage: /unfollow ID or URL — see /feeds for the numbers"
-NOTHING_NEW = (
-    "No digest this time: nothing new since the last one. "
-    "I'll stay quiet until there is news (/digest status shows the schedule)."
-)
 # Late alarms still run (a busy loop, a start-up burst) and a backlog runs once, not per slot.
 _JOB_OPTIONS = {"misfire_grace_time": None, "coalesce": True}
 
@@ -77,7 +87,7 @@ async def digest_command(update: Update, context: Context) -> None:
     try:
         command = await asyncio.to_thread(digests.parse_command, list(context.args or []), chat.id)
     except ScheduleError as error:
-        await send(update, context, text_reply(str(error)))
+        await send(update, context, text_reply(say(error)))
         return
     now = context.application.bot_data.clock()
     if command.action == "now":
@@ -110,7 +120,7 @@ async def digest_command(update: Update, context: Context) -> None:
     if command.action == "off":
         removed = await asyncio.to_thread(digests.turn_off, chat.id)
         cancel_job(context.application, chat.id)
-        text = "Scheduled digests are off." if removed else "No digest was scheduled here."
+        text = DIGESTS_OFF if removed else NO_DIGEST_SCHEDULED
         await send(update, context, text_reply(text))
     elif command.action == "set" and command.schedule is not None:
         saved, reply = await asyncio.to_thread(
@@ -134,28 +144,20 @@ async def _set_source(update: Update, context: Context, which: str) -> None:
     digests = context.application.bot_data.digests
     if which.lower() in ("here", "off", "none", "this"):
         await asyncio.to_thread(digests.use_own_stories, chat.id)
-        await send(update, context, text_reply("Digests here are made from this chat's stories."))
+        await send(update, context, text_reply(OWN_STORIES))
         return
     if user is None:
-        await send(update, context, text_reply("Ask in a group, as an admin of both chats."))
+        await send(update, context, text_reply(ASK_IN_A_GROUP))
         return
     source_id = await _resolve_chat(context, which)
     if source_id is None:
-        await send(
-            update,
-            context,
-            text_reply(
-                f"I can't see {excerpt(which)}. Add me to it (as an admin, for a channel) first."
-            ),
-        )
+        await send(update, context, text_reply(cannot_see_chat(which)))
         return
     if not await _is_admin_of(context, source_id, user.id):
-        await send(
-            update, context, text_reply(f"Only admins of {excerpt(which)} and of this chat can.")
-        )
+        await send(update, context, text_reply(admins_of_both(which)))
         return
     await asyncio.to_thread(digests.use_source, chat.id, source_id)
-    await send(update, context, text_reply(f"Digests here are now made from {which}'s stories."))
+    await send(update, context, text_reply(stories_from(which)))
 
 
 async def _resolve_chat(context: Context, which: str) -> int | None:
@@ -213,7 +215,7 @@ async def unfollow_command(update: Update, context: Context) -> None:
         return
     feeds = context.application.bot_data.feeds
     removed = await asyncio.to_thread(feeds.unfollow, chat.id, context.args[0])
-    text = f"Stopped following “{removed.name}”." if removed else "This chat follows no such feed."
+    text = stopped_following(removed.name) if removed else NO_SUCH_FEED
     await send(update, context, text_reply(text))
 
 
@@ -224,9 +226,9 @@ async def feeds_command(update: Update, context: Context) -> None:
         return
     feeds = await asyncio.to_thread(context.application.bot_data.feeds.feeds, chat.id)
     if not feeds:
-        await send(update, context, text_reply("This chat follows no feeds. " + FOLLOW_USAGE))
+        await send(update, context, text_reply(NO_FEEDS))
         return
-    blocks = [Block(f"Feeds followed here ({len(feeds)})", "b")]
+    blocks = [Block(feeds_heading(len(feeds)), "b")]
     for feed in feeds:
         line = f"#{feed.id} {feed.name}"
         if feed.title:

@@ -14,16 +14,12 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest
 
-from db.storage_trouble import storage_trouble
+from bot.messages import SORRY, STORAGE_TROUBLE
+from bot.services.stories import storage_trouble
 from handlers.bot_data import Context
 from handlers.replying import send_message_reliably
 
 log = logging.getLogger(__name__)
-
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
-STORAGE_TROUBLE = (
-    "I can't save stories right now: the storage is {state}. The admin has been told in the log."
-)
 
 
 async def report_error(update: object, context: Context) -> None:

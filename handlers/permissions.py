@@ -7,8 +7,6 @@ from telegram.constants import ChatMemberStatus, ChatType
 
 from handlers.bot_data import Context
 
-ADMINS_ONLY = "Only this chat's admins can do that."
-
 
 async def is_admin(update: Update, context: Context) -> bool:
     """In a private chat the user is its admin; in groups and channels, ask Telegram."""

@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import re
+from telegram import Update
+from telegram.constants import ChatType
 
-from telegram import Bot, Message, Update
-
+from bot.messages import ASK_USAGE
 from handlers.bot_data import Context
+from handlers.mentions import is_addressed_to_bot, message_text
 from handlers.render import answer_reply, text_reply
 from handlers.replied_story import replied_story_id
 from handlers.replying import in_worker, send, service
-
-ASK_USAGE = "Usage: /ask question — for example: /ask Who signed the joint statement?"
-
-
-def is_addressed_to_bot(message: Message, bot: Bot) -> bool:
-    """In a group: the message mentions the bot or replies to one of its messages."""
-    replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
-        return True
-    username = bot.username
-    text = message.text or message.caption or ""
-    return bool(username) and f"@{username}".lower() in text.lower()
-
-
-def strip_mention(text: str, username: str | None) -> str:
-    """The text without the bot's @username mention (any case), trimmed."""
-    if not username:
-        return text
-    return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
 
 
 async def answer_question(update: Update, context: Context, question: str) -> None:
@@ -48,3 +30,14 @@ async def ask_command(update: Update, context: Context) -> None:
         await send(update, context, text_reply(ASK_USAGE))
         return
     await answer_question(update, context, question)
+
+
+async def typed_question(update: Update, context: Context) -> None:
+    """A text that reads as a question (routed here by ``mentions.TYPED_QUESTION``): answered
+    in a private chat, or in a group when it is for the bot; never kept as a story."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    if chat.type == ChatType.PRIVATE or is_addressed_to_bot(message, context.bot):
+        await answer_question(update, context, message_text(message, context.bot))

@@ -13,11 +13,46 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
-from bot.messages import NO_STORIES_YET
-from bot.nlp.tokenizer import split_sentences
+from bot.messages import (
+    ALREADY_HAVE_IT,
+    CLOSEST,
+    COULD_NOT_READ_EDIT,
+    COULD_NOT_SAVE,
+    DELETE,
+    FACT_NOT_SAID,
+    FACTS,
+    HOW_TO_ASK,
+    LONGER,
+    NEWER,
+    NO_STORIES_YET,
+    NOT_SAID,
+    OLDER,
+    SAVED,
+    SHORTER,
+    answer_source,
+    digest_heading,
+    edit_refused,
+    file_group,
+    list_heading,
+    more_in_digest,
+    no_such_page,
+    nothing_new_since,
+    reports_of,
+    say,
+    stored_of_file,
+    story_footer,
+    updated_story,
+)
 from bot.services.digests import Digest, DigestItem
 from bot.services.schedules import local_time_text, parse_utc
-from bot.services.stories import Saved, StoryFacts, StoryPage, StorySummary, shown_answer
+from bot.services.stories import (
+    Saved,
+    StoryFacts,
+    StoryPage,
+    StorySummary,
+    shown_answer,
+    split_sentences,
+)
 
 MESSAGE_LIMIT = 4096  # Telegram counts UTF-16 code units: an emoji like 😀 counts 2
 
@@ -45,8 +80,12 @@ class Block:
 
 @dataclass(frozen=True)
 class Reply:
+    """Messages to send, the buttons under the last, and the one story they show, if any: a
+    reply to any of the messages is then about that story (handlers/replying.py records it)."""
+
     messages: list[str]
     buttons: list[list[Button]] = field(default_factory=list)
+    about: int | None = None
 
 
 def escape(text: str) -> str:
@@ -54,10 +93,13 @@ def escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def render(blocks: Sequence[Block], buttons: list[list[Button]] | None = None) -> Reply:
-    """Join blocks into as few messages as fit, never splitting inside a tag."""
+def render(
+    blocks: Sequence[Block], buttons: list[list[Button]] | None = None, about: int | None = None
+) -> Reply:
+    """Join blocks into as few messages as fit, never splitting inside a tag; ``about`` is the
+    one story the messages show."""
     pieces = [piece for block in blocks for piece in _render_block(block)]
-    return Reply(pack(pieces), buttons or [])
+    return Reply(pack(pieces), buttons or [], about)
 
 
 def pack(pieces: Sequence[str]) -> list[str]:
@@ -152,8 +194,8 @@ def _units(text: str, limit: int) -> list[str]:
 def story_buttons(story_id: int) -> list[list[Button]]:
     """The buttons under a story: Shorter, Longer, Facts and Delete."""
     return [
-        [Button("Shorter", f"short:{story_id}"), Button("Longer", f"long:{story_id}")],
-        [Button("Facts", f"facts:{story_id}"), Button("Delete", f"del:{story_id}")],
+        [Button(SHORTER, f"short:{story_id}"), Button(LONGER, f"long:{story_id}")],
+        [Button(FACTS, f"facts:{story_id}"), Button(DELETE, f"del:{story_id}")],
     ]
 
 
@@ -164,10 +206,7 @@ def summary_blocks(summary: StorySummary) -> list[Block]:
     if summary.note:
         blocks.append(Block(summary.note, "i"))
     blocks += [Block("• " + sentence) for sentence in summary.sentences]
-    footer = f"Story #{story.id}"
-    if story.source:
-        footer += f" · {story.source}"
-    blocks.append(Block(footer, "i"))
+    blocks.append(Block(story_footer(story.id, story.source), "i"))
     if story.url:
         blocks.append(Block(story.url, href=story.url))
     return blocks
@@ -178,57 +217,50 @@ def summary_reply(summary: StorySummary, heading: str | None = None) -> Reply:
     blocks = summary_blocks(summary)
     if heading:
         blocks.insert(0, Block(heading, "i"))
-    return render(blocks, story_buttons(summary.story.id))
+    return render(blocks, story_buttons(summary.story.id), summary.story.id)
 
 
 def saved_reply(saved: Saved) -> Reply:
     """What the user sees after sending a story."""
     outcome = saved.outcome
     if outcome.status == "rejected":
-        blocks = [Block(outcome.reason or "I couldn't save that.")]
+        blocks = [Block(say(outcome.reason) if outcome.reason else COULD_NOT_SAVE)]
         if outcome.too_short:
-            blocks.append(Block("To ask about saved stories, end your question with '?'."))
+            blocks.append(Block(HOW_TO_ASK))
         return render(blocks)
     if outcome.status == "duplicate":
-        return render([Block(outcome.reason or "I already have that story.")])
+        about = outcome.story.id if outcome.story else None  # "Already saved here as story #N"
+        reason = say(outcome.reason) if outcome.reason else ALREADY_HAVE_IT
+        return render([Block(reason)], about=about)
     assert saved.summary is not None
-    return summary_reply(saved.summary, "Saved.")
+    return summary_reply(saved.summary, SAVED)
 
 
 def file_report(results: Sequence[Saved]) -> Reply:
     """What became of a file's stories: how many were stored, and why the others were not
     (already saved, unreadable, over the chat's quota, over the sender's rate limit)."""
     added = sum(1 for saved in results if saved.outcome.added)
-    lines = [f"Stored {added} of the {len(results)} stories in that file."]
+    lines = [stored_of_file(added, len(results))]
     groups: dict[str, list[Saved]] = {}
     for saved in results:
         if not saved.outcome.added:
             groups.setdefault(saved.outcome.limit or saved.outcome.status, []).append(saved)
-    for key, label in (
-        ("duplicate", "already saved here"),
-        ("rejected", "not saved"),
-        ("quota", "not saved"),
-        ("rate", "not read"),
-    ):
+    for key in ("duplicate", "rejected", "quota", "rate"):
         group = groups.get(key, [])
-        reason = group[0].outcome.reason if group else None
         if not group:
             continue
-        if key == "duplicate" or not reason:
-            lines.append(f"{len(group)} {label}.")
-        elif key == "rejected":
-            lines.append(f"{len(group)} {label}, for example: {reason}")
-        else:
-            lines.append(f"{len(group)} {label}. {reason}")
+        refusal = group[0].outcome.reason
+        lines.append(file_group(len(group), key, say(refusal) if refusal else None))
     return render([Block(lines[0], "b")] + [Block(line) for line in lines[1:]])
 
 
 def updated_reply(saved: Saved) -> Reply:
     """What the user sees after editing a story's message."""
     if saved.outcome.status == "rejected" or saved.summary is None:
-        reason = saved.outcome.reason or "I couldn't read the edited text."
-        return render([Block(f"{reason} The story keeps its earlier text.")])
-    return summary_reply(saved.summary, f"Updated story #{saved.summary.story.id}.")
+        reason = say(saved.outcome.reason) if saved.outcome.reason else COULD_NOT_READ_EDIT
+        about = saved.outcome.story.id if saved.outcome.story else None
+        return render([Block(edit_refused(reason))], about=about)
+    return summary_reply(saved.summary, updated_story(saved.summary.story.id))
 
 
 def story_page_reply(page: StoryPage, asked: int | None = None) -> Reply:
@@ -238,20 +270,22 @@ def story_page_reply(page: StoryPage, asked: int | None = None) -> Reply:
         return render([Block(NO_STORIES_YET)])
     blocks = []
     if asked is not None and asked != page.page:
-        blocks.append(Block(f"There's no page {asked + 1}: the last is page {page.pages}.", "i"))
-    blocks.append(Block(f"Stories {page.page + 1}/{page.pages} ({page.total} in all)", "b"))
+        blocks.append(Block(no_such_page(asked + 1, page.pages), "i"))
+    blocks.append(Block(list_heading(page.page + 1, page.pages, page.total), "b"))
     blocks += [Block(f"#{s.id} {s.title}") for s in page.stories]
     nav: list[Button] = []
     if page.page > 0:
-        nav.append(Button("‹ Newer", f"list:{page.page - 1}"))
+        nav.append(Button(NEWER, f"list:{page.page - 1}"))
     if page.page + 1 < page.pages:
-        nav.append(Button("Older ›", f"list:{page.page + 1}"))
-    return render(blocks, [nav] if nav else [])
+        nav.append(Button(OLDER, f"list:{page.page + 1}"))
+    # A page naming one story is about it; a reply to a longer list names no one story.
+    about = page.stories[0].id if len(page.stories) == 1 else None
+    return render(blocks, [nav] if nav else [], about)
 
 
-def text_reply(text: str, tag: str | None = None) -> Reply:
-    """One text, bare or in a tag, as a reply."""
-    return render([Block(text, tag)])
+def text_reply(text: str, tag: str | None = None, about: int | None = None) -> Reply:
+    """One text, bare or in a tag, as a reply (about one story, or none)."""
+    return render([Block(text, tag)], about=about)
 
 
 def answer_reply(result) -> Reply:  # result: answers.Answer
@@ -260,18 +294,20 @@ def answer_reply(result) -> Reply:  # result: answers.Answer
     if result.answer is None and result.sentence:
         return render(
             [
-                Block(result.note or "The closest the stories come:"),
+                Block(result.note or CLOSEST),
                 Block(f"“{result.sentence}”", "blockquote"),
-                Block(f"— {result.title} (story #{result.story_id})", "i"),
-            ]
+                Block(answer_source(result.title, result.story_id), "i"),
+            ],
+            about=result.story_id,
         )
     if result.answer is None:
-        return render([Block(result.note or "The stories in this chat don't say.")])
+        # A note about one story ("Story #N is in Russian") is about it.
+        return render([Block(result.note or NOT_SAID)], about=result.story_id)
     blocks = [Block(shown_answer(result), "b"), Block(f"“{result.sentence}”", "blockquote")]
-    blocks.append(Block(f"— {result.title} (story #{result.story_id})", "i"))
+    blocks.append(Block(answer_source(result.title, result.story_id), "i"))
     if result.note:
         blocks.append(Block(result.note, "i"))
-    return render(blocks)
+    return render(blocks, about=result.story_id)
 
 
 def facts_reply(result: StoryFacts) -> Reply:
@@ -279,12 +315,15 @@ def facts_reply(result: StoryFacts) -> Reply:
     facts = result.facts
     blocks = [Block(result.story.title, "b")]
     if result.note:
-        return render([*blocks, Block(result.note, "i"), Block(f"Story #{result.story.id}", "i")])
+        return render(
+            [*blocks, Block(result.note, "i"), Block(story_footer(result.story.id), "i")],
+            about=result.story.id,
+        )
     for label in ("who", "what", "when", "where"):
         value = getattr(facts, label, None)
-        blocks.append(Block(f"{label.capitalize()}: {value or 'the story does not say'}"))
-    blocks.append(Block(f"Story #{result.story.id}", "i"))
-    return render(blocks)
+        blocks.append(Block(f"{label.capitalize()}: {value or FACT_NOT_SAID}"))
+    blocks.append(Block(story_footer(result.story.id), "i"))
+    return render(blocks, about=result.story.id)
 
 
 # -- digests
@@ -296,16 +335,12 @@ def digest_blocks(digest: Digest, zone: str = "UTC") -> list[list[Block]]:
     gets them as paragraphs (bot/cli/plain.py)."""
     since = local_time_text(parse_utc(digest.since), zone)
     if not digest.items:
-        return [[Block(f"Nothing new since {since}.")]]
+        return [[Block(nothing_new_since(since))]]
     events = len(digest.items) + digest.more
-    header = (
-        f"Digest: {_count(events, 'event')} from {_count(digest.story_count, 'story')} "
-        f"since {since}"
-    )
-    parts = [[Block(header, "b")]]
+    parts = [[Block(digest_heading(events, digest.story_count, since), "b")]]
     parts += [item_blocks(number, item) for number, item in enumerate(digest.items, start=1)]
     if digest.more:
-        parts.append([Block(f"…and {digest.more} more — see /list", "i")])
+        parts.append([Block(more_in_digest(digest.more), "i")])
     return parts
 
 
@@ -325,18 +360,13 @@ def item_blocks(number: int, item: DigestItem) -> list[Block]:
     names = ", ".join(
         named or dict.fromkeys(_source_name(s) for s in item.sources if is_web_link(s))
     )
-    reports = "1 report" if len(item.story_ids) == 1 else f"{len(item.story_ids)} reports"
+    reports = reports_of(len(item.story_ids))
     ids = ", ".join(f"#{story_id}" for story_id in item.story_ids)
     blocks.append(Block(f"{reports}: {names} · {ids}" if names else f"{reports} · {ids}", "i"))
     link = next((s for s in item.sources if is_web_link(s)), None)
     if link:
         blocks.append(Block(_source_name(link), href=link))
     return blocks
-
-
-def _count(number: int, noun: str) -> str:
-    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
-    return f"{number} {noun if number == 1 else plural}"
 
 
 def _source_name(source: str) -> str:

@@ -1,4 +1,5 @@
-"""The story a message replies to: the story's own message, or the bot's reply about it."""
+"""The story a message replies to: the story's own message, or the bot's message about it
+(known by its message id, recorded when it was sent: handlers/replying.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ async def replied_story_id(update: Update, context: Context) -> int | None:
     chat = update.effective_chat
     if message is None or chat is None or message.reply_to_message is None:
         return None
-    replied = message.reply_to_message
     return await in_thread(
-        service(context).replied_story, chat.id, replied.message_id, replied.text or ""
+        service(context).replied_story, chat.id, message.reply_to_message.message_id
     )

@@ -198,7 +198,8 @@ async def send(
     *,
     undo: Callable[[], object] | None = None,
 ) -> Message | None:
-    """Send every message of the reply; the buttons go on the last one.
+    """Send every message of the reply; the buttons go on the last one. When the reply shows
+    one story, its messages' ids are recorded, so a reply to any of them is about that story.
 
     Each message is retried while it surely did not arrive (see the module notes). ``undo``
     runs when the reply's first message surely did not arrive, before the error is raised:
@@ -208,35 +209,48 @@ async def send(
     if chat is None:
         return None
     source = update.effective_message
-    sent: Message | None = None
-    for index, text in enumerate(reply.messages):
-        last = index == len(reply.messages) - 1
-        try:
-            sent = await send_message_reliably(
-                context.bot,
-                chat.id,
-                text,
-                reply_markup=keyboard(reply) if last else None,
-                reply_to_message_id=source.message_id if source and index == 0 else None,
-                allow_sending_without_reply=True,
-                disable_web_page_preview=True,
-            )
-        except TelegramError:
-            if index == 0 and undo is not None:
-                undo()
-            raise
-    return sent
+    sent: list[Message] = []
+    try:
+        for index, text in enumerate(reply.messages):
+            last = index == len(reply.messages) - 1
+            try:
+                message = await send_message_reliably(
+                    context.bot,
+                    chat.id,
+                    text,
+                    reply_markup=keyboard(reply) if last else None,
+                    reply_to_message_id=source.message_id if source and index == 0 else None,
+                    allow_sending_without_reply=True,
+                    disable_web_page_preview=True,
+                )
+            except TelegramError:
+                if index == 0 and undo is not None:
+                    undo()
+                raise
+            if message is not None:
+                sent.append(message)
+    finally:
+        # The messages that did go out are linked even when a later one failed.
+        if reply.about is not None and sent:
+            ids = [message.message_id for message in sent]
+            await in_thread(service(context).remember_messages, chat.id, ids, reply.about)
+    return sent[-1] if sent else None
 
 
-async def edit(update: Update, reply: Reply) -> None:
+async def edit(update: Update, context: Context, reply: Reply) -> None:
     """Replace the pressed message's text with the reply's first message (retried like a
-    reply: ReliableBot)."""
+    reply: ReliableBot). The message is about the story it shows now, or none."""
     query = update.callback_query
+    chat = update.effective_chat
     if query is None or query.message is None:
         return
     await query.edit_message_text(
         reply.messages[0], reply_markup=keyboard(reply), disable_web_page_preview=True
     )
+    if chat is not None:
+        await in_thread(
+            service(context).remember_messages, chat.id, [query.message.message_id], reply.about
+        )
 
 
 # Saving may fetch a link (a slow site holds a thread up to the fetch deadline, 20 s) or

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.messages import ADMINS_ONLY, SETTINGS_HEADING
 from bot.services.settings import SETTINGS_USAGE, change, describe
 from handlers.bot_data import Context
-from handlers.permissions import ADMINS_ONLY, is_admin
+from handlers.permissions import is_admin
 from handlers.render import Block, render, text_reply
 from handlers.replying import in_worker, send, service
 
@@ -23,7 +24,7 @@ async def settings_command(update: Update, context: Context) -> None:
         await send(
             update,
             context,
-            render([Block("Settings", "b"), Block(current), Block(SETTINGS_USAGE, "i")]),
+            render([Block(SETTINGS_HEADING, "b"), Block(current), Block(SETTINGS_USAGE, "i")]),
         )
         return
     if len(args) < 2:

@@ -12,12 +12,11 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
-from bot.messages import file_too_big
+from bot.messages import SAVED, file_too_big
 from bot.rate_limits import RateLimiter
-from bot.services.stories import looks_like_question
-from bot.sources.documents import MAX_DOCUMENT_BYTES
+from bot.services.stories import MAX_DOCUMENT_BYTES
 from handlers.bot_data import Context
-from handlers.questions import answer_question, is_addressed_to_bot, strip_mention
+from handlers.mentions import is_addressed_to_bot, message_text
 from handlers.render import file_report, saved_reply, text_reply, updated_reply
 from handlers.replying import in_save_worker, in_thread, send, service
 
@@ -44,19 +43,15 @@ def origin_of(message: Message) -> dict[str, object]:
 
 
 async def receive_text(update: Update, context: Context) -> None:
-    """A text message, or a photo or video with a caption (how channels post news): a question
-    gets an answer, anything else is kept as a story."""
+    """A text message, or a photo or video with a caption (how channels post news), kept as a
+    story (a question went to questions.typed_question first: bot/telegram/routes.py)."""
     message = update.effective_message
     chat = update.effective_chat
     if message is None or chat is None or not (message.text or message.caption):
         return
     private = chat.type == ChatType.PRIVATE
     addressed = private or is_addressed_to_bot(message, context.bot)
-    text = strip_mention(message.text or message.caption or "", context.bot.username)
-    if message.forward_origin is None and looks_like_question(text):
-        if addressed:
-            await answer_question(update, context, text)
-        return
+    text = message_text(message, context.bot)
     saved = await in_save_worker(
         update,
         context,
@@ -69,7 +64,8 @@ async def receive_text(update: Update, context: Context) -> None:
     if private or addressed:
         await send(update, context, saved_reply(saved))
     elif saved.outcome.added and await in_thread(service(context).says_saved_in_groups, chat.id):
-        await send(update, context, text_reply("Saved.", "i"))
+        story = saved.outcome.story
+        await send(update, context, text_reply(SAVED, "i", story.id if story else None))
 
 
 async def receive_document(update: Update, context: Context) -> None:
@@ -121,7 +117,7 @@ async def edited_message(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if message is None or chat is None or not (message.text or message.caption):
         return
-    text = strip_mention(message.text or message.caption or "", context.bot.username)
+    text = message_text(message, context.bot)
     origin = origin_of(message)
     saved = await in_save_worker(
         update,

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.nlp.summaries import SummaryLength
 from bot.services.settings import parse_length
-from bot.services.stories import parse_story_id
+from bot.services.stories import SummaryLength, parse_story_id
 
 
 @dataclass(frozen=True)

@@ -4,34 +4,22 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.messages import NO_STORIES_YET, NOT_IN_THIS_CHAT
-from bot.nlp.summaries import longer, shorter
-from bot.services.stories import parse_story_id
+from bot.messages import FACTS_USAGE, NO_STORIES_YET, NOT_IN_THIS_CHAT, SUMMARY_USAGE
+from bot.messages import no_such_story as no_story_numbered
+from bot.services.stories import longer, parse_story_id, shorter
 from handlers.bot_data import Context
 from handlers.render import facts_reply, summary_reply, text_reply
 from handlers.replied_story import replied_story_id
 from handlers.replying import edit, in_thread, in_worker, send, service
 from handlers.story_args import parse_facts_args, parse_summary_args
 
-SUMMARY_USAGE = (
-    "Usage: /summary [#ID] [N | Nw] — N sentences (1–50) or N words (5–1000), for story #ID "
-    "(as /list numbers them), the story you reply to, or the latest. "
-    "Example: /summary 2, /summary 60w or /summary #9 2"
-)
-FACTS_USAGE = (
-    "Usage: /facts [ID] — the facts of story ID (as /list numbers them), the story you reply "
-    "to, or the latest. Example: /facts 9"
-)
-NO_STORY = NO_STORIES_YET
-NOT_HERE = NOT_IN_THIS_CHAT
-
 
 def no_such_story(typed_id: int | None, replied_id: int | None) -> str:
     """Why nothing was found: no story with the number typed, the replied-to story is gone
     (its number is not repeated: it may be another chat's, quoted), or no stories at all."""
     if typed_id is not None:
-        return f"There's no story #{typed_id} in this chat. /list shows the stories kept here."
-    return NOT_HERE if replied_id is not None else NO_STORY
+        return no_story_numbered(typed_id)
+    return NOT_IN_THIS_CHAT if replied_id is not None else NO_STORIES_YET
 
 
 async def summary_command(update: Update, context: Context) -> None:
@@ -86,11 +74,11 @@ async def resize_button(update: Update, context: Context) -> None:
         update, context, service(context).summary, chat.id, parse_story_id(raw_id) or 0, length
     )
     if result is None:
-        await query.answer(NOT_HERE, show_alert=True)
+        await query.answer(NOT_IN_THIS_CHAT, show_alert=True)
         return
     context.chat_data[("length", raw_id)] = length
     await query.answer()
-    await edit(update, summary_reply(result))
+    await edit(update, context, summary_reply(result))
 
 
 async def facts_button(update: Update, context: Context) -> None:
@@ -102,7 +90,7 @@ async def facts_button(update: Update, context: Context) -> None:
     story_id = parse_story_id(query.data.partition(":")[2]) or 0  # 0 names no story
     result = await in_worker(update, context, service(context).facts, chat.id, story_id)
     if result is None:
-        await query.answer(NOT_HERE, show_alert=True)
+        await query.answer(NOT_IN_THIS_CHAT, show_alert=True)
         return
     await query.answer()
     await send(update, context, facts_reply(result))

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bot.messages import say
 from bot.services.ingest import Ingestor, canonical_url
 from bot.services.stories import StoryService
 from bot.sources.documents import MAX_DOCUMENT_BYTES, RawStory
@@ -87,7 +88,7 @@ def test_bad_links_are_refused_with_a_reason(store, route, message, monkeypatch)
     with LocalHTTPServer({"/x": route}) as server:
         outcome = ingestor.add_link(3, server.url("/x"))
     assert outcome.status == "rejected"
-    assert message in outcome.reason.lower()
+    assert message in say(outcome.reason).lower()
     assert rows(store) == 0
 
 
@@ -117,7 +118,7 @@ def test_loopback_links_are_refused_without_the_test_setting(store: Store) -> No
 def test_bad_documents_are_refused_and_store_nothing(store, ingestor, name, data, reason) -> None:
     outcomes = ingestor.add_document(5, name, data)
     assert [o.status for o in outcomes] == ["rejected"]
-    assert reason in outcomes[0].reason.lower()
+    assert reason in say(outcomes[0].reason).lower()
     assert rows(store) == 0
 
 
@@ -158,7 +159,7 @@ def test_the_same_text_twice_is_stored_once(ingestor: Ingestor) -> None:
     assert ingestor.add_text(8, text).status == "added"
     again = ingestor.add_text(8, "  " + text.upper().replace("\n\n", "\n") + " ")
     assert again.status == "duplicate"
-    assert "already saved" in again.reason.lower()
+    assert "already saved" in say(again.reason).lower()
     assert ingestor.add_text(9, text).status == "added"  # another chat keeps its own copy
 
 
@@ -207,7 +208,7 @@ def test_a_chat_keeps_at_most_its_quota_of_stories(store: Store) -> None:
     outcomes = ingestor.ingest(7, [RawStory(text=article(t)) for t in topics])
     assert [o.status for o in outcomes] == ["added"] * 3 + ["rejected"] * 2
     assert [o.limit for o in outcomes[3:]] == ["quota", "quota"]
-    assert "keeps 3 stories" in outcomes[3].reason
+    assert "keeps 3 stories" in say(outcomes[3].reason)
     assert rows(store) == 3
     # A duplicate is still recognised as one; another chat has its own quota.
     assert ingestor.add_text(7, article("dam")).status == "duplicate"

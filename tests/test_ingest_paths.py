@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.messages import say
 from bot.nlp.cleaning import derive_title
 from bot.nlp.source_tags import strip_source_tag
 from bot.services.ingest import Ingestor
@@ -80,9 +81,9 @@ def test_a_record_without_text_is_rejected_naming_the_fields(ingestor: Ingestor)
     outcomes = ingestor.add_document(4, "b.jsonl", "\n".join(lines).encode())
     assert [o.status for o in outcomes] == ["rejected", "added", "rejected"]
     for field in TEXT_FIELDS:
-        assert f'"{field}"' in outcomes[0].reason
-    assert "empty" not in outcomes[0].reason
-    assert "JSON object" in outcomes[2].reason
+        assert f'"{field}"' in say(outcomes[0].reason)
+    assert "empty" not in say(outcomes[0].reason)
+    assert "JSON object" in say(outcomes[2].reason)
 
 
 def test_summarize_jsonl_reads_article_records(tmp_path: Path, capsys) -> None:

@@ -166,6 +166,19 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     assert not any(within("handlers.render", allowed) for allowed in nlp)
 
 
+def test_handlers_reach_the_core_only_through_the_services() -> None:
+    """handlers/ may name the services, never the language work, the sources or the store
+    (their types come re-exported from the services); the checker sees a handler that does."""
+    allowed = declared(REPO / "handlers" / "__init__.py")
+    assert allowed is not None and "bot.services" in allowed
+    for core in ("db", "db.store", "bot.nlp", "bot.nlp.tokenizer", "bot.sources", "bot.cli"):
+        assert not any(within(core, name) for name in allowed), core
+    handler = REPO / "handlers" / "browsing.py"
+    assert rule_for(handler).allowed == allowed
+    imported = [name for _, name in imports_of(handler)]
+    assert "bot.services.stories.Story" in imported  # what it imported from db.store before
+
+
 def names_a_test_module(name: str) -> bool:
     """``tests.test_faults`` or anything inside it (``tests.test_faults.TOKEN``)."""
     parts = name.split(".")

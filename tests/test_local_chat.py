@@ -155,6 +155,22 @@ def test_reply_to_a_shown_message(tmp_path: Path) -> None:
         assert "Use /reply N TEXT" in reply
 
 
+def test_a_reply_to_an_answer_asks_about_that_story(tmp_path: Path) -> None:
+    lines = story_files(tmp_path, "harbour bridge", "tram line")
+    follow_up = "Who approved the tram line plan?"
+    replies = chat_replies(
+        tmp_path,
+        [*lines, "Who approved the harbour bridge plan?", f"/reply 3 {follow_up}", follow_up],
+    )
+    first, scoped, unscoped = replies[2:]
+    # Bot messages 1 and 2 are the two "Saved." replies; message 3 answers from story #1.
+    assert "bot 3>" in first and "story #1" in first
+    # Asked alone, the question is answered from story #2 (so the check below can fail);
+    # as a reply to the answer about story #1, only story #1 is asked.
+    assert "story #2" in unscoped
+    assert "story #1" in scoped and "story #2" not in scoped
+
+
 def test_digest_from_a_channel_the_local_chat_cannot_see(tmp_path: Path) -> None:
     (reply,) = chat_replies(tmp_path, ["/digest from @bbcnews"])
     assert "can't see @bbcnews" in reply

@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bot.messages import Problem, Refusal, say
 from bot.nlp.answers.question import MAX_QUESTION_CHARS, read_question
 from bot.nlp.cleaning import clean_text, normalize_whitespace
 from bot.nlp.summaries import (
@@ -458,7 +459,7 @@ def test_digest_arguments(args: list[str], zone: str | None) -> None:
     try:
         command = parse_digest_args(args, 5, zone)
     except ScheduleError as error:
-        check_reply(text_reply(str(error)))
+        check_reply(text_reply(say(error)))
         return
     assert command.action in {"now", "set", "off", "status", "from"}
 
@@ -534,7 +535,9 @@ def test_every_reply_is_valid_telegram_html(story, sentences, note, data) -> Non
     summary = StorySummary(story, sentences, SummaryLength(), note)
     check_reply(summary_reply(summary))
     for status in ("added", "duplicate", "rejected"):
-        outcome = IngestOutcome(status, story, reason=note)
+        # A refusal whose wording quotes hostile text (a stored story's title).
+        reason = None if note is None else Refusal(Problem.ALREADY_SAVED, {"id": 1, "title": note})
+        outcome = IngestOutcome(status, story, reason=reason)
         check_reply(saved_reply(Saved(outcome, summary if status == "added" else None)))
     page = data.draw(st.integers(0, 3))
     check_reply(story_page_reply(StoryPage([story] * data.draw(st.integers(0, 8)), page, 4, 30)))

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bot.messages import Problem, say
 from bot.services.digest_service import CHAT_TYPE_SETTING
 from bot.services.ingest import Ingestor
 from bot.services.schedules import (
@@ -88,23 +89,26 @@ def test_the_zone_defaults_to_the_chat_setting_then_utc_and_is_always_named() ->
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "problem", "message"),
     [
-        (["daily"], "Usage"),
-        (["daily", "25:00"], "isn't a time"),
-        (["daily", "9"], "isn't a time"),
-        (["daily", "09:00", "Mars/Olympus_Mons"], "isn't a time zone"),
-        (["daily", "09:00", "../../etc/passwd"], "isn't a time zone"),
-        (["weekly", "funday", "09:00"], "isn't a day"),
-        (["weekly", "t", "09:00"], "isn't a day"),
-        (["weekly", "09:00"], "Usage"),
-        (["hourly", "09:00"], "Usage"),
-        (["off", "now"], "Usage"),
+        (["daily"], Problem.DIGEST_USAGE, "Usage"),
+        (["daily", "25:00"], Problem.NOT_A_TIME, "“25:00” isn't a time"),
+        (["daily", "9"], Problem.NOT_A_TIME, "isn't a time"),
+        (["daily", "09:00", "Mars/Olympus_Mons"], Problem.NOT_A_ZONE, "isn't a time zone"),
+        (["daily", "09:00", "../../etc/passwd"], Problem.NOT_A_ZONE, "isn't a time zone"),
+        (["weekly", "funday", "09:00"], Problem.NOT_A_WEEKDAY, "“funday” isn't a day"),
+        (["weekly", "t", "09:00"], Problem.NOT_A_WEEKDAY, "isn't a day"),
+        (["weekly", "09:00"], Problem.DIGEST_USAGE, "Usage"),
+        (["hourly", "09:00"], Problem.DIGEST_USAGE, "Usage"),
+        (["off", "now"], Problem.DIGEST_USAGE, "Usage"),
     ],
 )
-def test_bad_arguments_get_a_clear_message(args: list[str], message: str) -> None:
-    with pytest.raises(ScheduleError, match=message):
+def test_bad_arguments_get_a_clear_message(args: list[str], problem: Problem, message: str) -> None:
+    with pytest.raises(ScheduleError) as raised:
         parse_digest_args(args, 7, None)
+    # The error carries the reason, not the words; the messages module words it.
+    assert raised.value.problem is problem
+    assert message not in str(raised.value) and message in say(raised.value)
     assert "/digest daily HH:MM" in USAGE
 
 

@@ -175,14 +175,26 @@ def test_no_command_or_button_reaches_another_chats_story(harness: Harness) -> N
         bob_story = h.service.chat(BOB).latest_story()
         assert alice_story and bob_story and "secret tunnel" in alice_story.text
         theirs = alice_story.id
+        # The bot's "Saved." in Alice's chat is about her story; in Bob's chat the same
+        # message number is another message.
+        [alice_saved] = [
+            c.result["message_id"]
+            for c in h.fake.calls
+            if c.method == "sendMessage" and int(c.params["chat_id"]) == ALICE
+        ]
+        assert h.service.chat(ALICE).story_id_for_bot_message(alice_saved) == theirs
         h.forget_calls()
         for data in (f"short:{theirs}", f"long:{theirs}", f"facts:{theirs}"):
             await h.press(BOB, data)
         await h.press(BOB, f"del:{theirs}")
         await h.press(BOB, f"delok:{theirs}")
         await h.say(BOB, f"/forget {theirs}")
-        # Replies naming Alice's story: to a message with her story number, and /summary ID.
-        quoted = h.message(BOB, h.fake.bot["id"], f"Story #{theirs}")
+        # Replies naming Alice's story: to a message with her story number and the number of
+        # her "Saved." message, and /summary ID.
+        quoted = {
+            **h.message(BOB, h.fake.bot["id"], f"Story #{theirs}"),
+            "message_id": alice_saved,
+        }
         await h.say(BOB, "/summary", reply_to_message=quoted)
         await h.say(BOB, "/facts", reply_to_message=quoted)
         await h.say(BOB, "/ask Where is the secret tunnel project?", reply_to_message=quoted)

@@ -59,6 +59,25 @@ def test_forgetting_touches_only_the_asking_chat(store: Store, two_chats: tuple[
     )
 
 
+def test_the_bots_messages_name_their_story_in_their_own_chat(
+    store: Store, two_chats: tuple[int, int]
+) -> None:
+    a, b = two_chats
+    first, second = store.chat(101), store.chat(202)
+    first.remember_messages([7, 8], a)
+    second.remember_messages([7], a)  # another chat's story: nothing is written
+    assert [first.story_id_for_bot_message(m) for m in (7, 8, 9)] == [a, a, None]
+    assert second.story_id_for_bot_message(7) is None
+    second.remember_messages([7], b)
+    assert (first.story_id_for_bot_message(7), second.story_id_for_bot_message(7)) == (a, b)
+    first.forget_all()
+    # A reply to a message about a deleted story is told it is gone, not given the latest one.
+    assert first.story_id_for_bot_message(8) == a
+    first.remember_messages([8], None)  # edited to show no one story
+    assert first.story_id_for_bot_message(8) is None
+    assert second.story_id_for_bot_message(7) == b
+
+
 @pytest.mark.parametrize("query", ['"', "*", "NEAR(", "title:", "(", "a OR", "-", "^", "''"])
 def test_search_never_raises_on_fts_syntax(store: Store, two_chats, query: str) -> None:
     assert isinstance(store.chat(101).search(query), list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.messages import say
 from bot.nlp import summaries
 from bot.nlp.summaries import (
     METHODS,
@@ -145,8 +146,9 @@ def test_length_needs_some_limit() -> None:
     ],
 )
 def test_too_short_text_raises_friendly_error(document: StoryText) -> None:
-    with pytest.raises(TextTooShort, match="too short"):
+    with pytest.raises(TextTooShort) as raised:
         summarize(document)
+    assert "too short to summarize" in say(raised.value)
     assert issubclass(TextTooShort, ValueError)
 
 

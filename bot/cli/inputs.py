@@ -6,6 +6,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from bot.cli.plain import refusal_text
 from bot.nlp.cleaning import CleanedText
 from bot.services.ingest import clean_raw
 from bot.sources.documents import Rejected, read_document
@@ -40,4 +41,4 @@ def read_cleaned(path: str) -> CleanedText:
     except OSError as error:
         raise InputError(f"Can't read {path}: {error.strerror}") from error
     except Rejected as error:
-        raise InputError(str(error)) from error
+        raise InputError(refusal_text(error)) from error

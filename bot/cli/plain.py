@@ -7,6 +7,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
+from bot.messages import Refusal, Refused, say
 from bot.services.digests import Digest
 from handlers.render import Block, digest_blocks, is_web_link
 
@@ -21,6 +22,11 @@ def plain_block(block: Block) -> str:
 def plain_text(blocks: Sequence[Block]) -> str:
     """Blocks as paragraphs; blank ones (nothing visible) left out, as Telegram would."""
     return "\n\n".join(plain_block(block) for block in blocks if _visible(block.text))
+
+
+def refusal_text(refusal: Refusal | Refused | None) -> str | None:
+    """Why something was refused, in the words a chat would read (bot/messages.py)."""
+    return None if refusal is None else say(refusal)
 
 
 def digest_text(digest: Digest, zone: str = "UTC") -> str:

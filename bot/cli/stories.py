@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 from bot.cli.inputs import InputError, read_bytes, read_cleaned
+from bot.cli.plain import refusal_text
 from bot.config import Settings
+from bot.messages import Problem, Refusal
 from bot.nlp.cleaning import CleanedText
 from bot.services.analysis_pool import AnalysisPool
 from bot.services.ingest import Ingestor, IngestOutcome
@@ -97,7 +99,8 @@ def ingest_path(ingestor: Ingestor, chat_id: int, path: str) -> list[IngestOutco
     try:
         data = read_bytes(path)
     except OSError as error:
-        return [IngestOutcome("rejected", reason=f"can't read {path}: {error.strerror}")]
+        why = Refusal(Problem.UNREADABLE_PATH, {"path": path, "why": error.strerror})
+        return [IngestOutcome("rejected", reason=why)]
     name = "" if path == "-" else path
     return ingestor.add_document(chat_id, name, data, source_kind="bulk", added_by="cli")
 
@@ -112,11 +115,12 @@ def format_outcome(outcome: IngestOutcome, path: str, *, as_json: bool) -> str:
                 "source_id": outcome.source_id,
                 "title": outcome.title,
                 "status": outcome.status,
-                "reason": outcome.reason,
+                "reason": refusal_text(outcome.reason),
             },
             ensure_ascii=False,
         )
-    status = f"rejected: {outcome.reason}" if outcome.status == "rejected" else outcome.status
+    rejected = outcome.status == "rejected"
+    status = f"rejected: {refusal_text(outcome.reason)}" if rejected else outcome.status
     return f"{story_id if story_id is not None else '-'}\t{outcome.title or path}\t{status}"
 
 

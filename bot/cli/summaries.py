@@ -7,6 +7,7 @@ import json
 import sys
 
 from bot.cli.inputs import InputError, read_cleaned, read_lines
+from bot.cli.plain import refusal_text
 from bot.nlp.cleaning import derive_title
 from bot.nlp.summaries import (
     METHODS,
@@ -65,7 +66,7 @@ def summarize_command(args: argparse.Namespace) -> int:
     try:
         summary = summarize(StoryText(cleaned.title, cleaned.paragraphs), length, args.method)
     except (TextTooShort, UnsupportedLanguage) as error:
-        print(str(error), file=sys.stderr)
+        print(refusal_text(error), file=sys.stderr)
         return 1
     note = over_budget_note(summary, length)
     if args.json:
@@ -112,6 +113,6 @@ def summarize_batch(path: str, length: SummaryLength, method: str) -> int:
             if note:
                 result["note"] = note
         except (Rejected, TextTooShort, UnsupportedLanguage) as error:
-            result = {"id": record.get("id"), "sentences": [], "error": str(error)}
+            result = {"id": record.get("id"), "sentences": [], "error": refusal_text(error)}
         print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0

@@ -1,4 +1,7 @@
-"""Which language a story is in, and the stop words and stemmer its summary needs.
+"""Which language a story is in, and every stemmer and stop-word list the language work uses:
+the ones a summary needs (per language), and the English ones answers match the full-text
+index with. Each algorithm lives here once; nothing else in the project stems or holds a
+stop list.
 
 Detection is py3langid's (a naive Bayes model over byte n-grams, 97 languages, shipped inside
 the package: nothing is downloaded). A language can be summarized when a maintained package
@@ -9,20 +12,36 @@ gives both its stop words and a stemmer:
   from the ``stop-words`` package;
 - Czech, Slovak, Ukrainian and Hebrew keep sumy's own stop words and stemmers, as before.
 
+Answers use a second English pair, on purpose (``index_stem``, ``is_answer_stop_word``):
+
+- the original Porter algorithm (NLTK's ``ORIGINAL_ALGORITHM`` mode), because SQLite's FTS5
+  ``porter`` tokenizer indexes sentences with it: a question word must stem to the term the
+  index holds (Snowball's English, "Porter2", stems differently, so the two can't be one).
+  NLTK's and SQLite's versions still part on a few words ("technologies": "technologi" here,
+  "technolog" in the index; one-letter words: "" here). The answer model was fitted with
+  these stems, so they are kept as they are (tests/test_languages.py keeps the gap small);
+- spaCy's English stop list, the one the answer model's features were computed with when it
+  was trained: swapping in sumy's list would change what the model sees.
+
+Summaries and digests keep Snowball and sumy's list, the pair the summarizer was tuned with.
+
 Other languages are told apart too, so the bot can say honestly which language it can't
 summarize. This module knows nothing of summaries or Telegram; ``bot.nlp.summaries`` and the
 services ask it.
 
-May import: the standard library, py3langid, stop_words, nltk.stem, sumy's stop words and
-stemmers.
+May import: ``bot.messages`` (why a language can't be summarized) and the standard library,
+py3langid, stop_words, nltk.stem, sumy's stop words and stemmers, spaCy's English stop list.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+
+from bot.messages import Problem, Refused
 
 __all__ = [
     "ENGLISH",
@@ -31,6 +50,10 @@ __all__ = [
     "UnsupportedLanguage",
     "detect",
     "display_name",
+    "index_stem",
+    "index_stems",
+    "index_words",
+    "is_answer_stop_word",
     "stemmer",
     "stop_words",
     "story_language",
@@ -81,8 +104,8 @@ _SAMPLE_CHARS = 2000
 _load_lock = threading.Lock()
 
 
-class UnsupportedLanguage(ValueError):
-    """The text is not in a language the summarizer can handle."""
+class UnsupportedLanguage(Refused, ValueError):
+    """The text is not in a language the summarizer can handle (``error.refusal`` says why)."""
 
 
 @dataclass(frozen=True)
@@ -133,12 +156,10 @@ def summary_language(text: str) -> str:
     in one line, when it can't be summarized."""
     found = detect(text)
     if not found.sure:
-        raise UnsupportedLanguage(
-            "I couldn't tell which language this is, so I can't summarize it."
-        )
+        raise UnsupportedLanguage(Problem.UNKNOWN_LANGUAGE)
     if found.name is None:
         raise UnsupportedLanguage(
-            f"This story looks {display_name(found.code)}, a language I can't summarize yet."
+            Problem.LANGUAGE_NOT_SUMMARIZED, language=display_name(found.code)
         )
     return found.name
 
@@ -169,3 +190,54 @@ def stemmer(language: str) -> Callable[[str], str]:
     from sumy.nlp.stemmers import Stemmer
 
     return lru_cache(maxsize=65536)(Stemmer(language))
+
+
+# -- the full-text index's English words (answers) -------------------------------------------
+
+_INDEX_WORD = re.compile(r"\w+")
+
+
+@cache
+def _porter():  # -> nltk.stem.porter.PorterStemmer
+    from nltk.stem.porter import PorterStemmer
+
+    return PorterStemmer(mode=PorterStemmer.ORIGINAL_ALGORITHM)
+
+
+@lru_cache(maxsize=131072)
+def index_stem(word: str) -> str:
+    """A word's stem as the full-text index has it ("Crossed" → "cross"): the original Porter
+    algorithm, as SQLite's ``porter`` tokenizer applies it."""
+    return _porter().stem(word.lower(), to_lowercase=True)
+
+
+def index_words(text: str) -> list[str]:
+    """The words of a text as the index splits them ("U.S.-led" → "U", "S", "led")."""
+    return _INDEX_WORD.findall(text)
+
+
+@lru_cache(maxsize=16384)
+def index_stems(text: str) -> frozenset[str]:
+    """The set of a text's index stems."""
+    return frozenset(index_stem(word) for word in _INDEX_WORD.findall(text))
+
+
+def text_stems(text: str) -> frozenset[str]:
+    """The set of a long text's index stems, uncached: a whole story's sentences are read
+    once per question, and caching them would only push the candidates' sentences out of
+    ``index_stems``'s cache."""
+    return frozenset(index_stem(word) for word in _INDEX_WORD.findall(text))
+
+
+@cache
+def _answer_stop_words() -> frozenset[str]:
+    # spaCy's English stop list, which its pipelines carry as Defaults.stop_words (the list
+    # the answer model's features were fitted with), read without loading a pipeline.
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+def is_answer_stop_word(word: str) -> bool:
+    """Whether spaCy's English stop list holds the word (any case)."""
+    return word.lower() in _answer_stop_words()

@@ -29,6 +29,7 @@ from sumy.summarizers.luhn import LuhnSummarizer
 from sumy.summarizers.sum_basic import SumBasicSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 
+from bot.messages import Problem, Refused
 from bot.nlp.furniture import sentence_reason
 from bot.nlp.languages import UnsupportedLanguage, stemmer, stop_words, summary_language
 from bot.nlp.news_cues import cues, dateline_at
@@ -75,8 +76,8 @@ MIN_WORDS = 15
 MAX_SENTENCES = 600
 
 
-class TextTooShort(ValueError):
-    """The text has too few sentences or words to summarize."""
+class TextTooShort(Refused, ValueError):
+    """The text has too few sentences or words to summarize (``error.refusal`` says why)."""
 
 
 @dataclass(frozen=True)
@@ -226,10 +227,7 @@ def _prepare(document: StoryText) -> _Story:
     all_tokens = [words(s) for s in sentences]
     total = sum(len(t) for t in all_tokens)
     if len(sentences) < MIN_SENTENCES or total < MIN_WORDS:
-        raise TextTooShort(
-            "This text is too short to summarize: it needs at least "
-            f"{MIN_SENTENCES} sentences and {MIN_WORDS} words."
-        )
+        raise TextTooShort(Problem.TEXT_TOO_SHORT, sentences=MIN_SENTENCES, words=MIN_WORDS)
     language = detect_language(" ".join(sentences[:12]))
     stop, stem = _stop_words(language), _stemmer(language)
     lowered = [[t.lower() for t in toks] for toks in all_tokens]
@@ -753,7 +751,7 @@ def summarize_many(
             sizes.append(display_words(story.sentences[i]))
             stems.append(frozenset(story.content[i]))
     if not texts:
-        raise TextTooShort("These stories are too short to summarize.")
+        raise TextTooShort(Problem.STORIES_TOO_SHORT)
     groups = [owner[0] for owner in owners]
     chosen = _select(
         scores, sizes, stems, length, max(news.redundancy, 0.8), groups=groups, spread=0.5

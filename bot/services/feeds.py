@@ -26,7 +26,16 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from bot.messages import excerpt
+from bot.messages import (
+    Problem,
+    already_following,
+    could_not_follow,
+    feed_failing,
+    feed_works_again,
+    following,
+    say,
+    too_many_feeds,
+)
 from bot.nlp.tokenizer import words
 from bot.services.ingest import MIN_STORY_WORDS, Ingestor, IngestOutcome
 from bot.sources.documents import RawStory
@@ -211,17 +220,15 @@ class FeedFollower:
         """Check the URL is a feed (or a page naming one), save it and read its newest items."""
         url = url.strip()
         if any(f.url == url for f in self.feeds(chat_id)):
-            return FollowResult(None, f"This chat already follows {excerpt(url, 80)}.")
+            return FollowResult(None, already_following(url))
         if len(self.feeds(chat_id)) >= MAX_FEEDS_PER_CHAT:
-            return FollowResult(
-                None, f"A chat can follow at most {MAX_FEEDS_PER_CHAT} feeds. /unfollow one first."
-            )
+            return FollowResult(None, too_many_feeds(MAX_FEEDS_PER_CHAT))
         try:
             response, parsed = self._fetch_parsed(url)
         except FetchError as error:
-            return FollowResult(None, f"I couldn't follow {excerpt(url, 80)}: {error}")
+            return FollowResult(None, could_not_follow(url, say(error)))
         if any(f.url == response.url for f in self.feeds(chat_id)):
-            return FollowResult(None, f"This chat already follows {excerpt(response.url, 80)}.")
+            return FollowResult(None, already_following(response.url))
         title = (parsed.feed.get("title") or "").strip() or None
         feed = self._insert(chat_id, response, title, now)
         entries = list(parsed.entries)
@@ -229,13 +236,7 @@ class FeedFollower:
         self._mark_seen(feed.id, [entry_key(e) for e in entries[FIRST_ITEMS:]])
         result = self._read_entries(feed, entries[:FIRST_ITEMS])
         added = len(result.added)
-        message = f"Following “{feed.name}” (feed #{feed.id})."
-        message += (
-            f" Added {added} recent stor{'y' if added == 1 else 'ies'}."
-            if added
-            else " New items will arrive as stories here."
-        )
-        return FollowResult(feed, message, added)
+        return FollowResult(feed, following(feed.name, feed.id, added), added)
 
     def unfollow(self, chat_id: int, which: str) -> Feed | None:
         """Stop following a feed given by number or URL; None when the chat has no such feed."""
@@ -262,9 +263,9 @@ class FeedFollower:
             response = self.fetch(feed.url, feed.etag, feed.modified)
             parsed = None if response.status == 304 else parse_feed(response.body, response.url)
             if parsed is not None and not looks_like_feed(parsed):
-                raise FetchError("it no longer looks like an RSS or Atom feed")
+                raise FetchError(Problem.NO_LONGER_A_FEED)
         except FetchError as error:
-            return self._failed(feed, str(error).rstrip("."), now)
+            return self._failed(feed, say(error).rstrip("."), now)
         self._succeeded(feed, response, now)
         if parsed is None:
             result = PollResult(self._reload(feed), unchanged=True)
@@ -272,7 +273,7 @@ class FeedFollower:
             result = self._read_entries(self._reload(feed), list(parsed.entries))
         if feed.reported_failure:
             # The chat was told the feed broke, so it is told (once) that it works again.
-            result.message = f"The feed “{feed.name}” works again."
+            result.message = feed_works_again(feed.name)
         return result
 
     # -- inside -------------------------------------------------------------------------
@@ -289,7 +290,7 @@ class FeedFollower:
             parsed = parse_feed(response.body, response.url)
             if looks_like_feed(parsed):
                 return response, parsed
-        raise FetchError("that isn't an RSS or Atom feed, and the page doesn't link to one.")
+        raise FetchError(Problem.NOT_A_FEED)
 
     def _read_entries(self, feed: Feed, entries: list[dict]) -> PollResult:
         """Store the items not seen before (newest few, oldest first) and remember them all."""
@@ -361,10 +362,7 @@ class FeedFollower:
         )
         message = None
         if report:
-            message = (
-                f"I couldn't read the feed “{feed.name}” {failures} times in a row ({error}). "
-                f"I'll keep trying less often; /unfollow {feed.id} stops it."
-            )
+            message = feed_failing(feed.name, feed.id, failures, error)
         return PollResult(self._reload(feed), error=error, message=message)
 
     def _update(self, feed_id: int, **values: object) -> None:

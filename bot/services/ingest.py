@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from bot.messages import Problem, Refusal
 from bot.nlp.cleaning import CleanedText, clean_text, derive_title, normalize_whitespace
 from bot.nlp.dates import parse_published
 from bot.nlp.furniture import strip_furniture
@@ -49,7 +50,7 @@ _HEAVY_WORK = threading.BoundedSemaphore(1)
 Status = Literal["added", "duplicate", "rejected"]
 Limit = Literal["quota", "rate"]
 
-OVER_RATE = "That's more stories at once than I take in a minute. Send them again later."
+OVER_RATE = Refusal(Problem.OVER_RATE)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class IngestOutcome:
 
     status: Status
     story: Story | None = None
-    reason: str | None = None
+    reason: Refusal | None = None  # why it was not added (bot/messages.py words it)
     source_id: str | None = None
     title: str | None = None
     too_short: bool = False  # rejected as too short: a chat may have meant a question
@@ -112,12 +113,12 @@ class Ingestor:
         canonical = canonical_url(url)
         existing = self.store.chat(chat_id).story_with_url(canonical)
         if existing is not None:
-            return IngestOutcome("duplicate", existing, "That link is already saved here.")
+            return IngestOutcome("duplicate", existing, Refusal(Problem.LINK_SAVED))
         try:
             page = fetch_url(url, allow_loopback=self.allow_loopback_fetch)
             html = page.text()
         except FetchError as error:
-            return IngestOutcome("rejected", reason=str(error))
+            return IngestOutcome("rejected", reason=error.refusal)
         raw = RawStory(html=html, url=canonical_url(page.url), source_kind=str(kind), **origin)  # type: ignore[arg-type]
         return self.ingest(chat_id, [raw])[0]
 
@@ -135,7 +136,7 @@ class Ingestor:
         try:
             raws = read_document(filename, data)
         except Rejected as error:
-            return [IngestOutcome("rejected", reason=str(error))]
+            return [IngestOutcome("rejected", reason=error.refusal)]
         over: list[IngestOutcome] = []
         if max_records is not None and len(raws) > max_records:
             over = [
@@ -164,7 +165,7 @@ class Ingestor:
         try:
             prepared = prepare(raw)
         except Rejected as error:
-            return IngestOutcome("rejected", existing, str(error))
+            return IngestOutcome("rejected", existing, error.refusal)
         sentences = split_paragraph_sentences(prepared.paragraphs)
         analysis = self._analysis(prepared, sentences, entities_of([prepared.new], [sentences])[0])
         story = chat.replace_story(existing.id, prepared.new, analysis)
@@ -192,7 +193,7 @@ class Ingestor:
                 if isinstance(prepared, Rejected):
                     outcomes[index] = IngestOutcome(
                         "rejected",
-                        reason=str(prepared),
+                        reason=prepared.refusal,
                         source_id=raw.source_id,
                         too_short=isinstance(prepared, TooShort),
                     )
@@ -251,10 +252,7 @@ class Ingestor:
             )
 
     def _over_quota(self, raw: RawStory) -> IngestOutcome:
-        reason = (
-            f"This chat already keeps {self.max_stories:,} stories, the most I keep for one "
-            "chat. /forget some to make room."
-        )
+        reason = Refusal(Problem.OVER_QUOTA, {"limit": self.max_stories})
         return IngestOutcome("rejected", reason=reason, source_id=raw.source_id, limit="quota")
 
     @staticmethod
@@ -275,13 +273,9 @@ def prepare(raw: RawStory) -> _Prepared:
     word_count = len(words(body))
     if word_count == 0:
         # Emoji, symbols or punctuation only: there was text, just no words in it.
-        raise Rejected("There are no words in that to keep as a story: send an article's text.")
+        raise Rejected(Problem.NO_WORDS)
     if word_count < MIN_STORY_WORDS:
-        raise TooShort(
-            f"That's only {word_count} word{'' if word_count == 1 else 's'}, too short to keep "
-            f"as a story (I need at least {MIN_STORY_WORDS}). Send the whole article, a link or "
-            "a file."
-        )
+        raise TooShort(Problem.TOO_SHORT, words=word_count, needed=MIN_STORY_WORDS)
     # "(CNN) -- ..." names the wire, not the news; derive_title drops the tag itself.
     title = strip_source_tag(normalize_whitespace(title or "")) or derive_title(paragraphs)
     published = parse_published(raw.published) or parse_published(published_hint)
@@ -361,9 +355,7 @@ def clean_raw(raw: RawStory) -> tuple[CleanedText, str | None]:
     if raw.html is not None and not raw.text:
         article = extract_article(raw.html[: MAX_TEXT_CHARS * 2], raw.url)
         if article is None:
-            raise Rejected(
-                "I couldn't find an article on that page: it has no story text I can read."
-            )
+            raise Rejected(Problem.NO_ARTICLE)
         # trafilatura drops the page's chrome but keeps furniture printed inside the article
         # ("Published 12 March 2024", captions, share prompts): cut it as a paste's is cut.
         paragraphs, cuts = strip_furniture(_cut(article.paragraphs, MAX_TEXT_CHARS))
@@ -374,7 +366,7 @@ def clean_raw(raw: RawStory) -> tuple[CleanedText, str | None]:
         return cleaned, article.site
     text = (raw.text or "")[:MAX_TEXT_CHARS]
     if not text.strip():
-        raise Rejected("There's nothing to save: the text is empty.")
+        raise Rejected(Problem.EMPTY_TEXT)
     return clean_text(text), None
 
 
@@ -425,14 +417,14 @@ def duplicate_outcome(prepared: _Prepared, existing: Story | _Prepared) -> Inges
         return IngestOutcome(
             "duplicate",
             existing,
-            f"Already saved here as story #{existing.id}: “{existing.title}”.",
+            Refusal(Problem.ALREADY_SAVED, {"id": existing.id, "title": existing.title}),
             source_id=prepared.raw.source_id,
             title=existing.title,
         )
     return IngestOutcome(
         "duplicate",
         None,
-        "The same story appears earlier in this batch.",
+        Refusal(Problem.SAME_IN_BATCH),
         source_id=prepared.raw.source_id,
         title=existing.new.title,
     )

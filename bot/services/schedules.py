@@ -13,29 +13,29 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.messages import excerpt
-from db.schedules import Schedule
+from bot.messages import (
+    DIGEST_USAGE,
+    NO_SCHEDULE,
+    Problem,
+    Refused,
+    digest_scheduled,
+    digest_status,
+    how_often,
+)
+from db.schedules import Schedule as Schedule  # for the handlers
 from db.schedules import parse_iso as parse_utc  # the store's one time parser
 
 DEFAULT_ZONE = "UTC"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-USAGE = (
-    "Usage:\n"
-    "/digest – a digest of the stories since the last one\n"
-    "/digest daily HH:MM [Area/City] – every day at that local time\n"
-    "/digest weekly DAY HH:MM [Area/City] – every week, e.g. /digest weekly mon 08:30 "
-    "Europe/Berlin\n"
-    "/digest off – stop the scheduled digest\n"
-    "/digest status – show the schedule\n"
-    "/digest from @channel – make digests from a channel's stories (admins of both only)"
-)
+USAGE = DIGEST_USAGE
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 
 
-class ScheduleError(ValueError):
-    """A /digest argument that can't be understood; ``str(error)`` says why, for the user."""
+class ScheduleError(Refused, ValueError):
+    """A /digest argument that can't be understood; ``error.refusal`` says why
+    (bot/messages.py words it)."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def parse_digest_args(args: list[str], chat_id: int, default_zone: str | None) -
     if head == "weekly" and len(words) in (3, 4):
         weekday = parse_weekday(words[1])
         return _schedule_command(chat_id, "weekly", weekday, words[2], words[3:], default_zone)
-    raise ScheduleError(USAGE)
+    raise ScheduleError(Problem.DIGEST_USAGE)
 
 
 def _schedule_command(
@@ -88,9 +88,7 @@ def parse_time(text: str) -> str:
     """'9:05', '09:05', '09.05' or '9h05' → '09:05'; ScheduleError otherwise."""
     match = _TIME.match(text.strip())
     if not match:
-        raise ScheduleError(
-            f"“{excerpt(text)}” isn't a time. Use 24-hour HH:MM, for example 08:30."
-        )
+        raise ScheduleError(Problem.NOT_A_TIME, typed=text)
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
@@ -100,9 +98,7 @@ def parse_weekday(text: str) -> int:
     matches = [index for index, name in enumerate(WEEKDAYS) if name.startswith(word)]
     if len(word) >= 2 and len(matches) == 1:
         return matches[0]
-    raise ScheduleError(
-        f"“{excerpt(text)}” isn't a day of the week. Use mon, tue, wed, thu, fri, sat or sun."
-    )
+    raise ScheduleError(Problem.NOT_A_WEEKDAY, typed=text)
 
 
 def parse_zone(text: str) -> str:
@@ -114,10 +110,7 @@ def parse_zone(text: str) -> str:
         ZoneInfo(name)
     # A directory ("Europe") or an over-long name fails as an OSError, not as "not found".
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ScheduleError(
-            f"“{excerpt(text)}” isn't a time zone I know. Use an Area/City name such as Europe/Berlin, "
-            "America/New_York or Asia/Kolkata."
-        ) from None
+        raise ScheduleError(Problem.NOT_A_ZONE, typed=text) from None
     return name
 
 
@@ -200,10 +193,9 @@ def _require_aware(moment: datetime) -> None:
 
 def describe(schedule: Schedule) -> str:
     """'daily at 09:00 (Europe/Berlin)' or 'every Monday at 08:30 (UTC)'."""
-    when = f"at {schedule.time_of_day} ({schedule.timezone})"
-    if schedule.frequency == "weekly" and schedule.weekday is not None:
-        return f"every {WEEKDAYS[schedule.weekday].capitalize()} {when}"
-    return f"daily {when}"
+    weekday = schedule.weekday if schedule.frequency == "weekly" else None
+    day = None if weekday is None else WEEKDAYS[weekday].capitalize()
+    return how_often(day, schedule.time_of_day, schedule.timezone)
 
 
 def local_time_text(moment: datetime, zone: str) -> str:
@@ -215,24 +207,14 @@ def local_time_text(moment: datetime, zone: str) -> str:
 def schedule_status(schedule: Schedule | None, now: datetime) -> str:
     """The reply to /digest status."""
     if schedule is None:
-        return "No digest is scheduled here. " + USAGE.splitlines()[2]
-    upcoming = next_run(schedule, now)
-    text = (
-        f"Digest {describe(schedule)}. Next: {local_time_text(upcoming, schedule.timezone)} "
-        f"(time zone used: {schedule.timezone})."
-    )
-    if schedule.source_chat_id is not None and schedule.source_chat_id != schedule.chat_id:
-        text += f" Stories come from chat {schedule.source_chat_id}."
-    return text
+        return NO_SCHEDULE
+    upcoming = local_time_text(next_run(schedule, now), schedule.timezone)
+    source = schedule.source_chat_id
+    elsewhere = source if source is not None and source != schedule.chat_id else None
+    return digest_status(describe(schedule), upcoming, schedule.timezone, elsewhere)
 
 
 def schedule_confirmation(schedule: Schedule, now: datetime, zone_defaulted: bool) -> str:
     """The reply to /digest daily|weekly …, always naming the zone used."""
-    upcoming = next_run(schedule, now)
-    text = (
-        f"Digest scheduled {describe(schedule)}. The first one arrives "
-        f"{local_time_text(upcoming, schedule.timezone)}. Time zone used: {schedule.timezone}"
-    )
-    if zone_defaulted:
-        text += " (this chat's default; add Area/City after the time to choose another)"
-    return text + "."
+    upcoming = local_time_text(next_run(schedule, now), schedule.timezone)
+    return digest_scheduled(describe(schedule), upcoming, schedule.timezone, zone_defaulted)

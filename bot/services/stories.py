@@ -3,15 +3,28 @@
 Each method takes plain values (a chat id, a text, a story id) and returns plain results that
 :mod:`handlers.render` turns into messages. All of it is blocking work (SQLite, spaCy, sumy), so
 Telegram handlers call it in a worker thread.
+
+The core's types and helpers the handlers need (``Story``, ``SummaryLength``, ``longer``,
+``shorter``, ``split_sentences``, ``MAX_DOCUMENT_BYTES``, ``storage_trouble``) are
+re-exported here, so handlers reach the core only through the services.
 """
 
 from __future__ import annotations
 
-import re
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.config import Settings
+from bot.messages import (
+    SHORT_STORY_WHOLE,
+    asked_other_language,
+    closest_in_other_language,
+    facts_other_language,
+    lead_instead,
+    over_word_budget,
+    say,
+)
 from bot.nlp.cleaning import real_headline
 from bot.nlp.languages import display_name, story_language
 from bot.nlp.summaries import (
@@ -22,11 +35,20 @@ from bot.nlp.summaries import (
     UnsupportedLanguage,
     summarize,
 )
+from bot.nlp.summaries import longer as longer
+from bot.nlp.summaries import shorter as shorter
+from bot.nlp.tokenizer import split_sentences as split_sentences
 from bot.nlp.tokenizer import words
 from bot.services.analysis_pool import AnalysisPool
 from bot.services.ingest import Ingestor, IngestOutcome, reads_as_english
 from bot.services.settings import LENGTH, SAVED, value_of
-from db.store import ChatStories, Store, Story
+from bot.sources.documents import MAX_DOCUMENT_BYTES as MAX_DOCUMENT_BYTES
+from db.storage_trouble import DATABASE_ERRORS
+from db.storage_trouble import storage_trouble as storage_trouble
+from db.store import ChatStories, Store
+from db.store import Story as Story
+
+log = logging.getLogger(__name__)
 
 QUESTION_WORDS = frozenset(
     [
@@ -179,13 +201,11 @@ class StoryService:
                 story,
                 story.paragraphs[:],
                 length,
-                "The story is too short to summarize; here it is whole.",
+                SHORT_STORY_WHOLE,
             )
         except UnsupportedLanguage as error:
             lead = story.paragraphs[:1]
-            return StorySummary(
-                story, lead, length, f"{error} Showing the opening paragraph instead."
-            )
+            return StorySummary(story, lead, length, lead_instead(say(error)))
         return StorySummary(story, result.sentences, length, over_budget_note(result, length))
 
     # -- questions and facts ------------------------------------------------------------
@@ -196,7 +216,7 @@ class StoryService:
 
         chat = self.chat(chat_id)
         if story_id is not None and (language := other_language(chat.story(story_id))):
-            note = f"Story #{story_id} is in {language}; I answer questions only about English stories."
+            note = asked_other_language(story_id, language)
             return Answer(None, "other", story_id=story_id, note=note)
         result = answer(chat, question, story_id)
         if result.answer is not None and result.story_id is not None:
@@ -204,7 +224,7 @@ class StoryService:
             # a span at random, so the sentence is quoted without a short answer.
             language = other_language(chat.story(result.story_id))
             if language:
-                note = f"The closest sentence is in {language}, which I can't answer from:"
+                note = closest_in_other_language(language)
                 return replace(result, answer=None, date=None, note=note)
         return result
 
@@ -231,7 +251,7 @@ class StoryService:
         if story is None:
             return None
         if language := other_language(story):
-            note = f"This story is in {language}; I find who, what, when and where only in English."
+            note = facts_other_language(language)
             return StoryFacts(story, None, note)
         return StoryFacts(story, facts(chat, story.id))
 
@@ -274,14 +294,26 @@ class StoryService:
         """One of the chat's stories, or None."""
         return self.chat(chat_id).story(story_id)
 
-    def replied_story(self, chat_id: int, message_id: int, text: str) -> int | None:
+    def replied_story(self, chat_id: int, message_id: int) -> int | None:
         """The story a reply points at: the one saved from that message, else the story the
-        bot's message was about (its "Story #N" footer)."""
-        story = self.chat(chat_id).story_for_message(message_id)
-        if story is not None:
-            return story.id
-        match = re.search(r"Story #(\d+)", text)
-        return parse_story_id(match.group(1)) if match else None
+        bot's message was about (recorded by :meth:`remember_messages` when it was sent)."""
+        chat = self.chat(chat_id)
+        story = chat.story_for_message(message_id)
+        return story.id if story is not None else chat.story_id_for_bot_message(message_id)
+
+    def remember_messages(
+        self, chat_id: int, message_ids: Sequence[int], story_id: int | None
+    ) -> None:
+        """The bot's messages show the chat's story now (None: no one story), so a reply to any
+        of them is about it (a story of another chat is not recorded).
+
+        The messages were delivered before this runs: a database that can't take the write
+        (full, read-only) costs only the link from a later reply, so it is logged, not raised.
+        """
+        try:
+            self.chat(chat_id).remember_messages(message_ids, story_id)
+        except DATABASE_ERRORS as error:
+            log.warning("could not note which story messages %s are about: %s", message_ids, error)
 
     def says_saved_in_groups(self, chat_id: int) -> bool:
         """The chat's "saved" reaction setting: say "Saved." when a posted story is kept."""
@@ -315,10 +347,7 @@ def over_budget_note(result: Summary, length: SummaryLength) -> str | None:
     """What to tell the reader when even one sentence is longer than the words asked for."""
     if not result.over_budget or length.words is None:
         return None
-    return (
-        f"No sentence of this story fits in {length.words} words, so here is the shortest of "
-        f"its key sentences ({result.words} words)."
-    )
+    return over_word_budget(length.words, result.words)
 
 
 MAX_STORY_ID = 2**63 - 1  # SQLite's INTEGER: a larger id can't name a story, and can't be bound

@@ -11,13 +11,9 @@ import json
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from bot.messages import file_too_big
+from bot.messages import Problem, Refusal, Refused
 
 MAX_DOCUMENT_BYTES = 2_000_000
-TOO_DEEP = (
-    "That JSON nests too deeply for me to read. Send flat records: an object, a list of "
-    "objects, or one object per line, with fields like title, text and url."
-)
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
@@ -27,8 +23,8 @@ SUPPORTED = ", ".join(sorted(TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES))
 TEXT_FIELDS = ("text", "article", "content", "body")
 
 
-class Rejected(Exception):
-    """Input that cannot become a story; ``str(exc)`` is the friendly reason shown to the user."""
+class Rejected(Refused):
+    """Input that cannot become a story; ``error.refusal`` says why (bot/messages.py words it)."""
 
 
 class TooShort(Rejected):
@@ -51,8 +47,8 @@ class RawStory:
     message_id: int | None = None
     source_id: str | None = None
     # Why this input can never be a story (a JSON record without a text field): ingest rejects
-    # it with this message, while the other records of the same file are still read.
-    problem: str | None = None
+    # it with this refusal, while the other records of the same file are still read.
+    problem: Refusal | None = None
 
 
 def read_document(
@@ -60,13 +56,13 @@ def read_document(
 ) -> list[RawStory]:
     """The raw stories in a file, or Rejected with the reason."""
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise Rejected(file_too_big(len(data), MAX_DOCUMENT_BYTES))
+        raise Rejected(Problem.FILE_TOO_BIG, size=len(data), limit=MAX_DOCUMENT_BYTES)
     suffix = PurePath(filename or "").suffix.lower()
     # The file's name is the story's source, never the folder it was read from (the CLI is
     # given paths; a digest would print "/home/…/story.txt").
     name = PurePath(filename).name if filename else filename
     if suffix and suffix not in TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES:
-        raise Rejected(f"I can't read {suffix} files. Send one of: {SUPPORTED}.")
+        raise Rejected(Problem.FILE_TYPE, suffix=suffix, supported=SUPPORTED)
     text = decode_text(data)
     if not suffix:
         suffix = _sniff_suffix(text)
@@ -80,17 +76,14 @@ def read_document(
 def decode_text(data: bytes) -> str:
     """UTF-8 text, or Rejected for binary data and other encodings."""
     if b"\x00" in data[:8192]:
-        raise Rejected("That file looks binary, not text. Send a .txt, .md, .html or .json file.")
+        raise Rejected(Problem.BINARY_FILE)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise Rejected(
-            "That file isn't UTF-8 text. Save it as UTF-8 (most editors offer this) and send "
-            "it again."
-        ) from error
+        raise Rejected(Problem.NOT_UTF8) from error
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > 0.05 * min(len(text), 8192):
-        raise Rejected("That file looks binary, not text. Send a .txt, .md, .html or .json file.")
+        raise Rejected(Problem.BINARY_FILE)
     return text
 
 
@@ -109,14 +102,14 @@ def read_records(
     """Stories from JSON (an object or a list of objects) or JSON Lines."""
     stripped = text.strip()
     if not stripped:
-        raise Rejected("That file is empty.")
+        raise Rejected(Problem.EMPTY_FILE)
     # Python's JSON parser (and str() of what it built) recurses once per level, so a file
     # nested thousands deep raises RecursionError, not JSONDecodeError: that is the user's
     # input being unusable, not the bot failing, and it is said so.
     try:
         return [record_to_raw(r, source_kind, added_by) for r in _parse_records(stripped)]
     except RecursionError as error:
-        raise Rejected(TOO_DEEP) from error
+        raise Rejected(Problem.JSON_TOO_DEEP) from error
 
 
 def _parse_records(stripped: str) -> list[object]:
@@ -132,7 +125,7 @@ def _parse_records(stripped: str) -> list[object]:
             try:
                 records.append(json.loads(line))
             except json.JSONDecodeError as error:
-                raise Rejected(f"Line {number} of that file isn't valid JSON.") from error
+                raise Rejected(Problem.BAD_JSON_LINE, line=number) from error
         return records
 
 
@@ -145,12 +138,11 @@ def record_text(record: dict) -> str | None:
     return None
 
 
-def missing_text_message(record: object) -> str:
-    """Why a JSON record gave no text, naming the fields that are read."""
+def missing_text(record: object) -> Refusal:
+    """Why a JSON record gave no text (its wording names the fields that are read)."""
     if not isinstance(record, dict):
-        return "That record isn't a JSON object, so it has no story text."
-    fields = ", ".join(f'"{name}"' for name in TEXT_FIELDS)
-    return f'That record has no story text: I read it from one of the fields {fields} (or "html").'
+        return Refusal(Problem.RECORD_NOT_AN_OBJECT)
+    return Refusal(Problem.RECORD_WITHOUT_TEXT, {"fields": TEXT_FIELDS})
 
 
 def record_to_raw(
@@ -158,16 +150,14 @@ def record_to_raw(
 ) -> RawStory:
     """One JSON record as a raw story; a record without story text carries the problem."""
     if not isinstance(record, dict):
-        return RawStory(
-            source_kind=source_kind, added_by=added_by, problem=missing_text_message(record)
-        )
+        return RawStory(source_kind=source_kind, added_by=added_by, problem=missing_text(record))
     text = record_text(record)
     html = _string(record.get("html"))
     has_html = bool(html and html.strip())
     return RawStory(
         text=text,
         html=html,
-        problem=None if text or has_html else missing_text_message(record),
+        problem=None if text or has_html else missing_text(record),
         title=_string(record.get("title")),
         url=_string(record.get("url")),
         source=_string(record.get("source")),

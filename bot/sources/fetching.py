@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin, urlsplit
 
+from bot.messages import Problem, Refused
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 USER_AGENT = (
@@ -32,14 +34,11 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Response headers a caller needs to make the next request conditional.
 _VALIDATORS = ("ETag", "Last-Modified")
 
-_TOO_SLOW = "That link took too long to answer."
-_TOO_BIG = "That page is too big for me to read."
-_NOT_ALLOWED = "I can't open links to private or local network addresses."
-_NOT_FOUND = "I couldn't find that website."
-NO_INTERNET = (
-    "I can't reach the internet from where I run (no website's name can be looked up), "
-    "so I can't open links or feeds here. Paste the article's text or send it as a file."
-)
+_TOO_SLOW = Problem.TOO_SLOW
+_TOO_BIG = Problem.TOO_BIG
+_NOT_ALLOWED = Problem.PRIVATE_ADDRESS
+_NOT_FOUND = Problem.HOST_NOT_FOUND
+NO_INTERNET = Problem.NO_INTERNET
 # Names that resolve from anywhere online: if none of them does either, the fault is the
 # bot's connection, not the link.
 WELL_KNOWN_NAMES = ("example.com", "wikipedia.org")
@@ -113,8 +112,9 @@ _BOMS = (
 )
 
 
-class FetchError(Exception):
-    """A fetch that failed or was refused; ``str(exc)`` is a friendly message for the user."""
+class FetchError(Refused):
+    """A fetch that failed or was refused; ``error.refusal`` says why (bot/messages.py words
+    it for the user)."""
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def fetch_url(
         if page is not None:
             return page
         current = urljoin(current, location).split("#", 1)[0]
-    raise FetchError("That link redirects too many times.")
+    raise FetchError(Problem.TOO_MANY_REDIRECTS)
 
 
 def find_urls(text: str) -> list[str]:
@@ -177,7 +177,7 @@ def find_urls(text: str) -> list[str]:
 def decode_text(body: bytes, content_type: str, charset: str | None = None) -> str:
     """Decode a body using BOM, header charset or in-document declaration, refusing binary types."""
     if is_binary_content_type(content_type) or (not content_type and b"\x00" in body[:1024]):
-        raise FetchError(_binary_message(content_type or "a binary file"))
+        raise FetchError(Problem.LINK_IS_A_FILE, content_type=content_type or "a binary file")
     is_html = content_type in _HTML_TYPES or not content_type
     for encoding in _candidate_encodings(body, charset, is_html):
         try:
@@ -187,7 +187,7 @@ def decode_text(body: bytes, content_type: str, charset: str | None = None) -> s
     if is_html:
         # Browsers render mis-declared HTML anyway; a few replacement characters beat refusing.
         return body.decode("utf-8", errors="replace")
-    raise FetchError("I couldn't work out how that page's text is encoded.")
+    raise FetchError(Problem.UNKNOWN_ENCODING)
 
 
 def is_binary_content_type(content_type: str) -> bool:
@@ -236,15 +236,15 @@ def _parse_target(url: str) -> _Target:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise FetchError("That doesn't look like a valid link.") from exc
+        raise FetchError(Problem.NOT_A_LINK) from exc
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise FetchError("I can only open http:// and https:// links.")
+        raise FetchError(Problem.NOT_HTTP)
     if parts.username is not None or parts.password is not None:
-        raise FetchError("I can't open links that contain a username or password.")
+        raise FetchError(Problem.LINK_WITH_PASSWORD)
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise FetchError("That link has no website name in it.")
+        raise FetchError(Problem.NO_HOST)
     literal = _parse_ip_literal(host)
     if literal is None:
         host = _ascii_host(host)
@@ -260,7 +260,7 @@ def _ascii_host(host: str) -> str:
     try:
         return host.encode("idna").decode("ascii")
     except UnicodeError as exc:
-        raise FetchError("That link's website name isn't valid.") from exc
+        raise FetchError(Problem.BAD_HOST) from exc
 
 
 def _parse_ip_literal(host: str) -> IPAddress | None:
@@ -269,7 +269,7 @@ def _parse_ip_literal(host: str) -> IPAddress | None:
         try:
             return ipaddress.ip_address(host)
         except ValueError as exc:
-            raise FetchError("That link's address isn't valid.") from exc
+            raise FetchError(Problem.BAD_ADDRESS) from exc
     parts = host.split(".")
     if len(parts) > 4 or not all(_NUMERIC_PART.match(part) for part in parts):
         return None
@@ -287,7 +287,7 @@ def _parse_ipv4_part(part: str) -> int:
             return int(part, 8)
         return int(part)
     except ValueError as exc:
-        raise FetchError("That link's address isn't valid.") from exc
+        raise FetchError(Problem.BAD_ADDRESS) from exc
 
 
 def _combine_ipv4_parts(values: list[int]) -> ipaddress.IPv4Address:
@@ -295,7 +295,7 @@ def _combine_ipv4_parts(values: list[int]) -> ipaddress.IPv4Address:
     *leading, last = values
     last_bits = 8 * (4 - len(leading))
     if any(value > 0xFF for value in leading) or last >= 1 << last_bits:
-        raise FetchError("That link's address isn't valid.")
+        raise FetchError(Problem.BAD_ADDRESS)
     number = 0
     for value in leading:
         number = (number << 8) | value
@@ -504,7 +504,7 @@ def _exchange(
     if response.status in _REDIRECT_STATUSES:
         location = response.getheader("Location")
         if not location:
-            raise FetchError("That link redirects without saying where to.")
+            raise FetchError(Problem.REDIRECT_NOWHERE)
         return None, location.strip()
     validators = {
         name: value for name in _VALIDATORS if (value := response.getheader(name)) is not None
@@ -512,7 +512,7 @@ def _exchange(
     if response.status == 304:
         return FetchedPage(target.url, 304, "", b"", None, validators), ""
     if response.status >= 400:
-        raise FetchError(f"That link returned HTTP {response.status}.")
+        raise FetchError(Problem.HTTP_STATUS, status=response.status)
     _check_headers(response, max_bytes)
     body = _read_body(response, conn, timeout, clock, max_bytes)
     page = FetchedPage(
@@ -548,10 +548,10 @@ def _check_headers(response: http.client.HTTPResponse, max_bytes: int) -> None:
     """Refuse binary types, compressed bodies and oversized declared lengths before reading."""
     content_type = _content_type(response)
     if is_binary_content_type(content_type):
-        raise FetchError(_binary_message(content_type))
+        raise FetchError(Problem.LINK_IS_A_FILE, content_type=content_type)
     encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
     if encoding != "identity":
-        raise FetchError("That website sent its page in a compressed form I can't read.")
+        raise FetchError(Problem.COMPRESSED)
     length = response.getheader("Content-Length")
     if length is not None and length.strip().isdigit() and int(length) > max_bytes:
         raise FetchError(_TOO_BIG)
@@ -580,7 +580,7 @@ def _read_body(
     if clock.expired():
         raise FetchError(_TOO_SLOW)
     if response.length:
-        raise FetchError("That website stopped sending the page halfway through.")
+        raise FetchError(Problem.CUT_OFF)
     return b"".join(chunks)
 
 
@@ -600,21 +600,16 @@ def _friendly_error(exc: Exception, clock: _Deadline) -> FetchError:
     if clock.expired() or isinstance(exc, TimeoutError):
         return FetchError(_TOO_SLOW)
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return FetchError("That website's security certificate isn't valid.")
+        return FetchError(Problem.BAD_CERTIFICATE)
     if isinstance(exc, ssl.SSLError):
-        return FetchError("I couldn't set up a secure connection to that website.")
+        return FetchError(Problem.NO_TLS)
     if isinstance(exc, ConnectionRefusedError):
-        return FetchError("That website refused the connection.")
+        return FetchError(Problem.CONNECTION_REFUSED)
     if isinstance(exc, http.client.HTTPException | ValueError):
-        return FetchError("That website sent a response I couldn't understand.")
+        return FetchError(Problem.BAD_RESPONSE)
     if isinstance(exc, OSError):
-        return FetchError("I couldn't connect to that website.")
-    return FetchError("Something went wrong while opening that link.")
-
-
-def _binary_message(content_type: str) -> str:
-    """The refusal shown when a link points at a file rather than a page."""
-    return f"That link is a file ({content_type}), not a web page I can read."
+        return FetchError(Problem.NO_CONNECTION)
+    return FetchError(Problem.LINK_FAILED)
 
 
 def _candidate_encodings(body: bytes, charset: str | None, is_html: bool) -> list[str]:

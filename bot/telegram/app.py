@@ -16,6 +16,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
+from bot.messages import COMMANDS
 from bot.rate_limits import RateLimiter
 from bot.services.stories import StoryService
 from bot.telegram.journal import JournaledQueue, JournaledUpdates
@@ -23,7 +24,7 @@ from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.routes import add_handlers
 from bot.telegram.token_filter import install_token_filter
 from db.update_journal import UpdateJournal
-from handlers import digests, help
+from handlers import digests
 from handlers.bot_data import BotData
 from handlers.replying import ReliableBot
 
@@ -99,6 +100,6 @@ async def _post_shutdown(application: Application) -> None:
 
 
 async def _register_commands(application: Application) -> None:
-    await application.bot.set_my_commands([BotCommand(name, text) for name, text in help.COMMANDS])
+    await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     # Schedules live in the database; JobQueue does not persist them, so register them anew.
     digests.register_jobs(application)

@@ -69,7 +69,11 @@ class TerminalBotApi(BaseRequest):
         # digest) starts on a line of its own and is followed by the prompt again.
         self.at_prompt = False
         self.prompt = prompt or (lambda: print(PROMPT, end="", flush=True))
-        self.message_ids = itertools.count(1000)
+        # One numbering for the user's and the bot's messages, as Telegram has in a chat, and
+        # never the same number twice on the same database: the store links a number to the
+        # story saved from it, or to the story the bot's message showed (replies find both).
+        # Microseconds since 1970 go on past any number an earlier session gave out.
+        self.message_ids = itertools.count(time.time_ns() // 1000)
         # The buttons under each shown message as it reads now, by its shown number: an edit
         # without a keyboard takes them away, as in Telegram. (label, callback data) pairs.
         self.buttons: dict[int, list[tuple[str, str]]] = {}
@@ -218,7 +222,7 @@ class LocalChat:
             settings, StoryService.from_settings(settings), request=self.api, token="local:chat"
         )
         self.update_ids = itertools.count(1)
-        self.message_ids = itertools.count(1)
+        self.message_ids = self.api.message_ids
 
     async def send_text(self, text: str, reply_to: dict[str, Any] | None = None) -> None:
         """Send typed text as the user's message (a reply to ``reply_to``, one of the bot's

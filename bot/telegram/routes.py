@@ -13,6 +13,7 @@ from telegram.ext import (
 
 from bot.telegram import gates
 from handlers import browsing, digests, errors, help, questions, settings, stories, summaries
+from handlers.mentions import TYPED_QUESTION
 from handlers.private_commands import PrivateChatCommandHandler
 
 
@@ -63,11 +64,11 @@ def add_handlers(application: Application) -> None:
     application.add_handler(
         MessageHandler(messages & filters.Document.ALL, stories.receive_document)
     )
-    application.add_handler(
-        MessageHandler(
-            messages & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, stories.receive_text
-        )
-    )
+    typed = messages & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
+    # A question is answered (or, in a group, left be when it isn't for the bot); only the
+    # first handler that matches runs, so it is never also kept as a story.
+    application.add_handler(MessageHandler(typed & TYPED_QUESTION, questions.typed_question))
+    application.add_handler(MessageHandler(typed, stories.receive_text))
     application.add_handler(MessageHandler(messages & filters.COMMAND, help.unknown_command))
     application.add_handler(
         MessageHandler(filters.UpdateType.EDITED_MESSAGE, stories.edited_message)

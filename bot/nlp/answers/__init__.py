@@ -1,6 +1,7 @@
 """Answers to questions about a chat's stories, and the main event of one story.
 
-May import: ``bot.nlp.language``, ``bot.nlp.tokenizer``, ``bot.nlp.dates``, ``db`` and the standard
+May import: ``bot.nlp.language``, ``bot.nlp.languages`` (the index's stemmer and stop words),
+``bot.nlp.tokenizer``, ``bot.nlp.dates``, ``db`` and the standard
 library, numpy, rapidfuzz; scikit-learn only in ``training.py``. Never ``telegram`` or
 ``handlers``.
 """

@@ -84,7 +84,7 @@ def answer(chat: ChatStories, question_text: str, story_id: int | None = None) -
 def warm_up() -> None:
     """Load what the first question would otherwise wait for: the spaCy model, the answer
     model, the stemmer and dateparser (its first call compiles its patterns)."""
-    from bot.nlp.answers.words import index_stem
+    from bot.nlp.languages import index_stem
 
     read_question("Who met whom in London on Monday?")
     load_model()

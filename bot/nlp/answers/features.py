@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from bot.nlp.answers.question import Question
 from bot.nlp.answers.retrieval import Candidate, Retrieval
 from bot.nlp.answers.spans import Span
-from bot.nlp.answers.words import index_stem, index_stems, is_stop_word, text_stems
+from bot.nlp.languages import index_stem, index_stems, text_stems
+from bot.nlp.languages import is_answer_stop_word as is_stop_word
 
 Features = dict[str, float]
 

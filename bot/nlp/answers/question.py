@@ -16,8 +16,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.nlp.answers.words import index_stem, is_stop_word
 from bot.nlp.language import full_pipeline
+from bot.nlp.languages import index_stem
+from bot.nlp.languages import is_answer_stop_word as is_stop_word
 
 MAX_QUESTION_CHARS = 500
 
