@@ -600,10 +600,10 @@ class ChatStories:
         if story_id is None:
             rows = self._best_matches(
                 "SELECT rowid, -bm25(sentences_fts, 1.0, 0.0) AS score FROM sentences_fts "
-                "WHERE sentences_fts MATCH ? ORDER BY score DESC, rowid DESC LIMIT ?",
+                "WHERE sentences_fts MATCH ? ORDER BY score DESC, rowid LIMIT ?",
                 "SELECT s.story_id, s.position, s.text, f.score FROM ({best}) f "
                 "JOIN sentences s ON s.rowid = f.rowid JOIN stories t ON t.id = s.story_id "
-                "WHERE t.chat_id = ? ORDER BY f.score DESC, f.rowid DESC LIMIT ?",
+                "WHERE t.chat_id = ? ORDER BY f.score DESC, f.rowid LIMIT ?",
                 query,
                 limit,
             )
@@ -614,7 +614,7 @@ class ChatStories:
                 "FROM sentences_fts JOIN sentences s ON s.rowid = sentences_fts.rowid "
                 "JOIN stories t ON t.id = s.story_id "
                 "WHERE sentences_fts MATCH ? AND t.chat_id = ? AND s.story_id = ? "
-                "ORDER BY score DESC, sentences_fts.rowid DESC LIMIT ?",
+                "ORDER BY score DESC, sentences_fts.rowid LIMIT ?",
                 [self._scoped(query), self.chat_id, story_id, limit],
             ).fetchall()
         return [SentenceHit(*row) for row in rows]

@@ -140,7 +140,7 @@ def _every_match_sentences(store: Store, chat_id: int, words: str, limit: int) -
         "SELECT s.story_id, s.position, round(-bm25(sentences_fts, 1.0, 0.0), 9) AS score "
         "FROM sentences_fts JOIN sentences s ON s.rowid = sentences_fts.rowid "
         "JOIN stories t ON t.id = s.story_id WHERE sentences_fts MATCH ? AND t.chat_id = ? "
-        "ORDER BY score DESC, sentences_fts.rowid DESC LIMIT ?",
+        "ORDER BY score DESC, sentences_fts.rowid LIMIT ?",
         [fts_query(words, any_word=True), chat_id, limit],
     ).fetchall()
     return [tuple(row) for row in rows]
