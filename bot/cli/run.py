@@ -116,9 +116,10 @@ def run_command(args: argparse.Namespace) -> int:
     # Load the language models before the first update, so no user waits for them.
     warm_up()
     detect("The language detector loads its model on first use.")
-    # The ingest pool's workers (STORYBOT_NLP_WORKERS) start now and load spaCy each, so the
-    # first story saved does not wait for them.
-    service.ingestor.pool.start()
+    # The pool's workers (STORYBOT_NLP_WORKERS) start now and load spaCy and the answer model
+    # each, so the first story or question does not wait for them (a pool that can't start
+    # is logged, and the work runs in this process).
+    service.pool.start()
     if args.webhook:
         application.run_webhook(
             listen=args.listen,

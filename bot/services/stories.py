@@ -13,34 +13,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.messages import (
-    SHORT_STORY_WHOLE,
-    asked_other_language,
-    closest_in_other_language,
-    facts_other_language,
-    lead_instead,
-    over_word_budget,
-    say,
-)
-from bot.nlp.cleaning import real_headline
-from bot.nlp.languages import display_name, story_language
-from bot.nlp.summaries import (
-    StoryText,
-    Summary,
-    SummaryLength,
-    TextTooShort,
-    UnsupportedLanguage,
-    summarize,
-)
+from bot.messages import facts_other_language
+from bot.nlp.summaries import SummaryLength
 from bot.nlp.summaries import longer as longer
 from bot.nlp.summaries import shorter as shorter
 from bot.nlp.tokenizer import split_sentences as split_sentences
 from bot.nlp.tokenizer import words
 from bot.services.analysis_pool import AnalysisPool
-from bot.services.ingest import Ingestor, IngestOutcome, reads_as_english
+from bot.services.ingest import Ingestor, IngestOutcome
+from bot.services.reading_work import answer_at, answer_in, summary_parts
+from bot.services.reading_work import other_language as other_language
+from bot.services.reading_work import over_budget_note as over_budget_note
 from bot.services.settings import LENGTH, SAVED, value_of
 from bot.sources.documents import MAX_DOCUMENT_BYTES as MAX_DOCUMENT_BYTES
 from db.storage_trouble import DATABASE_ERRORS
@@ -130,14 +116,19 @@ def looks_like_question(text: str) -> bool:
 class StoryService:
     """Stories, summaries and questions for any chat, over one store."""
 
-    def __init__(self, store: Store, settings: Settings | None = None) -> None:
+    def __init__(
+        self, store: Store, settings: Settings | None = None, *, pool: AnalysisPool | None = None
+    ) -> None:
         self.settings = settings or Settings()
         self.store = store
+        # Where the CPU-heavy work runs (STORYBOT_NLP_WORKERS): ingest's analysis, summaries
+        # and answers; with one worker, all of it in this process.
+        self.pool = pool or AnalysisPool(self.settings.nlp_workers, answers=True)
         self.ingestor = Ingestor(
             store,
             allow_loopback_fetch=self.settings.allow_loopback_fetch,
             max_stories=self.settings.max_stories_per_chat or None,
-            pool=AnalysisPool(self.settings.nlp_workers),
+            pool=self.pool,
         )
 
     @classmethod
@@ -192,41 +183,27 @@ class StoryService:
         return self.summary_of(story, length or self.default_length(chat_id))
 
     def summary_of(self, story: Story, length: SummaryLength) -> StorySummary:
-        """The story's summary; else the whole short story or the lead, with a note saying why."""
-        try:
-            headline = real_headline(story.title, story.paragraphs)
-            result = summarize(StoryText(headline, story.paragraphs), length)
-        except TextTooShort:
-            return StorySummary(
-                story,
-                story.paragraphs[:],
-                length,
-                SHORT_STORY_WHOLE,
-            )
-        except UnsupportedLanguage as error:
-            lead = story.paragraphs[:1]
-            return StorySummary(story, lead, length, lead_instead(say(error)))
-        return StorySummary(story, result.sentences, length, over_budget_note(result, length))
+        """The story's summary; else the whole short story or the lead, with a note saying why.
+        With a pool, a worker summarizes: the story goes to it, the sentences come back."""
+        sentences, note = self.pool.call(summary_parts, story, length)
+        return StorySummary(story, sentences, length, note)
 
     # -- questions and facts ------------------------------------------------------------
 
     def answer(self, chat_id: int, question: str, story_id: int | None = None):  # -> answers.Answer
-        """Answer a question from this chat's stories (one story when story_id is given)."""
-        from bot.nlp.answers import Answer, answer
-
-        chat = self.chat(chat_id)
-        if story_id is not None and (language := other_language(chat.story(story_id))):
-            note = asked_other_language(story_id, language)
-            return Answer(None, "other", story_id=story_id, note=note)
-        result = answer(chat, question, story_id)
-        if result.answer is not None and result.story_id is not None:
-            # The answer model reads English: from another language's sentence it would pick
-            # a span at random, so the sentence is quoted without a short answer.
-            language = other_language(chat.story(result.story_id))
-            if language:
-                note = closest_in_other_language(language)
-                return replace(result, answer=None, date=None, note=note)
-        return result
+        """Answer a question from this chat's stories (one story when story_id is given).
+        With a pool, a worker answers over its own read connection to the store (a file
+        only: an in-memory database is this process's alone)."""
+        if self.pool.in_process or self.store.path == ":memory:":
+            return answer_in(self.chat(chat_id), question, story_id)
+        return self.pool.call(
+            answer_at,
+            self.store.path,
+            chat_id,
+            question,
+            story_id,
+            here=lambda: answer_in(self.chat(chat_id), question, story_id),
+        )
 
     def facts_of_story(self, story_id: int) -> StoryFacts | None:
         """Facts of any chat's story by id: for the operator's CLI, never for handlers."""
@@ -332,22 +309,6 @@ def shown_answer(result) -> str:  # result: answers.Answer with a short answer
     """The short answer as shown, with its date when the answer doesn't already say it."""
     answer = result.answer
     return f"{answer} ({result.date})" if result.date and result.date not in answer else answer
-
-
-def other_language(story: Story | None) -> str | None:
-    """The name of the story's language when the English models can't read it ('Russian'),
-    else None. A story stored before languages were told apart is detected now."""
-    if story is None:
-        return None
-    language = story.language or story_language(story.text)
-    return None if reads_as_english(language) else display_name(language)
-
-
-def over_budget_note(result: Summary, length: SummaryLength) -> str | None:
-    """What to tell the reader when even one sentence is longer than the words asked for."""
-    if not result.over_budget or length.words is None:
-        return None
-    return over_word_budget(length.words, result.words)
 
 
 MAX_STORY_ID = 2**63 - 1  # SQLite's INTEGER: a larger id can't name a story, and can't be bound
