@@ -2,6 +2,7 @@
 
     storybot bench load --data ../shared/eval [--chats 300] [--stories 10] [--questions 10]
     python -m benchmarks.load --data ../shared/eval --chats 1000      (the issue's full size)
+    python -m benchmarks.load --data ../shared/eval --workers 1 2     (one run per pool size)
 
 ``storybot run`` is started as a subprocess against the fake Bot API server of
 ``tests/support/fake_telegram/`` (real HTTP on 127.0.0.1, long polling), exactly as the end-to-end
@@ -21,7 +22,9 @@ after ``--reply-timeout``, as unanswered).
 
 Reported: updates per second over the measured run, reply latency p50/p95/max (the update
 queued at the fake → the bot's sendMessage replying to it received by the fake), per kind,
-and the bot process's peak resident memory (``VmHWM`` of ``/proc/<pid>/status``). One warm-up
+and peak resident memory (``VmHWM`` of ``/proc/<pid>/status``): the bot's plus its child
+processes' (the analysis pool's workers). ``--workers`` sets ``STORYBOT_NLP_WORKERS`` for the
+bot; given several, each gets a run of its own, in the same invocation. One warm-up
 chat (a story and a question) runs first and is not counted: it pays for loading spaCy.
 """
 
@@ -146,12 +149,18 @@ def vm_field(pid: int, name: str) -> int | None:
     return None
 
 
-def start_bot(fake, folder: Path) -> tuple[subprocess.Popen, Path]:
-    """The bot process on a new database in ``folder``, and its log."""
+def start_bot(
+    fake, folder: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, Path]:
+    """The bot process on a new database in ``folder``, and its log. The bot starts with none
+    of this process's STORYBOT_ settings: ``env`` adds the ones a run sets."""
     from tests.support.bot_process import start_bot as start_bot_process
 
     log = folder / "bot.log"
-    return start_bot_process(fake, folder / "bot.db", log, timeout=STARTUP_TIMEOUT), log
+    process = start_bot_process(
+        fake, folder / "bot.db", log, timeout=STARTUP_TIMEOUT, extra_env=env or None
+    )
+    return process, log
 
 
 def warm_up(fake, articles: Sequence[tuple[str, list[str]]]) -> None:
@@ -225,6 +234,21 @@ def drive(fake, scripts: list[Script], *, burst: bool, timeout: float, deadline:
     return results
 
 
+def children_peak_kb(pid: int) -> list[int]:
+    """Each child process's peak resident memory (VmHWM) in kB: the pool's workers."""
+    peaks = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            peak = vm_field(int(child), "VmHWM")
+            if peak is not None:
+                peaks.append(peak)
+    return peaks
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="storybot bench load", description=__doc__)
     parser.add_argument("--data", type=Path, default=Path("../shared/eval"))
@@ -240,6 +264,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--max-minutes", type=float, default=30.0, help="stop waiting for replies after this"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="STORYBOT_NLP_WORKERS for the bot; several numbers: one run each, in this order, "
+        "each on a fresh bot and database (default: the bot's own, one per core)",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     folder = args.data / "bbc-news-summary"
     if not (folder / "News Articles").is_dir():
@@ -247,9 +279,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))  # tests.support.fake_telegram, when run as a script
+    articles = load_articles(folder)
+    failed = False
+    first_rate: float | None = None
+    for workers in args.workers or [None]:
+        ok, rate = run_once(args, articles, workers)
+        failed |= not ok
+        first_rate = first_rate or rate
+        if args.workers and len(args.workers) > 1:
+            print(f"\nupdates/s × first run: {rate / first_rate:.2f}", flush=True)
+    return 1 if failed else 0
+
+
+def run_once(
+    args: argparse.Namespace, articles: Sequence[tuple[str, list[str]]], workers: int | None
+) -> tuple[bool, float]:
+    """One load run on a fresh bot and database: (every update answered, updates/s)."""
     from tests.support.bot_process import stop_bot as stop_bot_process
 
-    articles = load_articles(folder)
     rng = random.Random(SEED)
     fake = make_fake().start()
     scripts: list[Script] = []
@@ -262,9 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         messages += [("question", q) for q in questions_about(rng, chosen, args.questions)]
         scripts.append(Script(fake.private_chat(user), user, messages))
     updates = sum(len(s.messages) for s in scripts)
+    env = {} if workers is None else {"STORYBOT_NLP_WORKERS": str(workers)}
 
     with tempfile.TemporaryDirectory(prefix="storybot-load-") as scratch:
-        process, log = start_bot(fake, Path(scratch))
+        process, log = start_bot(fake, Path(scratch), env)
         try:
             warm_up(fake, articles)
             rss_ready = vm_field(process.pid, "VmRSS")
@@ -274,6 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 fake, scripts, burst=args.burst, timeout=args.reply_timeout, deadline=deadline
             )
             peak = vm_field(process.pid, "VmHWM")
+            worker_peaks = children_peak_kb(process.pid)
             rss_end = vm_field(process.pid, "VmRSS")
             calls = fake.calls[calls_before:]
             refused = [c for c in calls if not c.ok and c.method != "getUpdates"]
@@ -289,15 +338,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     elapsed = (results.last_reply or time.monotonic()) - (results.first_sent or 0.0)
     api_calls = sum(1 for c in calls if c.method != "getUpdates")
     mode = "burst (all queued at once)" if args.burst else "closed loop (one message in flight)"
+    pool = "the bot's default" if workers is None else str(workers)
+    tree = (peak or 0) + sum(worker_peaks)
     print(
         f"\n### Load: {args.chats} chats × ({args.stories} stories + {args.questions} questions)"
-        f", {mode}\n"
+        f", {mode}, STORYBOT_NLP_WORKERS={pool}\n"
     )
     print("| updates | answered | seconds | updates/s | Bot API calls/s | peak RSS | DB |")
     print("|---|---|---|---|---|---|---|")
     print(
         f"| {updates} | {answered} | {elapsed:.0f} | {answered / elapsed:.1f} | "
-        f"{api_calls / elapsed:.1f} | {(peak or 0) / 1024:.0f} MB | {db_bytes / 1e6:.0f} MB |"
+        f"{api_calls / elapsed:.1f} | {tree / 1024:.0f} MB | {db_bytes / 1e6:.0f} MB |"
     )
     print("\n| replies to | n | p50 s | p95 s | max s |")
     print("|---|---|---|---|---|")
@@ -307,14 +358,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"| {kind} | {len(values)} | {statistics.median(values):.2f} | "
                 f"{percentile(values, 0.95):.2f} | {max(values):.2f} |"
             )
+    children = " + ".join(f"{kb / 1024:.0f}" for kb in worker_peaks)
     print(
         f"\nBot RSS after warm-up {(rss_ready or 0) / 1024:.0f} MB, at the end "
-        f"{(rss_end or 0) / 1024:.0f} MB, peak (VmHWM) {(peak or 0) / 1024:.0f} MB. "
+        f"{(rss_end or 0) / 1024:.0f} MB, peak (VmHWM) {(peak or 0) / 1024:.0f} MB"
+        + (f", its child processes' peaks {children} MB" if worker_peaks else "")
+        + " (peak RSS above: the bot's plus its children's, an upper bound for the tree). "
         f"Unanswered: {results.unanswered}; error replies: {results.sorry}; "
         f"per-user limit warnings: {results.too_fast}; "
-        f"refused Bot API calls: {len(refused)}; bot alive at the end: {alive}."
+        f"refused Bot API calls: {len(refused)}; bot alive at the end: {alive}.",
+        flush=True,
     )
-    return 0 if alive and not results.unanswered else 1
+    return alive and not results.unanswered, answered / elapsed
 
 
 if __name__ == "__main__":
