@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from bot.services.analysis_pool import AnalysisPool
 from bot.services.ingest import Ingestor
 from bot.sources.documents import RawStory
 from db.store import Store
+from tests.conftest import REPO
 
 
 def _raws(sample: str) -> list[RawStory]:
@@ -59,3 +65,34 @@ def test_pool_stores_what_in_process_ingest_stores(tmp_path: Path, sample_text: 
 def test_one_worker_runs_in_process() -> None:
     assert AnalysisPool(0).in_process and AnalysisPool(1).in_process
     assert not AnalysisPool(2).in_process
+
+
+def _running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie waiting to be reaped."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_workers_leave_with_a_killed_parent() -> None:
+    # A bot killed outright shuts no pool down: its workers must not live on, each holding
+    # its models.
+    script = (
+        "import multiprocessing, os, signal\n"
+        "from bot.services.analysis_pool import AnalysisPool\n"
+        "AnalysisPool(2).start()\n"
+        "print(*[p.pid for p in multiprocessing.active_children()], flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    workers = [int(pid) for pid in ran.stdout.split()]
+    assert len(workers) == 2, ran.stderr
+    deadline = time.monotonic() + 60  # a bound on the wait, not a measured time
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_running(pid) for pid in workers)

@@ -18,6 +18,7 @@ import math
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,6 +35,7 @@ BLAS_THREAD_SETTINGS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THRE
 # Broken pools in a row after which the work stays in this process for good: a worker that
 # dies at every start (no memory for another spaCy model) must not be respawned forever.
 MAX_POOL_FAILURES = 3
+PARENT_CHECK_SECONDS = 1.0  # how often a worker checks that the bot's process is still there
 
 Analysis = tuple[list[tuple[int, str]], list[Entity]]  # a story's sentences and its entities
 
@@ -48,6 +50,21 @@ def _warm(answers: bool = False) -> None:
         from bot.nlp.answers import warm_up
 
         warm_up()
+
+
+def _start_worker(answers: bool) -> None:
+    """Each worker's initializer: it leaves with its parent, then loads its models."""
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    _warm(answers)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker once the process that started it is gone. A parent killed outright
+    (SIGKILL, the OOM killer) shuts no pool down, and its workers would otherwise wait on
+    their queue for good, each holding its spaCy models (about 400 MB)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 class AnalysisPool:
@@ -149,7 +166,7 @@ class AnalysisPool:
                 self._executor = ProcessPoolExecutor(
                     max_workers=self.workers,
                     mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_warm,
+                    initializer=_start_worker,
                     initargs=(self.answers,),
                 )
             return self._executor
