@@ -68,8 +68,8 @@ def file_too_big(size: float, limit: int) -> str:
 
 
 class Problem(StrEnum):
-    """Why input was refused or a command not understood: what the core reports, in no words
-    (each value is its code in logs and in the command line's JSON)."""
+    """Why input was refused, a command not understood or a question not answered: what the
+    core reports, in no words (each value is its code in logs and in the command line's JSON)."""
 
     # /digest
     DIGEST_USAGE = "digest-usage"
@@ -130,6 +130,15 @@ class Problem(StrEnum):
     # feeds
     NOT_A_FEED = "not-a-feed"
     NO_LONGER_A_FEED = "no-longer-a-feed"
+    # questions: why there is no short answer
+    EMPTY_QUESTION = "empty-question"
+    QUESTION_NOT_ENGLISH = "question-not-english"
+    NO_STORIES_TO_ASK = "no-stories-to-ask"
+    STORY_NOT_HERE = "story-not-here"
+    STORY_NOT_ENGLISH = "story-not-english"
+    NOT_SAID = "not-said"
+    NO_SHORT_ANSWER = "no-short-answer"
+    SENTENCE_NOT_ENGLISH = "sentence-not-english"
 
 
 def _supported(details: Mapping[str, Any]) -> str:
@@ -231,6 +240,23 @@ _WORDING: dict[Problem, Callable[[Mapping[str, Any]], str]] = {
         "that isn't an RSS or Atom feed, and the page doesn't link to one."
     ),
     Problem.NO_LONGER_A_FEED: lambda d: "it no longer looks like an RSS or Atom feed",
+    Problem.EMPTY_QUESTION: lambda d: "Ask me a question about the stories here.",
+    Problem.QUESTION_NOT_ENGLISH: lambda d: (
+        "I can only answer questions in English about the stories here."
+    ),
+    Problem.NO_STORIES_TO_ASK: lambda d: (
+        "There are no stories here yet. Send me a story (text, a link or a file) first."
+    ),
+    Problem.STORY_NOT_HERE: lambda d: "That story isn't saved in this chat.",
+    Problem.STORY_NOT_ENGLISH: lambda d: (
+        f"Story #{d['id']} is in {d['language']}; I answer questions only about English stories."
+    ),
+    Problem.NOT_SAID: lambda d: "The stories in this chat don't say.",
+    # Said above the closest sentence, which follows it.
+    Problem.NO_SHORT_ANSWER: lambda d: "No short answer, but this is the closest the stories come:",
+    Problem.SENTENCE_NOT_ENGLISH: lambda d: (
+        f"The closest sentence is in {d['language']}, which I can't answer from:"
+    ),
 }
 
 
@@ -408,14 +434,6 @@ def lead_instead(why: str) -> str:
     return f"{why} Showing the opening paragraph instead."
 
 
-def asked_other_language(story_id: int, language: str) -> str:
-    return f"Story #{story_id} is in {language}; I answer questions only about English stories."
-
-
-def closest_in_other_language(language: str) -> str:
-    return f"The closest sentence is in {language}, which I can't answer from:"
-
-
 def facts_other_language(language: str) -> str:
     return f"This story is in {language}; I find who, what, when and where only in English."
 
@@ -467,8 +485,6 @@ COMMANDS = [
 
 # The Telegram renderer's words (handlers/render.py), which the terminal shares for digests.
 SHORTER, LONGER, FACTS, NEWER, OLDER = "Shorter", "Longer", "Facts", "‹ Newer", "Older ›"
-CLOSEST = "The closest the stories come:"
-NOT_SAID = "The stories in this chat don't say."
 FACT_NOT_SAID = "the story does not say"
 FILE_GROUP_LABELS = {
     "duplicate": "already saved here",

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from bot.messages import (
     ALREADY_HAVE_IT,
-    CLOSEST,
     COULD_NOT_READ_EDIT,
     COULD_NOT_SAVE,
     DELETE,
@@ -25,10 +24,11 @@ from bot.messages import (
     LONGER,
     NEWER,
     NO_STORIES_YET,
-    NOT_SAID,
     OLDER,
     SAVED,
     SHORTER,
+    Problem,
+    Refusal,
     answer_source,
     digest_heading,
     edit_refused,
@@ -294,20 +294,27 @@ def answer_reply(result) -> Reply:  # result: answers.Answer
     if result.answer is None and result.sentence:
         return render(
             [
-                Block(result.note or CLOSEST),
+                Block(why_unanswered(result)),
                 Block(f"“{result.sentence}”", "blockquote"),
                 Block(answer_source(result.title, result.story_id), "i"),
             ],
             about=result.story_id,
         )
     if result.answer is None:
-        # A note about one story ("Story #N is in Russian") is about it.
-        return render([Block(result.note or NOT_SAID)], about=result.story_id)
+        # A reason about one story ("Story #N is in Russian") is about it.
+        return render([Block(why_unanswered(result))], about=result.story_id)
     blocks = [Block(shown_answer(result), "b"), Block(f"“{result.sentence}”", "blockquote")]
     blocks.append(Block(answer_source(result.title, result.story_id), "i"))
-    if result.note:
-        blocks.append(Block(result.note, "i"))
+    if result.reason:
+        blocks.append(Block(say(result.reason), "i"))
     return render(blocks, about=result.story_id)
+
+
+def why_unanswered(result) -> str:  # result: answers.Answer with no short answer
+    """Why there is no short answer, in words: the answer's reason (the answers always give
+    one), else that the stories don't say, or offer only the closest sentence."""
+    default = Problem.NO_SHORT_ANSWER if result.sentence else Problem.NOT_SAID
+    return say(result.reason or Refusal(default))
 
 
 def facts_reply(result: StoryFacts) -> Reply:

@@ -9,6 +9,7 @@ import sys
 from bot.cli.inputs import read_lines
 from bot.cli.stories import open_service
 from bot.services.stories import shown_answer
+from handlers.render import why_unanswered
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -69,7 +70,7 @@ def ask_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer_json(result), ensure_ascii=False))
     elif result.answer is None:
-        print(result.note or "The stories in this chat don't say.")
+        print(why_unanswered(result))
         if result.sentence:
             print(f'"{result.sentence}" — {result.title}')
     else:
