@@ -139,6 +139,21 @@ class Problem(StrEnum):
     NOT_SAID = "not-said"
     NO_SHORT_ANSWER = "no-short-answer"
     SENTENCE_NOT_ENGLISH = "sentence-not-english"
+    # the command line (the operator's terminal)
+    NO_TOKEN = "no-token"
+    CANT_READ_FILE = "cant-read-file"
+    MANY_STORIES_IN_FILE = "many-stories-in-file"
+    LINE_NOT_AN_OBJECT = "line-not-an-object"
+    NOTHING_LEFT_AFTER_CLEANING = "nothing-left-after-cleaning"
+    BAD_SUMMARY_LENGTH = "bad-summary-length"
+    NOT_AN_ISO_TIME = "not-an-iso-time"
+    NO_STORY_WITH_ID = "no-story-with-id"
+    NO_STORIES_IN_CHAT = "no-stories-in-chat"
+    NO_CHAT_TO_REINDEX = "no-chat-to-reindex"
+    NO_DATABASE_FILE = "no-database-file"
+    CANT_OPEN_DATABASES = "cant-open-databases"
+    TARGET_NOT_EMPTY = "target-not-empty"
+    COUNT_MISMATCH = "count-mismatch"
 
 
 def _supported(details: Mapping[str, Any]) -> str:
@@ -256,6 +271,38 @@ _WORDING: dict[Problem, Callable[[Mapping[str, Any]], str]] = {
     Problem.NO_SHORT_ANSWER: lambda d: "No short answer, but this is the closest the stories come:",
     Problem.SENTENCE_NOT_ENGLISH: lambda d: (
         f"The closest sentence is in {d['language']}, which I can't answer from:"
+    ),
+    Problem.NO_TOKEN: lambda d: (
+        "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather (see the README), "
+        "or try the bot locally with: storybot chat"
+    ),
+    Problem.CANT_READ_FILE: lambda d: f"Can't read {d['path']}: {d['why']}",
+    Problem.MANY_STORIES_IN_FILE: lambda d: (
+        f"{d['path']} holds {d['count']} stories; use `storybot summarize --jsonl` or "
+        "`storybot ingest` for a file of many stories."
+    ),
+    Problem.LINE_NOT_AN_OBJECT: lambda d: f"line {d['line']} is not a JSON object",
+    Problem.NOTHING_LEFT_AFTER_CLEANING: lambda d: "No story text left after cleaning.",
+    Problem.BAD_SUMMARY_LENGTH: lambda d: (
+        "The length must be a positive number of sentences or words."
+    ),
+    Problem.NOT_AN_ISO_TIME: lambda d: (
+        f"“{d['typed']}” isn't an ISO 8601 time, e.g. 2024-05-06T09:00+02:00."
+    ),
+    Problem.NO_STORY_WITH_ID: lambda d: f"No story with id {d['id']}.",
+    Problem.NO_STORIES_IN_CHAT: lambda d: f"No stories in chat {d['chat']}.",
+    Problem.NO_CHAT_TO_REINDEX: lambda d: (
+        f"There is no chat {d['chat']} in this database: nothing to reindex."
+    ),
+    Problem.NO_DATABASE_FILE: lambda d: f"No database file at {d['path']}.",
+    Problem.CANT_OPEN_DATABASES: lambda d: f"Can't open the databases: {d['why']}",
+    Problem.TARGET_NOT_EMPTY: lambda d: (
+        f"Nothing copied: the target database is not empty ({d['chats']} chats, "
+        f"{d['stories']} stories, {d['feeds']} feeds): storybot copies only into an empty "
+        "one, so an archive is never mixed with another or copied twice."
+    ),
+    Problem.COUNT_MISMATCH: lambda d: (
+        f"Nothing copied: {d['table']}: {d['expected']} rows in the source, {d['found']} copied."
     ),
 }
 
@@ -443,6 +490,20 @@ def over_word_budget(words_asked: int, words_given: int) -> str:
         f"No sentence of this story fits in {words_asked} words, so here is the shortest of "
         f"its key sentences ({words_given} words)."
     )
+
+
+# -- the command line ----------------------------------------------------------------------
+# Its refusals are problems above; these are its usage lines and hints (bot/cli).
+
+ASK_CLI_USAGE = 'Usage: storybot ask --chat ID "question"'
+SUMMARIZE_CLI_USAGE = "Usage: storybot summarize PATH [-n N | --words N] or --jsonl FILE"
+NO_CHATS_TO_REINDEX = "The database holds no chats yet: nothing to reindex."
+SAME_DATABASE = "--from and --to name the same database."
+
+
+def more_stories(more: int) -> str:
+    """Under a listing cut at --limit."""
+    return f"… {more} more, use --limit to see them"
 
 
 HELP: list[tuple[str, str | None]] = [
