@@ -130,6 +130,9 @@ class Problem(StrEnum):
     # feeds
     NOT_A_FEED = "not-a-feed"
     NO_LONGER_A_FEED = "no-longer-a-feed"
+    ALREADY_FOLLOWING = "already-following"
+    TOO_MANY_FEEDS = "too-many-feeds"
+    COULD_NOT_FOLLOW = "could-not-follow"
     # questions: why there is no short answer
     EMPTY_QUESTION = "empty-question"
     QUESTION_NOT_ENGLISH = "question-not-english"
@@ -255,6 +258,14 @@ _WORDING: dict[Problem, Callable[[Mapping[str, Any]], str]] = {
         "that isn't an RSS or Atom feed, and the page doesn't link to one."
     ),
     Problem.NO_LONGER_A_FEED: lambda d: "it no longer looks like an RSS or Atom feed",
+    Problem.ALREADY_FOLLOWING: lambda d: f"This chat already follows {excerpt(d['url'], 80)}.",
+    Problem.TOO_MANY_FEEDS: lambda d: (
+        f"A chat can follow at most {d['limit']} feeds. /unfollow one first."
+    ),
+    # ``fetch``: why the fetch failed (a Refusal), worded in turn.
+    Problem.COULD_NOT_FOLLOW: lambda d: (
+        f"I couldn't follow {excerpt(d['url'], 80)}: {say(d['fetch'])}"
+    ),
     Problem.EMPTY_QUESTION: lambda d: "Ask me a question about the stories here.",
     Problem.QUESTION_NOT_ENGLISH: lambda d: (
         "I can only answer questions in English about the stories here."
@@ -444,18 +455,6 @@ def stopped_following(name: str) -> str:
 
 def feeds_heading(count: int) -> str:
     return f"Feeds followed here ({count})"
-
-
-def already_following(url: str) -> str:
-    return f"This chat already follows {excerpt(url, 80)}."
-
-
-def too_many_feeds(limit: int) -> str:
-    return f"A chat can follow at most {limit} feeds. /unfollow one first."
-
-
-def could_not_follow(url: str, why: str) -> str:
-    return f"I couldn't follow {excerpt(url, 80)}: {why}"
 
 
 def following(name: str, feed_id: int, added: int) -> str:

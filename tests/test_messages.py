@@ -39,6 +39,8 @@ SAMPLE_DETAILS = {
     "table": "stories",
     "expected": 5,
     "found": 4,
+    "url": "https://example.com/feed.xml",
+    "fetch": Refusal(Problem.HTTP_STATUS, {"status": 404}),
 }
 
 
