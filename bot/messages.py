@@ -505,6 +505,41 @@ def more_stories(more: int) -> str:
     return f"… {more} more, use --limit to see them"
 
 
+# -- the local chat (storybot chat: bot/telegram/local_chat.py) ----------------------------
+
+LOCAL_CHAT_INTRO = """storybot local chat: this talks to the same handlers as Telegram, with a local store.
+Paste or type a story and end the paste with a line holding just '.' (blank lines inside are kept).
+A link, a question ending in '?' or a /command goes at once, as does any single word.
+The commands are in /help. Extra local commands:
+  /sample        send the sample story (a real scraped article) to try the bot
+  /file PATH     send a file as a document
+  /press N       press button N under my last message (/press M N: under message M)
+  /reply N TEXT  reply to the bot's message N (the number after 'bot'), as in Telegram:
+                 /reply 3 /summary 2, or a question about that story
+  /quit          leave (or Ctrl-D, or Ctrl-C)
+"""
+LOCAL_REPLY_USAGE = (
+    "Use /reply N TEXT, where N is the number after 'bot' on one of my messages, "
+    "for example: /reply 2 /summary 1"
+)
+NO_SAMPLE = "The sample story isn't installed here."
+
+
+def no_such_file(path: object) -> str:
+    return f"No such file: {path}"
+
+
+def no_button(number: int, *, message_named: bool, has_buttons: bool) -> str:
+    """/press asked for a button the message (the one named, else the last) doesn't have."""
+    where = "That message" if message_named else "My last message"
+    if has_buttons:
+        return (
+            f"{where} has no button {number}. Buttons are numbered under a message; "
+            "/press M N presses button N under my message M."
+        )
+    return f"{where} has no buttons. /press M N presses button N under my message M."
+
+
 HELP: list[tuple[str, str | None]] = [
     ("storybot keeps the news stories you send it and makes them useful.", "b"),
     (
