@@ -270,10 +270,8 @@ _WORDING: dict[Problem, Callable[[Mapping[str, Any]], str]] = {
     Problem.QUESTION_NOT_ENGLISH: lambda d: (
         "I can only answer questions in English about the stories here."
     ),
-    Problem.NO_STORIES_TO_ASK: lambda d: (
-        "There are no stories here yet. Send me a story (text, a link or a file) first."
-    ),
-    Problem.STORY_NOT_HERE: lambda d: "That story isn't saved in this chat.",
+    Problem.NO_STORIES_TO_ASK: lambda d: NO_STORIES_YET,
+    Problem.STORY_NOT_HERE: lambda d: NOT_IN_THIS_CHAT,
     Problem.STORY_NOT_ENGLISH: lambda d: (
         f"Story #{d['id']} is in {d['language']}; I answer questions only about English stories."
     ),
