@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from benchmarks.news_corpora import detokenize_ptb
 from bot.nlp.summaries import (
     METHODS,
     StoryText,
@@ -79,28 +80,6 @@ def _jsonl(path: Path) -> Iterable[dict]:
         for line in handle:
             if line.strip():
                 yield json.loads(line)
-
-
-_PTB = {
-    "-LRB-": "(",
-    "-RRB-": ")",
-    "-LSB-": "[",
-    "-RSB-": "]",
-    "-LCB-": "{",
-    "-RCB-": "}",
-    "``": '"',
-    "''": '"',
-}
-
-
-def detokenize_ptb(text: str) -> str:
-    """Undo the Penn Treebank tokenization enough for sentence splitting to work."""
-    for token, char in _PTB.items():
-        text = text.replace(token, char)
-    text = re.sub(r" (n't|'s|'re|'ve|'m|'ll|'d)\b", r"\1", text)
-    text = re.sub(r" ([.,;:!?%)\]}])", r"\1", text)
-    text = re.sub(r"([(\[{$£#]) ", r"\1", text)
-    return text
 
 
 def load_cnndm(root: Path) -> list[Example]:

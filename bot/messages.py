@@ -68,8 +68,8 @@ def file_too_big(size: float, limit: int) -> str:
 
 
 class Problem(StrEnum):
-    """Why input was refused or a command not understood: what the core reports, in no words
-    (each value is its code in logs and in the command line's JSON)."""
+    """Why input was refused, a command not understood or a question not answered: what the
+    core reports, in no words (each value is its code in logs and in the command line's JSON)."""
 
     # /digest
     DIGEST_USAGE = "digest-usage"
@@ -130,6 +130,33 @@ class Problem(StrEnum):
     # feeds
     NOT_A_FEED = "not-a-feed"
     NO_LONGER_A_FEED = "no-longer-a-feed"
+    ALREADY_FOLLOWING = "already-following"
+    TOO_MANY_FEEDS = "too-many-feeds"
+    COULD_NOT_FOLLOW = "could-not-follow"
+    # questions: why there is no short answer
+    EMPTY_QUESTION = "empty-question"
+    QUESTION_NOT_ENGLISH = "question-not-english"
+    NO_STORIES_TO_ASK = "no-stories-to-ask"
+    STORY_NOT_HERE = "story-not-here"
+    STORY_NOT_ENGLISH = "story-not-english"
+    NOT_SAID = "not-said"
+    NO_SHORT_ANSWER = "no-short-answer"
+    SENTENCE_NOT_ENGLISH = "sentence-not-english"
+    # the command line (the operator's terminal)
+    NO_TOKEN = "no-token"
+    CANT_READ_FILE = "cant-read-file"
+    MANY_STORIES_IN_FILE = "many-stories-in-file"
+    LINE_NOT_AN_OBJECT = "line-not-an-object"
+    NOTHING_LEFT_AFTER_CLEANING = "nothing-left-after-cleaning"
+    BAD_SUMMARY_LENGTH = "bad-summary-length"
+    NOT_AN_ISO_TIME = "not-an-iso-time"
+    NO_STORY_WITH_ID = "no-story-with-id"
+    NO_STORIES_IN_CHAT = "no-stories-in-chat"
+    NO_CHAT_TO_REINDEX = "no-chat-to-reindex"
+    NO_DATABASE_FILE = "no-database-file"
+    CANT_OPEN_DATABASES = "cant-open-databases"
+    TARGET_NOT_EMPTY = "target-not-empty"
+    COUNT_MISMATCH = "count-mismatch"
 
 
 def _supported(details: Mapping[str, Any]) -> str:
@@ -231,6 +258,61 @@ _WORDING: dict[Problem, Callable[[Mapping[str, Any]], str]] = {
         "that isn't an RSS or Atom feed, and the page doesn't link to one."
     ),
     Problem.NO_LONGER_A_FEED: lambda d: "it no longer looks like an RSS or Atom feed",
+    Problem.ALREADY_FOLLOWING: lambda d: f"This chat already follows {excerpt(d['url'], 80)}.",
+    Problem.TOO_MANY_FEEDS: lambda d: (
+        f"A chat can follow at most {d['limit']} feeds. /unfollow one first."
+    ),
+    # ``fetch``: why the fetch failed (a Refusal), worded in turn.
+    Problem.COULD_NOT_FOLLOW: lambda d: (
+        f"I couldn't follow {excerpt(d['url'], 80)}: {say(d['fetch'])}"
+    ),
+    Problem.EMPTY_QUESTION: lambda d: "Ask me a question about the stories here.",
+    Problem.QUESTION_NOT_ENGLISH: lambda d: (
+        "I can only answer questions in English about the stories here."
+    ),
+    Problem.NO_STORIES_TO_ASK: lambda d: NO_STORIES_YET,
+    Problem.STORY_NOT_HERE: lambda d: NOT_IN_THIS_CHAT,
+    Problem.STORY_NOT_ENGLISH: lambda d: (
+        f"Story #{d['id']} is in {d['language']}; I answer questions only about English stories."
+    ),
+    Problem.NOT_SAID: lambda d: "The stories in this chat don't say.",
+    # Said above the closest sentence, which follows it.
+    Problem.NO_SHORT_ANSWER: lambda d: "No short answer, but this is the closest the stories come:",
+    Problem.SENTENCE_NOT_ENGLISH: lambda d: (
+        f"The closest sentence is in {d['language']}, which I can't answer from:"
+    ),
+    Problem.NO_TOKEN: lambda d: (
+        "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather (see the README), "
+        "or try the bot locally with: storybot chat"
+    ),
+    Problem.CANT_READ_FILE: lambda d: f"Can't read {d['path']}: {d['why']}",
+    Problem.MANY_STORIES_IN_FILE: lambda d: (
+        f"{d['path']} holds {d['count']} stories; use `storybot summarize --jsonl` or "
+        "`storybot ingest` for a file of many stories."
+    ),
+    Problem.LINE_NOT_AN_OBJECT: lambda d: f"line {d['line']} is not a JSON object",
+    Problem.NOTHING_LEFT_AFTER_CLEANING: lambda d: "No story text left after cleaning.",
+    Problem.BAD_SUMMARY_LENGTH: lambda d: (
+        "The length must be a positive number of sentences or words."
+    ),
+    Problem.NOT_AN_ISO_TIME: lambda d: (
+        f"“{d['typed']}” isn't an ISO 8601 time, e.g. 2024-05-06T09:00+02:00."
+    ),
+    Problem.NO_STORY_WITH_ID: lambda d: f"No story with id {d['id']}.",
+    Problem.NO_STORIES_IN_CHAT: lambda d: f"No stories in chat {d['chat']}.",
+    Problem.NO_CHAT_TO_REINDEX: lambda d: (
+        f"There is no chat {d['chat']} in this database: nothing to reindex."
+    ),
+    Problem.NO_DATABASE_FILE: lambda d: f"No database file at {d['path']}.",
+    Problem.CANT_OPEN_DATABASES: lambda d: f"Can't open the databases: {d['why']}",
+    Problem.TARGET_NOT_EMPTY: lambda d: (
+        f"Nothing copied: the target database is not empty ({d['chats']} chats, "
+        f"{d['stories']} stories, {d['feeds']} feeds): storybot copies only into an empty "
+        "one, so an archive is never mixed with another or copied twice."
+    ),
+    Problem.COUNT_MISMATCH: lambda d: (
+        f"Nothing copied: {d['table']}: {d['expected']} rows in the source, {d['found']} copied."
+    ),
 }
 
 
@@ -373,18 +455,6 @@ def feeds_heading(count: int) -> str:
     return f"Feeds followed here ({count})"
 
 
-def already_following(url: str) -> str:
-    return f"This chat already follows {excerpt(url, 80)}."
-
-
-def too_many_feeds(limit: int) -> str:
-    return f"A chat can follow at most {limit} feeds. /unfollow one first."
-
-
-def could_not_follow(url: str, why: str) -> str:
-    return f"I couldn't follow {excerpt(url, 80)}: {why}"
-
-
 def following(name: str, feed_id: int, added: int) -> str:
     text = f"Following “{name}” (feed #{feed_id})."
     if added:
@@ -408,14 +478,6 @@ def lead_instead(why: str) -> str:
     return f"{why} Showing the opening paragraph instead."
 
 
-def asked_other_language(story_id: int, language: str) -> str:
-    return f"Story #{story_id} is in {language}; I answer questions only about English stories."
-
-
-def closest_in_other_language(language: str) -> str:
-    return f"The closest sentence is in {language}, which I can't answer from:"
-
-
 def facts_other_language(language: str) -> str:
     return f"This story is in {language}; I find who, what, when and where only in English."
 
@@ -425,6 +487,55 @@ def over_word_budget(words_asked: int, words_given: int) -> str:
         f"No sentence of this story fits in {words_asked} words, so here is the shortest of "
         f"its key sentences ({words_given} words)."
     )
+
+
+# -- the command line ----------------------------------------------------------------------
+# Its refusals are problems above; these are its usage lines and hints (bot/cli).
+
+ASK_CLI_USAGE = 'Usage: storybot ask --chat ID "question"'
+SUMMARIZE_CLI_USAGE = "Usage: storybot summarize PATH [-n N | --words N] or --jsonl FILE"
+NO_CHATS_TO_REINDEX = "The database holds no chats yet: nothing to reindex."
+SAME_DATABASE = "--from and --to name the same database."
+
+
+def more_stories(more: int) -> str:
+    """Under a listing cut at --limit."""
+    return f"… {more} more, use --limit to see them"
+
+
+# -- the local chat (storybot chat: bot/telegram/local_chat.py) ----------------------------
+
+LOCAL_CHAT_INTRO = """storybot local chat: this talks to the same handlers as Telegram, with a local store.
+Paste or type a story and end the paste with a line holding just '.' (blank lines inside are kept).
+A link, a question ending in '?' or a /command goes at once, as does any single word.
+The commands are in /help. Extra local commands:
+  /sample        send the sample story (a real scraped article) to try the bot
+  /file PATH     send a file as a document
+  /press N       press button N under my last message (/press M N: under message M)
+  /reply N TEXT  reply to the bot's message N (the number after 'bot'), as in Telegram:
+                 /reply 3 /summary 2, or a question about that story
+  /quit          leave (or Ctrl-D, or Ctrl-C)
+"""
+LOCAL_REPLY_USAGE = (
+    "Use /reply N TEXT, where N is the number after 'bot' on one of my messages, "
+    "for example: /reply 2 /summary 1"
+)
+NO_SAMPLE = "The sample story isn't installed here."
+
+
+def no_such_file(path: object) -> str:
+    return f"No such file: {path}"
+
+
+def no_button(number: int, *, message_named: bool, has_buttons: bool) -> str:
+    """/press asked for a button the message (the one named, else the last) doesn't have."""
+    where = "That message" if message_named else "My last message"
+    if has_buttons:
+        return (
+            f"{where} has no button {number}. Buttons are numbered under a message; "
+            "/press M N presses button N under my message M."
+        )
+    return f"{where} has no buttons. /press M N presses button N under my message M."
 
 
 HELP: list[tuple[str, str | None]] = [
@@ -467,8 +578,6 @@ COMMANDS = [
 
 # The Telegram renderer's words (handlers/render.py), which the terminal shares for digests.
 SHORTER, LONGER, FACTS, NEWER, OLDER = "Shorter", "Longer", "Facts", "‹ Newer", "Older ›"
-CLOSEST = "The closest the stories come:"
-NOT_SAID = "The stories in this chat don't say."
 FACT_NOT_SAID = "the story does not say"
 FILE_GROUP_LABELS = {
     "duplicate": "already saved here",

@@ -29,6 +29,8 @@ class Feed:
     failures: int
     next_poll_at: str | None
     reported_failure: bool
+    # Why it last failed: the feed service's problem code and details as JSON (words, in rows
+    # stored before reasons were); the service reads it back (bot/services/feeds.last_error).
     last_error: str | None
 
     @property

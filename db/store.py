@@ -17,11 +17,12 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import sqlite_utils
 
@@ -533,25 +534,11 @@ class ChatStories:
 
     def sentences(self, story_id: int) -> list[StoredSentence]:
         """The story's sentences in order; none if the story is another chat's."""
-        with self.store.lock:
-            rows = self.db.execute(
-                "SELECT s.position, s.paragraph, s.text FROM sentences s "
-                "JOIN stories t ON t.id = s.story_id "
-                "WHERE s.story_id = ? AND t.chat_id = ? ORDER BY s.position",
-                [story_id, self.chat_id],
-            ).fetchall()
-        return [StoredSentence(*row) for row in rows]
+        return self.sentences_of([story_id]).get(story_id, [])
 
     def entities(self, story_id: int) -> list[StoredEntity]:
         """The story's named entities by sentence and offset; none if it is another chat's."""
-        with self.store.lock:
-            rows = self.db.execute(
-                'SELECT e.sentence, e.text, e.label, e.start, e."end" FROM entities e '
-                "JOIN stories t ON t.id = e.story_id "
-                "WHERE e.story_id = ? AND t.chat_id = ? ORDER BY e.sentence, e.start",
-                [story_id, self.chat_id],
-            ).fetchall()
-        return [StoredEntity(*row) for row in rows]
+        return self.entities_of([story_id]).get(story_id, [])
 
     def search(self, words: str, limit: int = 10, *, any_word: bool = False) -> list[Story]:
         """Stories matching the words, best BM25 first, then newest. Never FTS5 syntax errors."""
@@ -664,10 +651,7 @@ class ChatStories:
             "ORDER BY s.story_id, s.position",
             story_ids,
         )
-        found: dict[int, list[StoredSentence]] = {}
-        for story_id, *rest in rows:
-            found.setdefault(story_id, []).append(StoredSentence(*rest))
-        return found
+        return _by_story(rows, StoredSentence)
 
     def entities_of(self, story_ids: Sequence[int]) -> dict[int, list[StoredEntity]]:
         """The named entities of several of this chat's stories, by story id."""
@@ -678,10 +662,7 @@ class ChatStories:
             "ORDER BY e.story_id, e.sentence, e.start",
             story_ids,
         )
-        found: dict[int, list[StoredEntity]] = {}
-        for story_id, *rest in rows:
-            found.setdefault(story_id, []).append(StoredEntity(*rest))
-        return found
+        return _by_story(rows, StoredEntity)
 
     def _rows_of_stories(self, sql: str, story_ids: Sequence[int]) -> list[tuple]:
         """The rows of ``sql`` (this chat's id, then the ids in ``{marks}``) for the given
@@ -772,6 +753,17 @@ class ChatStories:
         marks = ",".join("?" * len(story_ids))
         for table in ("sentences", "entities", "story_buckets"):
             db.execute(f"DELETE FROM {table} WHERE story_id IN ({marks})", story_ids)
+
+
+T = TypeVar("T")
+
+
+def _by_story(rows: list[tuple], make: Callable[..., T]) -> dict[int, list[T]]:
+    """Rows of (story id, *fields), in order, as each story's list of ``make(*fields)``."""
+    found: dict[int, list[T]] = {}
+    for story_id, *rest in rows:
+        found.setdefault(story_id, []).append(make(*rest))
+    return found
 
 
 def _chunks(values: list, size: int = 500) -> Iterator[list]:

@@ -55,11 +55,26 @@ BATCH = 1_000
 
 
 class TargetNotEmpty(Exception):
-    """The target store already holds chats or stories."""
+    """The target store already holds chats or stories: ``held`` counts its chats, stories
+    and feeds (the command line words it; ``str()`` is for logs)."""
+
+    def __init__(self, held: dict[str, int]) -> None:
+        super().__init__(held)
+        self.held = held
+
+    def __str__(self) -> str:
+        return "target not empty: " + ", ".join(f"{n} {table}" for table, n in self.held.items())
 
 
 class CountMismatch(Exception):
     """A table's row count differs between source and target after the copy."""
+
+    def __init__(self, table: str, expected: int, found: int) -> None:
+        super().__init__(table, expected, found)
+        self.table, self.expected, self.found = table, expected, found
+
+    def __str__(self) -> str:
+        return f"{self.table}: {self.expected} rows in the source, {self.found} copied"
 
 
 def _rows(store: Store, table: str, columns: str, order: str) -> Iterator[list[tuple]]:
@@ -78,11 +93,8 @@ def copy_store(source: Store, target: Store) -> dict[str, int]:
     """Copy every row of source into the empty target; rows per table."""
     held = {table: count(target, table) for table in ("chats", "stories", "feeds")}
     if any(held.values()):
-        raise TargetNotEmpty(
-            f"the target database is not empty ({held['chats']} chats, {held['stories']} "
-            f"stories, {held['feeds']} feeds): storybot copies only into an empty one, "
-            "so an archive is never mixed with another or copied twice"
-        )
+        # Only into an empty one, so an archive is never mixed with another or copied twice.
+        raise TargetNotEmpty(held)
     highest = {table: source.highest_id(table) for table in COUNTED}
     with target.transaction() as db:
         for table, columns, order in TABLES:
@@ -97,5 +109,5 @@ def copy_store(source: Store, target: Store) -> dict[str, int]:
         counts = {table: count(source, table) for table, _, _ in TABLES}
         for table, expected in counts.items():
             if (found := count(target, table)) != expected:
-                raise CountMismatch(f"{table}: {expected} rows in the source, {found} copied")
+                raise CountMismatch(table, expected, found)
     return counts

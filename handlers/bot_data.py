@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.rate_limits import RateLimiter
 from bot.services.digest_service import DigestService
 from bot.services.feeds import FeedFollower
+from bot.services.settings import SettingsService
 from bot.services.stories import StoryService
 
 
@@ -28,8 +29,8 @@ def utc_now() -> datetime:
 
 @dataclass
 class BotData:
-    """The application's shared objects. ``digests`` and ``feeds`` are made on first use over
-    the story service's store."""
+    """The application's shared objects. ``digests``, ``feeds`` and ``chat_settings`` are made
+    on first use over the story service's store."""
 
     service: StoryService | None = None
     settings: Settings | None = None
@@ -38,6 +39,7 @@ class BotData:
     clock: Callable[[], datetime] = utc_now  # a test's fake clock goes here
     _digests: DigestService | None = field(default=None, repr=False)
     _feeds: FeedFollower | None = field(default=None, repr=False)
+    _chat_settings: SettingsService | None = field(default=None, repr=False)
 
     @property
     def stories(self) -> StoryService:
@@ -55,6 +57,13 @@ class BotData:
         if self._feeds is None:
             self._feeds = FeedFollower(self.stories.store, self.stories.ingestor)
         return self._feeds
+
+    @property
+    def chat_settings(self) -> SettingsService:
+        """/settings by chat id (``settings`` is the bot's own configuration)."""
+        if self._chat_settings is None:
+            self._chat_settings = SettingsService(self.stories.store)
+        return self._chat_settings
 
 
 Context = CallbackContext[ExtBot[None], dict, dict, BotData]

@@ -27,14 +27,12 @@ from bot.messages import (
     DIGESTS_OFF,
     FOLLOW_USAGE,
     NO_DIGEST_SCHEDULED,
-    NO_FEEDS,
     NO_SUCH_FEED,
     NOTHING_NEW,
     OWN_STORIES,
     UNFOLLOW_USAGE,
     admins_of_both,
     cannot_see_chat,
-    feeds_heading,
     say,
     stopped_following,
     stories_from,
@@ -48,7 +46,15 @@ from bot.services.digests import Digest
 from bot.services.schedules import Schedule, ScheduleError, next_run, parse_utc
 from handlers.bot_data import Context
 from handlers.permissions import is_admin
-from handlers.render import Block, format_digest, render, text_reply
+from handlers.render import (
+    feed_notice_text,
+    feeds_reply,
+    follow_text,
+    format_digest,
+    schedule_set_text,
+    schedule_status_text,
+    text_reply,
+)
 from handlers.replying import (
     in_save_pool,
     in_save_worker,
@@ -112,7 +118,7 @@ async def digest_command(update: Update, context: Context) -> None:
         return
     if command.action == "status":
         status = await asyncio.to_thread(digests.status, chat.id, now)
-        await send(update, context, text_reply(status))
+        await send(update, context, text_reply(schedule_status_text(status)))
         return
     if not await may_change(update, context):
         await send(update, context, text_reply(ADMINS_ONLY))
@@ -123,15 +129,15 @@ async def digest_command(update: Update, context: Context) -> None:
         text = DIGESTS_OFF if removed else NO_DIGEST_SCHEDULED
         await send(update, context, text_reply(text))
     elif command.action == "set" and command.schedule is not None:
-        saved, reply = await asyncio.to_thread(
+        stored = await asyncio.to_thread(
             digests.set_schedule,
             command.schedule,
             chat.type,
             now,
             command.zone_defaulted,
         )
-        schedule_job(context.application, saved, now)
-        await send(update, context, text_reply(reply))
+        schedule_job(context.application, stored.schedule, now)
+        await send(update, context, text_reply(schedule_set_text(stored)))
     elif command.action == "from" and command.source is not None:
         await _set_source(update, context, command.source)
 
@@ -199,7 +205,7 @@ async def follow_command(update: Update, context: Context) -> None:
     feeds = context.application.bot_data.feeds
     now = context.application.bot_data.clock()
     result = await in_save_worker(update, context, feeds.follow, chat.id, context.args[0], now)
-    await send(update, context, text_reply(result.message))
+    await send(update, context, text_reply(follow_text(result)))
 
 
 async def unfollow_command(update: Update, context: Context) -> None:
@@ -225,18 +231,7 @@ async def feeds_command(update: Update, context: Context) -> None:
     if chat is None:
         return
     feeds = await asyncio.to_thread(context.application.bot_data.feeds.feeds, chat.id)
-    if not feeds:
-        await send(update, context, text_reply(NO_FEEDS))
-        return
-    blocks = [Block(feeds_heading(len(feeds)), "b")]
-    for feed in feeds:
-        line = f"#{feed.id} {feed.name}"
-        if feed.title:
-            line += f" — {feed.url}"
-        if feed.failures:
-            line += f" (failing: {feed.last_error})"
-        blocks.append(Block(line))
-    await send(update, context, render(blocks))
+    await send(update, context, feeds_reply(feeds))
 
 
 # -- jobs ------------------------------------------------------------------------------------
@@ -337,6 +332,7 @@ async def poll_feeds(context: Context) -> None:
     application = context.application
     results = await in_save_pool(application.bot_data.feeds.poll_due, application.bot_data.clock())
     for result in results:
-        if result.message:
+        notice = feed_notice_text(result)
+        if notice:
             with contextlib.suppress(TelegramError):
-                await context.bot.send_message(result.feed.chat_id, result.message)
+                await context.bot.send_message(result.feed.chat_id, notice)

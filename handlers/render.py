@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from bot.messages import (
     ALREADY_HAVE_IT,
-    CLOSEST,
     COULD_NOT_READ_EDIT,
     COULD_NOT_SAVE,
     DELETE,
@@ -24,15 +23,25 @@ from bot.messages import (
     HOW_TO_ASK,
     LONGER,
     NEWER,
+    NO_FEEDS,
+    NO_SCHEDULE,
     NO_STORIES_YET,
-    NOT_SAID,
     OLDER,
     SAVED,
     SHORTER,
+    Problem,
+    Refusal,
     answer_source,
     digest_heading,
+    digest_scheduled,
+    digest_status,
     edit_refused,
+    feed_failing,
+    feed_works_again,
+    feeds_heading,
     file_group,
+    following,
+    how_often,
     list_heading,
     more_in_digest,
     no_such_page,
@@ -44,7 +53,15 @@ from bot.messages import (
     updated_story,
 )
 from bot.services.digests import Digest, DigestItem
-from bot.services.schedules import local_time_text, parse_utc
+from bot.services.feeds import Feed, FeedNotice, FollowResult, PollResult, last_error
+from bot.services.schedules import (
+    Schedule,
+    ScheduleSet,
+    ScheduleStatus,
+    local_time_text,
+    parse_utc,
+    weekday_name,
+)
 from bot.services.stories import (
     Saved,
     StoryFacts,
@@ -294,20 +311,27 @@ def answer_reply(result) -> Reply:  # result: answers.Answer
     if result.answer is None and result.sentence:
         return render(
             [
-                Block(result.note or CLOSEST),
+                Block(why_unanswered(result)),
                 Block(f"“{result.sentence}”", "blockquote"),
                 Block(answer_source(result.title, result.story_id), "i"),
             ],
             about=result.story_id,
         )
     if result.answer is None:
-        # A note about one story ("Story #N is in Russian") is about it.
-        return render([Block(result.note or NOT_SAID)], about=result.story_id)
+        # A reason about one story ("Story #N is in Russian") is about it.
+        return render([Block(why_unanswered(result))], about=result.story_id)
     blocks = [Block(shown_answer(result), "b"), Block(f"“{result.sentence}”", "blockquote")]
     blocks.append(Block(answer_source(result.title, result.story_id), "i"))
-    if result.note:
-        blocks.append(Block(result.note, "i"))
+    if result.reason:
+        blocks.append(Block(say(result.reason), "i"))
     return render(blocks, about=result.story_id)
+
+
+def why_unanswered(result) -> str:  # result: answers.Answer with no short answer
+    """Why there is no short answer, in words: the answer's reason (the answers always give
+    one), else that the stories don't say, or offer only the closest sentence."""
+    default = Problem.NO_SHORT_ANSWER if result.sentence else Problem.NOT_SAID
+    return say(result.reason or Refusal(default))
 
 
 def facts_reply(result: StoryFacts) -> Reply:
@@ -376,3 +400,70 @@ def _source_name(source: str) -> str:
         return PurePath(source).name if source.startswith("/") else source
     host = urlsplit(source).hostname or source
     return host.removeprefix("www.")
+
+
+# -- schedules and feeds
+
+
+def how_often_text(schedule: Schedule) -> str:
+    """'daily at 09:00 (Europe/Berlin)' or 'every Monday at 08:30 (UTC)'."""
+    return how_often(weekday_name(schedule), schedule.time_of_day, schedule.timezone)
+
+
+def schedule_status_text(status: ScheduleStatus) -> str:
+    """The reply to /digest status."""
+    schedule = status.schedule
+    if schedule is None or status.upcoming is None:
+        return NO_SCHEDULE
+    upcoming = local_time_text(status.upcoming, schedule.timezone)
+    often = how_often_text(schedule)
+    return digest_status(often, upcoming, schedule.timezone, status.source_elsewhere)
+
+
+def schedule_set_text(result: ScheduleSet) -> str:
+    """The reply to /digest daily|weekly …, always naming the zone used."""
+    schedule = result.schedule
+    upcoming = local_time_text(result.first_run, schedule.timezone)
+    often = how_often_text(schedule)
+    return digest_scheduled(often, upcoming, schedule.timezone, result.zone_defaulted)
+
+
+def follow_text(result: FollowResult) -> str:
+    """The reply to /follow: what was followed and added, or why not."""
+    if result.feed is None:
+        assert result.refused is not None
+        return say(result.refused)
+    return following(result.feed.name, result.feed.id, result.added)
+
+
+def feed_error_text(why: Refusal | str | None) -> str:
+    """Why a feed failed, as a clause ("That link returned HTTP 500"); stored words as they
+    are."""
+    if why is None or isinstance(why, str):
+        return why or ""
+    return say(why).rstrip(".")
+
+
+def feed_notice_text(result: PollResult) -> str | None:
+    """What a chat is told after its feed was polled, if anything."""
+    feed = result.feed
+    if result.notice is FeedNotice.WORKS_AGAIN:
+        return feed_works_again(feed.name)
+    if result.notice is FeedNotice.FAILING:
+        return feed_failing(feed.name, feed.id, feed.failures, feed_error_text(result.error))
+    return None
+
+
+def feeds_reply(feeds: Sequence[Feed]) -> Reply:
+    """/feeds: the chat's feeds, numbered, with why any of them is failing."""
+    if not feeds:
+        return render([Block(NO_FEEDS)])
+    blocks = [Block(feeds_heading(len(feeds)), "b")]
+    for feed in feeds:
+        line = f"#{feed.id} {feed.name}"
+        if feed.title:
+            line += f" — {feed.url}"
+        if feed.failures:
+            line += f" (failing: {feed_error_text(last_error(feed))})"
+        blocks.append(Block(line))
+    return render(blocks)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.messages import ADMINS_ONLY, SETTINGS_HEADING
-from bot.services.settings import SETTINGS_USAGE, change, describe
+from bot.services.settings import SETTINGS_USAGE
 from handlers.bot_data import Context
 from handlers.permissions import is_admin
 from handlers.render import Block, render, text_reply
-from handlers.replying import in_worker, send, service
+from handlers.replying import in_worker, send
 
 
 async def settings_command(update: Update, context: Context) -> None:
@@ -17,10 +17,10 @@ async def settings_command(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    stories = service(context).chat(chat.id)
+    chat_settings = context.application.bot_data.chat_settings
     args = context.args or []
     if not args:
-        current = await in_worker(update, context, describe, stories)
+        current = await in_worker(update, context, chat_settings.describe, chat.id)
         await send(
             update,
             context,
@@ -33,5 +33,6 @@ async def settings_command(update: Update, context: Context) -> None:
     if not await is_admin(update, context):
         await send(update, context, text_reply(ADMINS_ONLY))
         return
-    result = await in_worker(update, context, change, stories, args[0], " ".join(args[1:]))
+    value = " ".join(args[1:])
+    result = await in_worker(update, context, chat_settings.change, chat.id, args[0], value)
     await send(update, context, text_reply(result.message))

@@ -8,16 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlp.answers import (
-    CLOSEST,
-    NO_STORIES,
-    NOT_HERE,
-    NOT_SAID,
-    Answer,
-    answer,
-    facts,
-    main_event,
-)
+from bot.messages import Problem, Refusal, say
+from bot.nlp.answers import Answer, answer, facts, main_event
 from bot.nlp.dates import resolve_date
 from bot.services.ingest import Ingestor
 from bot.sources.documents import RawStory
@@ -124,9 +116,9 @@ def test_a_short_answer_is_right_and_rests_on_its_sentence(
         assert result.title and result.story_id is not None
         assert len(result.answer.split()) <= 25
     elif result.sentence is not None:
-        assert result.note == CLOSEST and result.story_id is not None
+        assert result.reason == Refusal(Problem.NO_SHORT_ANSWER) and result.story_id is not None
     else:
-        assert result.note == NOT_SAID
+        assert result.reason == Refusal(Problem.NOT_SAID)
 
 
 def test_plain_questions_mostly_get_the_answer_or_its_sentence(store: Store) -> None:
@@ -165,7 +157,7 @@ def test_yes_no_question_answers_with_the_deciding_sentence(store: Store) -> Non
     result = ask(store, "Was the tram driver arrested?")
     assert result.answer is None
     assert result.sentence and "arrested the driver" in result.sentence
-    assert result.note == CLOSEST
+    assert result.reason == Refusal(Problem.NO_SHORT_ANSWER)
 
 
 # -- scoping ----------------------------------------------------------------------------------
@@ -191,7 +183,7 @@ def test_another_chats_story_is_never_used(store: Store) -> None:
     assert council.answer is None or "Maria Lopez" in council.answer
     # A story id from chat 1, asked in chat 2, is not found there.
     foreign = ask(store, "Where did the tram derail?", chat=2, story_id=ids(store, 1)["croydon"])
-    assert foreign.answer is None and foreign.note == NOT_HERE
+    assert foreign.answer is None and foreign.reason == Refusal(Problem.STORY_NOT_HERE)
 
 
 # -- abstention ---------------------------------------------------------------------------
@@ -209,7 +201,7 @@ def test_another_chats_story_is_never_used(store: Store) -> None:
 def test_unrelated_questions_abstain(store: Store, question: str) -> None:
     result = ask(store, question)
     assert result.answer is None
-    assert result.note == NOT_SAID, result
+    assert result.reason == Refusal(Problem.NOT_SAID), result
 
 
 # -- dates ------------------------------------------------------------------------------------
@@ -266,8 +258,10 @@ def test_bad_or_fts_syntax_input_never_raises(store: Store, question: str) -> No
     assert result.answer is None or result.sentence
 
 
-def test_empty_question_note(store: Store) -> None:
-    assert ask(store, "").note == "Ask me a question about the stories here."
+def test_empty_question_reason(store: Store) -> None:
+    reason = ask(store, "").reason
+    assert reason == Refusal(Problem.EMPTY_QUESTION)
+    assert say(reason) == "Ask me a question about the stories here."
 
 
 def test_ten_thousand_word_question_gets_a_reply(store: Store) -> None:
@@ -278,12 +272,13 @@ def test_ten_thousand_word_question_gets_a_reply(store: Store) -> None:
 
 def test_other_language(store: Store) -> None:
     result = ask(store, "Qui a signé la déclaration commune ?")
-    assert result.answer is None and "English" in (result.note or "")
+    assert result.answer is None and result.reason == Refusal(Problem.QUESTION_NOT_ENGLISH)
+    assert "English" in say(result.reason)
 
 
 def test_chat_without_stories(store: Store) -> None:
     result = ask(store, "Who signed the joint statement?", chat=99)
-    assert result.answer is None and result.note == NO_STORIES
+    assert result.answer is None and result.reason == Refusal(Problem.NO_STORIES_TO_ASK)
 
 
 # -- main event -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.settings import canonical_zone, change, describe
+from bot.services.settings import SettingsService, canonical_zone, change, describe
 from bot.services.stories import StoryService
 from db.store import Store
 from tests.conftest import article
@@ -25,6 +25,14 @@ def test_settings_are_validated_and_kept_per_chat(store: Store) -> None:
     assert not change(chat, "colour", "blue").ok
     assert "60 words" in describe(chat) and "Europe/Berlin" in describe(chat)
     assert "UTC" in describe(store.chat(2))
+
+
+def test_the_settings_service_takes_a_chat_id(store: Store) -> None:
+    settings = SettingsService(store)
+    assert settings.change(4, "tz", "Asia/Kolkata").ok
+    assert not settings.change(4, "length", "9999").ok
+    assert "Asia/Kolkata" in settings.describe(4) and "Asia/Kolkata" not in settings.describe(5)
+    assert settings.describe(4) == describe(store.chat(4))
 
 
 def test_the_default_length_applies_to_new_summaries(store: Store) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.nlp.answers import CLOSEST
+from bot.messages import Problem, Refusal, say
 from tests.conftest import SAMPLE
 
 
@@ -34,7 +34,7 @@ def test_ask_text_and_json(db: str, capsys, monkeypatch) -> None:
     )
     # The short answer, or the closest-sentence note; then the quoted sentence and the title.
     answer_line, evidence = out.strip().split("\n")
-    assert "Qureshi" in answer_line or answer_line == CLOSEST
+    assert "Qureshi" in answer_line or answer_line == say(Refusal(Problem.NO_SHORT_ANSWER))
     assert evidence.startswith('"') and "Qureshi" in evidence and "—" in evidence
     code, out = run(
         capsys, monkeypatch, "--db", db, "ask", "--chat", "5", "--json", "Where did they sign it?"

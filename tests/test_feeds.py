@@ -7,15 +7,19 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from bot.messages import Problem, Refusal, say
 from bot.services.feeds import (
     MAX_BACKOFF,
     POLL_INTERVAL,
     REPORT_AFTER_FAILURES,
     FeedFollower,
+    FeedNotice,
     fetch_feed,
+    last_error,
 )
 from bot.services.ingest import Ingestor
 from db.store import Store
+from handlers.render import feed_notice_text, feeds_reply, follow_text
 from tests.support.local_http import LocalHTTPServer, Route, html_route
 
 
@@ -116,14 +120,15 @@ def test_follow_reads_the_items_and_an_unchanged_feed_costs_a_304(
     feeds = follower(store)
     result = feeds.follow(1, site.url("/feed.xml"), NOW)
     assert result.feed is not None and result.added == 2
-    assert "City News" in result.message and "Added 2 recent stories" in result.message
+    assert result.refused is None
+    assert "City News" in follow_text(result) and "Added 2 recent stories" in follow_text(result)
     assert titles(store) == ["Harbour bridge approved", "Tram line extended to the airport"]
     story = store.chat(1).latest_story()
     assert story.source_kind == "feed" and story.source == "City News"
 
     assert feeds.due(NOW + POLL_INTERVAL - timedelta(seconds=1)) == []
     [poll] = feeds.poll_due(NOW + POLL_INTERVAL)
-    assert poll.unchanged and poll.added == [] and poll.message is None
+    assert poll.unchanged and poll.added == [] and poll.notice is None
     assert site.feed.conditional_hits == 1
     assert site.requests[-1].headers.get("If-None-Match") == '"v1"'
 
@@ -156,20 +161,25 @@ def test_a_failing_feed_backs_off_and_is_reported_once(store: Store, site: Local
     for _ in range(8):
         now = datetime.fromisoformat(feeds.feed(feed.id).next_poll_at)
         [result] = feeds.poll_due(now)
-        assert result.error and "500" in result.error
-        messages.append(result.message)
+        assert result.error == Refusal(Problem.HTTP_STATUS, {"status": 500})
+        messages.append(feed_notice_text(result))
         delays.append(datetime.fromisoformat(result.feed.next_poll_at) - now)
     reported = [m for m in messages if m]
     assert len(reported) == 1 and messages.index(reported[0]) == REPORT_AFTER_FAILURES - 1
     assert "couldn't read the feed" in reported[0] and f"/unfollow {feed.id}" in reported[0]
     assert delays == sorted(delays) and delays[0] > POLL_INTERVAL and delays[-1] == MAX_BACKOFF
+    # The reason is stored as data, and /feeds words it.
+    failing = feeds.feed(feed.id)
+    assert last_error(failing) == Refusal(Problem.HTTP_STATUS, {"status": 500})
+    assert "(failing: That link returned HTTP 500)" in feeds_reply([failing]).messages[0]
     site.feed.status = 200
     now = datetime.fromisoformat(feeds.feed(feed.id).next_poll_at)
     [recovered] = feeds.poll_due(now)
-    assert recovered.error is None and "works again" in (recovered.message or "")
+    assert recovered.error is None and recovered.notice is FeedNotice.WORKS_AGAIN
+    assert "works again" in (feed_notice_text(recovered) or "")
     assert feeds.feed(feed.id).failures == 0
     [quiet] = feeds.poll_due(now + POLL_INTERVAL)
-    assert quiet.message is None
+    assert quiet.notice is None and feed_notice_text(quiet) is None
 
 
 def test_a_page_that_links_to_its_feed_is_followed_to_it(
@@ -183,7 +193,9 @@ def test_a_page_that_links_to_its_feed_is_followed_to_it(
     result = follower(store).follow(1, site.url("/home"), NOW)
     assert result.feed is not None and result.feed.url == site.url("/feed.xml")
     refused = follower(store).follow(1, site.url("/a2"), NOW)
-    assert refused.feed is None and "isn't an RSS or Atom feed" in refused.message
+    assert refused.feed is None and refused.refused is not None
+    assert refused.refused.details["fetch"] == Refusal(Problem.NOT_A_FEED)
+    assert "isn't an RSS or Atom feed" in follow_text(refused)
 
 
 def test_an_item_without_a_readable_page_uses_its_own_text(
@@ -204,7 +216,9 @@ def test_unfollow_feeds_list_and_repeat_follow(store: Store, site: LocalHTTPServ
     site.feed.body = rss(site, [])
     feeds = follower(store)
     feed = feeds.follow(1, site.url("/feed.xml"), NOW).feed
-    assert "already follows" in feeds.follow(1, site.url("/feed.xml"), NOW).message
+    again = feeds.follow(1, site.url("/feed.xml"), NOW)
+    assert again.refused is not None and again.refused.problem is Problem.ALREADY_FOLLOWING
+    assert "already follows" in say(again.refused)
     assert [f.id for f in feeds.feeds(1)] == [feed.id] and feeds.feeds(2) == []
     assert feeds.unfollow(2, str(feed.id)) is None  # another chat's feed
     assert feeds.unfollow(1, f"#{feed.id}") is not None and feeds.feeds(1) == []
@@ -215,7 +229,7 @@ def test_local_addresses_are_refused_without_the_test_switch(
 ) -> None:
     site.feed.body = rss(site, ["a1"])
     result = FeedFollower(store).follow(1, site.url("/feed.xml"), NOW)
-    assert result.feed is None and "private or local" in result.message
+    assert result.feed is None and "private or local" in follow_text(result)
 
 
 def test_conditional_fetch_sends_both_validators(site: LocalHTTPServer) -> None:

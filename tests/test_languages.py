@@ -26,7 +26,7 @@ from bot.nlp.summaries import StoryText, SummaryLength, UnsupportedLanguage, sum
 from bot.nlp.tokenizer import split_sentences
 from bot.services.stories import StoryService
 from db.store import Store
-from handlers.render import facts_reply, summary_reply
+from handlers.render import answer_reply, facts_reply, summary_reply
 from tests.conftest import SAMPLE
 
 DATA = Path(__file__).parent / "data" / "languages"
@@ -172,7 +172,8 @@ def test_bot_saves_and_summarizes_each_language(service: StoryService, code: str
     assert "only in English" in facts.note
     assert facts.note in facts_reply(facts).messages[0]
     answer = service.answer(1, "Who announced the plan?", story.id)
-    assert answer.answer is None and "English" in answer.note
+    assert answer.answer is None and answer.reason and "English" in say(answer.reason)
+    assert "English" in answer_reply(answer).messages[0]
 
 
 def test_no_short_answer_from_a_story_in_another_language(service: StoryService) -> None:

@@ -31,6 +31,16 @@ SAMPLE_DETAILS = {
     "status": 404,
     "language": "Polish",
     "sentences": 3,
+    "count": 2,
+    "chat": -100123,
+    "chats": 1,
+    "stories": 5,
+    "feeds": 0,
+    "table": "stories",
+    "expected": 5,
+    "found": 4,
+    "url": "https://example.com/feed.xml",
+    "fetch": Refusal(Problem.HTTP_STATUS, {"status": 404}),
 }
 
 

@@ -359,7 +359,7 @@ def test_answers_come_from_this_chats_stories(answer_store: Store, question: str
     result = answer(chat, question)
     check_reply(answer_reply(result))
     if result.answer is None:
-        assert result.note
+        assert result.reason
         if result.sentence is None:
             return
     story = chat.story(result.story_id)
@@ -374,7 +374,7 @@ def test_answers_come_from_this_chats_stories(answer_store: Store, question: str
 def test_question_parser_takes_anything(question: str) -> None:
     parsed = read_question(question)
     assert len(parsed.text) <= MAX_QUESTION_CHARS
-    assert parsed.ok or parsed.note
+    assert parsed.ok or parsed.problem
     assert all(t.lemma == t.lemma.lower() and t.stems for t in parsed.terms)
 
 
@@ -544,9 +544,11 @@ def test_every_reply_is_valid_telegram_html(story, sentences, note, data) -> Non
     check_reply(story_page_reply(StoryPage([], 0, 1, 0)))
     check_reply(text_reply(story.title, data.draw(tags)))
     shown = data.draw(st.one_of(st.none(), hostile_text.filter(str.strip)))
+    # A reason whose wording quotes hostile text (a language's name).
+    why = None if note is None else Refusal(Problem.STORY_NOT_ENGLISH, {"id": 1, "language": note})
     result = Answer(
         shown, "who", data.draw(st.one_of(st.none(), hostile_text)), note or "", story.id,
-        story.title, note,
+        story.title, why,
     )  # fmt: skip
     check_reply(answer_reply(result))
     facts = Facts(*(data.draw(st.one_of(st.none(), hostile_text)) for _ in range(4)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.messages import Problem
 from bot.nlp.answers.question import (
     MAX_QUESTION_CHARS,
     clean_question,
@@ -98,9 +99,9 @@ def test_misspelt_wh_word_is_put_right(typed: str, fixed: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["", "   ", "?!", '"*:( )'])
-def test_empty_questions_get_a_note(text: str) -> None:
+def test_empty_questions_get_a_reason(text: str) -> None:
     q = read_question(text)
-    assert not q.ok and q.note
+    assert not q.ok and q.problem is Problem.EMPTY_QUESTION
 
 
 def test_long_question_is_truncated() -> None:
@@ -119,7 +120,7 @@ def test_long_question_is_truncated() -> None:
 def test_other_languages_are_recognised(text: str) -> None:
     assert looks_foreign(text)
     q = read_question(text)
-    assert not q.ok and "English" in (q.note or "")
+    assert not q.ok and q.problem is Problem.QUESTION_NOT_ENGLISH
 
 
 def test_english_is_not_foreign() -> None:

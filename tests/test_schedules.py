@@ -22,12 +22,11 @@ from bot.services.ingest import Ingestor
 from bot.services.schedules import (
     USAGE,
     ScheduleError,
-    describe,
     missed_run,
     next_run,
     parse_digest_args,
     previous_run,
-    schedule_confirmation,
+    schedule_set,
     schedule_status,
 )
 from bot.services.stories import StoryService
@@ -42,6 +41,7 @@ from db.schedules import (
 from db.store import Store
 from handlers import digests as handlers
 from handlers.bot_data import BotData
+from handlers.render import how_often_text, schedule_set_text, schedule_status_text
 from tests.support.reports import REPORTS, raw
 
 BERLIN = "Europe/Berlin"
@@ -82,9 +82,9 @@ def test_the_zone_defaults_to_the_chat_setting_then_utc_and_is_always_named() ->
     stale = parse_digest_args(["daily", "07:00"], 7, "Not/AZone")
     assert stale.schedule.timezone == "UTC"
     for command in (from_setting, plain, parse_digest_args(["daily", "7:00", BERLIN], 7, None)):
-        text = schedule_confirmation(command.schedule, now, command.zone_defaulted)
+        text = schedule_set_text(schedule_set(command.schedule, now, command.zone_defaulted))
         assert f"Time zone used: {command.schedule.timezone}" in text
-    reply = schedule_confirmation(from_setting.schedule, now, True)
+    reply = schedule_set_text(schedule_set(from_setting.schedule, now, True))
     assert "Mon 1 Jul, 07:00 IST" in reply  # the first run, in local time
 
 
@@ -153,7 +153,7 @@ def test_weekly_runs_on_its_day_and_previous_run_mirrors_next() -> None:
     assert upcoming == utc("2024-07-08T06:30:00") and upcoming.weekday() == 0
     assert previous_run(schedule, after) == utc("2024-07-01T06:30:00")
     assert previous_run(schedule, upcoming) == upcoming
-    assert describe(schedule) == "every Monday at 08:30 (Europe/Berlin)"
+    assert how_often_text(schedule) == "every Monday at 08:30 (Europe/Berlin)"
 
 
 def test_naive_times_are_refused() -> None:
@@ -194,7 +194,8 @@ def test_schedules_are_stored_replaced_and_cleared(backend_store: Store) -> None
     assert schedule_for(store, -100).last_sent_at == "2024-07-01T09:00:00+00:00"
     assert clear_schedule(store, -100) and not clear_schedule(store, -100)
     assert schedule_for(store, -100) is None
-    assert "No digest is scheduled" in schedule_status(None, utc("2024-07-01T00:00:00"))
+    status = schedule_status(None, utc("2024-07-01T00:00:00"))
+    assert status.schedule is None and "No digest is scheduled" in schedule_status_text(status)
 
 
 # -- the jobs, with a fake clock and a fake job queue ----------------------------------------

@@ -108,3 +108,29 @@ def test_no_sentence_over_80_words_in_the_giveme5w1h_articles() -> None:
         for _, sentence in split_paragraph_sentences(paragraphs):
             longest = max(longest, len(sentence.split()))
     assert longest <= 80
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("The tram overturned near the stop at about 6.10am.", "British Transport Police came."),
+        ("Shares in the bank rose 6.5pc.", "Traders cheered the figures."),
+        ("The parcel weighed 2.5kg.", '"It was heavy," the postman said.'),
+        ("Цена выросла на 6.5kg.", "Потом она упала."),
+    ],
+)
+def test_a_sentence_ends_after_a_number_glued_to_its_unit(first: str, second: str) -> None:
+    # syntok reads "6.10am." as an abbreviation and glues the next sentence on.
+    assert split_sentences(f"{first} {second}") == [first, second]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Shares rose 6.5pc in May and fell again in June.",
+        "The update to version 2.0b. is out today.",  # no capital after it: not an end
+        "He paid 6.50 for the ticket.",
+    ],
+)
+def test_a_number_with_a_unit_inside_a_sentence_does_not_end_it(sentence: str) -> None:
+    assert split_sentences(sentence) == [sentence]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import UTC, datetime
 
-from bot.cli.plain import digest_text
+from bot.cli.plain import complain, digest_text
 from bot.config import Settings
+from bot.messages import Problem
 from bot.services.digest_service import DigestService
 from bot.services.digests import digest_json
 from db.schedules import iso_utc
@@ -37,10 +37,7 @@ def digest_command(args: argparse.Namespace) -> int:
         try:
             since = iso_utc(_aware(datetime.fromisoformat(args.since)))
         except ValueError:
-            print(
-                f"“{args.since}” isn't an ISO 8601 time, e.g. 2024-05-06T09:00+02:00.",
-                file=sys.stderr,
-            )
+            complain(Problem.NOT_AN_ISO_TIME, typed=args.since)
             return 2
     store = Store(Settings.from_env(args.db).db_path)
     try:

@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bot.cli.plain import refusal_text
+from bot.messages import Problem, Refused
 from bot.nlp.cleaning import CleanedText
 from bot.services.ingest import clean_raw
 from bot.sources.documents import Rejected, read_document
@@ -22,8 +22,8 @@ def read_lines(path: str) -> list[str]:
     return read_bytes(path).decode("utf-8").splitlines()
 
 
-class InputError(Exception):
-    """An input the CLI cannot use; the message says why."""
+class InputError(Refused):
+    """An input the CLI cannot use; its refusal says why (bot/messages.py words it)."""
 
 
 def read_cleaned(path: str) -> CleanedText:
@@ -32,13 +32,10 @@ def read_cleaned(path: str) -> CleanedText:
     try:
         raws = read_document("" if path == "-" else path, read_bytes(path))
         if len(raws) != 1:
-            raise InputError(
-                f"{path} holds {len(raws)} stories; use `storybot summarize --jsonl` or "
-                "`storybot ingest` for a file of many stories."
-            )
+            raise InputError(Problem.MANY_STORIES_IN_FILE, path=path, count=len(raws))
         cleaned, _site = clean_raw(raws[0])
         return replace(cleaned, title=raws[0].title or cleaned.title)
     except OSError as error:
-        raise InputError(f"Can't read {path}: {error.strerror}") from error
+        raise InputError(Problem.CANT_READ_FILE, path=path, why=error.strerror) from error
     except Rejected as error:
-        raise InputError(refusal_text(error)) from error
+        raise InputError(error.refusal) from error

@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.cli.plain import complain
+from bot.messages import SAME_DATABASE, Problem
 from db.locations import is_postgres_url, printable
 from db.store import Store
 from db.store_copy import CountMismatch, TargetNotEmpty, copy_store
@@ -31,20 +33,25 @@ def register(commands: argparse._SubParsersAction) -> None:
 def migrate_store_command(args: argparse.Namespace) -> int:
     """Copy the store; 0 when every table's count matches, 1 with a message otherwise."""
     if args.source == args.target:
-        print("--from and --to name the same database.", file=sys.stderr)
+        print(SAME_DATABASE, file=sys.stderr)
         return 2
     if not is_postgres_url(args.source) and not Path(args.source).is_file():
-        print(f"No database file at {args.source}.", file=sys.stderr)
+        complain(Problem.NO_DATABASE_FILE, path=args.source)
         return 2
     try:
         source, target = Store(args.source), Store(args.target)
     except Exception as error:  # a bad URL, a server down, a wrong password: say which
-        print(f"Can't open the databases: {error}", file=sys.stderr)
+        complain(Problem.CANT_OPEN_DATABASES, why=str(error))
         return 1
     try:
         counts = copy_store(source, target)
-    except (TargetNotEmpty, CountMismatch) as error:
-        print(f"Nothing copied: {error}.", file=sys.stderr)
+    except TargetNotEmpty as error:
+        complain(Problem.TARGET_NOT_EMPTY, **error.held)
+        return 1
+    except CountMismatch as error:
+        complain(
+            Problem.COUNT_MISMATCH, table=error.table, expected=error.expected, found=error.found
+        )
         return 1
     finally:
         source.close()

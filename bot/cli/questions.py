@@ -7,8 +7,11 @@ import json
 import sys
 
 from bot.cli.inputs import read_lines
+from bot.cli.plain import complain
 from bot.cli.stories import open_service
+from bot.messages import ASK_CLI_USAGE, Problem
 from bot.services.stories import shown_answer
+from handlers.render import why_unanswered
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -46,7 +49,7 @@ def ask_command(args: argparse.Namespace) -> int:
         try:
             lines = read_lines(args.jsonl)
         except (OSError, UnicodeDecodeError) as error:
-            print(f"Can't read {args.jsonl}: {error}", file=sys.stderr)
+            complain(Problem.CANT_READ_FILE, path=args.jsonl, why=str(error))
             return 1
         for line in filter(str.strip, lines):
             try:
@@ -63,13 +66,13 @@ def ask_command(args: argparse.Namespace) -> int:
             )
         return 0
     if not args.question:
-        print('Usage: storybot ask --chat ID "question"', file=sys.stderr)
+        print(ASK_CLI_USAGE, file=sys.stderr)
         return 2
     result = stories.answer(chat_id, args.question)
     if args.json:
         print(json.dumps(answer_json(result), ensure_ascii=False))
     elif result.answer is None:
-        print(result.note or "The stories in this chat don't say.")
+        print(why_unanswered(result))
         if result.sentence:
             print(f'"{result.sentence}" — {result.title}')
     else:
@@ -82,7 +85,7 @@ def facts_command(args: argparse.Namespace) -> int:
     """Print who, what, when and where of one story."""
     result = open_service(args).facts_of_story(args.id)
     if result is None:
-        print(f"No story with id {args.id}.", file=sys.stderr)
+        complain(Problem.NO_STORY_WITH_ID, id=args.id)
         return 1
     if result.note:  # a story in another language: no facts, and why
         print(json.dumps({"note": result.note}, ensure_ascii=False) if args.json else result.note)

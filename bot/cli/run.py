@@ -7,14 +7,15 @@ import logging
 import os
 import secrets
 import sqlite3
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from telegram import Update
 
+from bot.cli.plain import complain
 from bot.config import Settings
+from bot.messages import Problem
 from db.migrations import LATEST_VERSION
 from db.store import Store
 from db.update_journal import UpdateJournal
@@ -99,11 +100,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(args.db)
     if not settings.token:
-        print(
-            "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather (see the README), "
-            "or try the bot locally with: storybot chat",
-            file=sys.stderr,
-        )
+        complain(Problem.NO_TOKEN)
         return 2
     logging.getLogger().setLevel(logging.INFO)
     # httpx logs every request URL, and the URL holds the bot token.

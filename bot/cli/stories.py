@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from bot.cli.inputs import InputError, read_bytes, read_cleaned
-from bot.cli.plain import refusal_text
+from bot.cli.plain import complain, refusal_text
 from bot.config import Settings
-from bot.messages import Problem, Refusal
+from bot.messages import NO_CHATS_TO_REINDEX, Problem, Refusal, more_stories
 from bot.nlp.cleaning import CleanedText
 from bot.services.analysis_pool import AnalysisPool
 from bot.services.ingest import Ingestor, IngestOutcome
@@ -133,10 +133,10 @@ def list_command(args: argparse.Namespace) -> int:
         else:
             print(f"{story.id}\t{story.added_at}\t{story.title}")
     if not stories and not args.json:
-        print(f"No stories in chat {args.chat}.", file=sys.stderr)
+        complain(Problem.NO_STORIES_IN_CHAT, chat=args.chat)
     more = total - len(stories)
     if more > 0:  # on stderr: stdout stays one story per line for scripts
-        print(f"… {more} more, use --limit to see them", file=sys.stderr)
+        print(more_stories(more), file=sys.stderr)
     return 0
 
 
@@ -157,7 +157,7 @@ def show_command(args: argparse.Namespace) -> int:
     """Print one stored story, cleaned."""
     story = open_service(args).any_story(args.id)
     if story is None:
-        print(f"No story with id {args.id}.", file=sys.stderr)
+        complain(Problem.NO_STORY_WITH_ID, id=args.id)
         return 1
     if args.json:
         print(json.dumps(story.__dict__, ensure_ascii=False))
@@ -184,14 +184,12 @@ def reindex_command(args: argparse.Namespace) -> int:
     try:
         report = reindex(open_store(args), args.chat, progress)
     except UnknownChat:
-        print(
-            f"There is no chat {args.chat} in this database: nothing to reindex.", file=sys.stderr
-        )
+        complain(Problem.NO_CHAT_TO_REINDEX, chat=args.chat)
         return 1
     if args.json:
         print(json.dumps({k: v for k, v in report.__dict__.items()}, ensure_ascii=False))
     elif report.chats == 0:
-        print("The database holds no chats yet: nothing to reindex.")
+        print(NO_CHATS_TO_REINDEX)
     elif report.chats > 1:
         print(line(f"all {report.chats} chats", report))
     return 0
@@ -204,13 +202,13 @@ def clean_command(args: argparse.Namespace) -> int:
     try:
         cleaned = read_cleaned(args.path)
     except InputError as error:
-        print(str(error), file=sys.stderr)
+        complain(error)
         return 1
     if args.report:
         print_report(cleaned)
         return 0
     if not cleaned.paragraphs:
-        print("No story text left after cleaning.", file=sys.stderr)
+        complain(Problem.NOTHING_LEFT_AFTER_CLEANING)
         return 1
     print(cleaned.title or derive_title(cleaned.paragraphs))
     print()

@@ -7,7 +7,8 @@ import json
 import sys
 
 from bot.cli.inputs import InputError, read_cleaned, read_lines
-from bot.cli.plain import refusal_text
+from bot.cli.plain import complain, refusal_text
+from bot.messages import SUMMARIZE_CLI_USAGE, Problem, Refusal
 from bot.nlp.cleaning import derive_title
 from bot.nlp.summaries import (
     METHODS,
@@ -44,12 +45,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 def summarize_command(args: argparse.Namespace) -> int:
     """Print a summary, one sentence per line (or JSON)."""
     if (args.path is None) == (args.jsonl is None):
-        print("Usage: storybot summarize PATH [-n N | --words N] or --jsonl FILE", file=sys.stderr)
+        print(SUMMARIZE_CLI_USAGE, file=sys.stderr)
         return 2
     if (args.sentences is not None and args.sentences < 1) or (
         args.words is not None and args.words < 1
     ):
-        print("The length must be a positive number of sentences or words.", file=sys.stderr)
+        complain(Problem.BAD_SUMMARY_LENGTH)
         return 2
     length = (
         SummaryLength(sentences=None, words=args.words)
@@ -61,12 +62,12 @@ def summarize_command(args: argparse.Namespace) -> int:
     try:
         cleaned = read_cleaned(args.path)
     except InputError as error:
-        print(str(error), file=sys.stderr)
+        complain(error)
         return 1
     try:
         summary = summarize(StoryText(cleaned.title, cleaned.paragraphs), length, args.method)
     except (TextTooShort, UnsupportedLanguage) as error:
-        print(refusal_text(error), file=sys.stderr)
+        complain(error)
         return 1
     note = over_budget_note(summary, length)
     if args.json:
@@ -89,7 +90,7 @@ def summarize_batch(path: str, length: SummaryLength, method: str) -> int:
     try:
         lines = read_lines(path)
     except (OSError, UnicodeDecodeError) as error:
-        print(f"Can't read {path}: {error}", file=sys.stderr)
+        complain(Problem.CANT_READ_FILE, path=path, why=str(error))
         return 1
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -99,7 +100,8 @@ def summarize_batch(path: str, length: SummaryLength, method: str) -> int:
         except json.JSONDecodeError:
             record = None
         if not isinstance(record, dict):
-            result = {"id": None, "sentences": [], "error": f"line {number} is not a JSON object"}
+            why = refusal_text(Refusal(Problem.LINE_NOT_AN_OBJECT, {"line": number}))
+            result = {"id": None, "sentences": [], "error": why}
             print(json.dumps(result, ensure_ascii=False), flush=True)
             continue
         try:

@@ -44,7 +44,7 @@ def split_sentences(text: str) -> list[str]:
                 "".join(token.spacing + token.value for token in sentence).strip()
                 for sentence in paragraph
             ]
-            for sentence in _rejoin([r for r in rendered if r]):
+            for sentence in _rejoin([r for r in _cut_after_units(rendered) if r]):
                 # Captions and headings printed without a full stop glue onto the next
                 # sentence; cut those run-ons where the glue shows.
                 sentences.extend(split_run_on(sentence))
@@ -65,6 +65,24 @@ _DOUBLED_INITIAL_START = re.compile(r"([A-ZÁÉÍÓÚÑ])\1\.")
 # French and Russian set a closing guillemet apart with a space ("« Nous partirons. » Puis"):
 # syntok cuts before it and gives it to the next sentence.
 _CLOSING_QUOTE_START = re.compile(r"^([»”›])\s+")
+
+
+# syntok never ends a sentence after a decimal number glued to its unit ("at about 6.10am.
+# British Transport Police arrested ...", "rose 6.5pc. Traders ..."): it reads the token as an
+# abbreviation. A full stop after such a number-and-unit, then a capital, is a sentence end.
+_UNIT_END = re.compile(r"\d[.,]\d+[^\W\d_]{1,3}\.\s+(?=[\"“‘'(]?[A-ZÀ-ÖØ-ÞА-ЯЁ])")
+
+
+def _cut_after_units(sentences: list[str]) -> list[str]:
+    """The sentences, cut where a number glued to its unit ends one (``_UNIT_END``)."""
+    cut: list[str] = []
+    for sentence in sentences:
+        start = 0
+        for match in _UNIT_END.finditer(sentence):
+            cut.append(sentence[start : match.end()].strip())
+            start = match.end()
+        cut.append(sentence[start:].strip())
+    return cut
 
 
 def _rejoin(sentences: list[str]) -> list[str]:

@@ -18,12 +18,14 @@ from enum import Enum
 from bot.services.digests import SOURCE_SETTING, Digest, chat_digest, digest_source
 from bot.services.schedules import (
     DigestCommand,
+    ScheduleSet,
+    ScheduleStatus,
     default_zone_of,
     first_period_start,
     missed_run,
     parse_digest_args,
     parse_utc,
-    schedule_confirmation,
+    schedule_set,
     schedule_status,
 )
 from bot.services.settings import TIMEZONE
@@ -213,7 +215,8 @@ class DigestService:
         """The /digest words, read in the chat's zone (raises ScheduleError, with the reason)."""
         return parse_digest_args(args, chat_id, self.zone(chat_id))
 
-    def status(self, chat_id: int, now: datetime) -> str:
+    def status(self, chat_id: int, now: datetime) -> ScheduleStatus:
+        """The chat's schedule and its next run, or none."""
         return schedule_status(schedule_for(self.store, chat_id), now)
 
     def turn_off(self, chat_id: int) -> bool:
@@ -222,8 +225,9 @@ class DigestService:
 
     def set_schedule(
         self, schedule: Schedule, chat_type: str, now: datetime, zone_defaulted: bool
-    ) -> tuple[Schedule, str]:
-        """Store the chat's schedule (from its digest source), and the confirmation."""
+    ) -> ScheduleSet:
+        """Store the chat's schedule (from its digest source): the stored one and its first
+        run, for the confirmation."""
         chat_id = schedule.chat_id
         source = digest_source(self.store, chat_id)
         schedule = replace(
@@ -231,7 +235,7 @@ class DigestService:
         )
         saved = save_schedule(self.store, schedule, now)
         self.store.chat(chat_id).change_setting(CHAT_TYPE_SETTING, str(chat_type))
-        return saved, schedule_confirmation(saved, now, zone_defaulted)
+        return schedule_set(saved, now, zone_defaulted)
 
     def use_own_stories(self, chat_id: int) -> None:
         """Digests here are made from this chat's stories."""

@@ -3,39 +3,33 @@
     follower = FeedFollower(store, ingestor)
     follower.follow(chat_id, "https://example.com/rss.xml", now)
     for result in follower.poll_due(now):
-        if result.message:
-            ...  # send it to result.feed.chat_id
+        if result.notice:
+            ...  # word it (handlers/render.py) and send it to result.feed.chat_id
 
 A feed is fetched with its last ETag and Last-Modified, so an unchanged feed costs a 304 and
 no parsing. Each new item's link goes through ``Ingestor.add_link`` (the same link safety rules
 and duplicate checks as a link a user sends); when the page has no readable article, the item's
 own text is used if it is long enough. A feed that keeps failing is polled less and less often,
-and the chat is told once, not on every failure. Nothing here sends messages: results carry the
-text to send.
+and the chat is told once, not on every failure. Nothing here sends or words messages: results
+carry what happened and why (a ``Refusal``), and the front ends word it (bot/messages.py). A
+feed's last error is stored the same way, as its problem's code and details (JSON).
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from urllib.parse import urljoin
 
 import feedparser
 
-from bot.messages import (
-    Problem,
-    already_following,
-    could_not_follow,
-    feed_failing,
-    feed_works_again,
-    following,
-    say,
-    too_many_feeds,
-)
+from bot.messages import Problem, Refusal
 from bot.nlp.tokenizer import words
 from bot.services.ingest import MIN_STORY_WORDS, Ingestor, IngestOutcome
 from bot.sources.documents import RawStory
@@ -82,25 +76,50 @@ class FeedResponse:
     modified: str | None = None
 
 
+class FeedNotice(StrEnum):
+    """What a chat is told about its feed after a poll (once each way)."""
+
+    FAILING = "failing"  # it failed REPORT_AFTER_FAILURES times in a row
+    WORKS_AGAIN = "works-again"  # it works again after the chat was told it failed
+
+
 @dataclass
 class PollResult:
-    """What one poll did: stories added, items skipped as duplicates, a message for the chat."""
+    """What one poll did: stories added, items skipped as duplicates, why it failed, and what
+    the chat should be told."""
 
     feed: Feed
     added: list[Story] = field(default_factory=list)
     duplicates: int = 0
     unchanged: bool = False
-    error: str | None = None
-    message: str | None = None  # to send to the chat, when there is something to tell
+    error: Refusal | None = None
+    notice: FeedNotice | None = None  # to tell the chat, when there is something to tell
 
 
 @dataclass(frozen=True)
 class FollowResult:
-    """The outcome of /follow: the feed (None when refused) and the reply."""
+    """The outcome of /follow: the feed and how many items were added, or why it was refused."""
 
     feed: Feed | None
-    message: str
     added: int = 0
+    refused: Refusal | None = None
+
+
+def last_error(feed: Feed) -> Refusal | str | None:
+    """Why the feed last failed: a Refusal, or the words stored before reasons were (kept)."""
+    if not feed.last_error:
+        return None
+    try:
+        stored = json.loads(feed.last_error)
+        return Refusal(Problem(stored["problem"]), stored.get("details") or {})
+    except (ValueError, TypeError, KeyError):
+        return feed.last_error
+
+
+def _stored_error(refusal: Refusal) -> str:
+    return json.dumps(
+        {"problem": refusal.problem.value, "details": dict(refusal.details)}, default=str
+    )
 
 
 Fetcher = Callable[[str, str | None, str | None], FeedResponse]
@@ -220,23 +239,25 @@ class FeedFollower:
         """Check the URL is a feed (or a page naming one), save it and read its newest items."""
         url = url.strip()
         if any(f.url == url for f in self.feeds(chat_id)):
-            return FollowResult(None, already_following(url))
+            return FollowResult(None, refused=Refusal(Problem.ALREADY_FOLLOWING, {"url": url}))
         if len(self.feeds(chat_id)) >= MAX_FEEDS_PER_CHAT:
-            return FollowResult(None, too_many_feeds(MAX_FEEDS_PER_CHAT))
+            limit = {"limit": MAX_FEEDS_PER_CHAT}
+            return FollowResult(None, refused=Refusal(Problem.TOO_MANY_FEEDS, limit))
         try:
             response, parsed = self._fetch_parsed(url)
         except FetchError as error:
-            return FollowResult(None, could_not_follow(url, say(error)))
+            why = {"url": url, "fetch": error.refusal}
+            return FollowResult(None, refused=Refusal(Problem.COULD_NOT_FOLLOW, why))
         if any(f.url == response.url for f in self.feeds(chat_id)):
-            return FollowResult(None, already_following(response.url))
+            already = {"url": response.url}
+            return FollowResult(None, refused=Refusal(Problem.ALREADY_FOLLOWING, already))
         title = (parsed.feed.get("title") or "").strip() or None
         feed = self._insert(chat_id, response, title, now)
         entries = list(parsed.entries)
         # Items beyond the newest few are old news: remember them so they are never read.
         self._mark_seen(feed.id, [entry_key(e) for e in entries[FIRST_ITEMS:]])
         result = self._read_entries(feed, entries[:FIRST_ITEMS])
-        added = len(result.added)
-        return FollowResult(feed, following(feed.name, feed.id, added), added)
+        return FollowResult(feed, len(result.added))
 
     def unfollow(self, chat_id: int, which: str) -> Feed | None:
         """Stop following a feed given by number or URL; None when the chat has no such feed."""
@@ -265,7 +286,7 @@ class FeedFollower:
             if parsed is not None and not looks_like_feed(parsed):
                 raise FetchError(Problem.NO_LONGER_A_FEED)
         except FetchError as error:
-            return self._failed(feed, say(error).rstrip("."), now)
+            return self._failed(feed, error.refusal, now)
         self._succeeded(feed, response, now)
         if parsed is None:
             result = PollResult(self._reload(feed), unchanged=True)
@@ -273,7 +294,7 @@ class FeedFollower:
             result = self._read_entries(self._reload(feed), list(parsed.entries))
         if feed.reported_failure:
             # The chat was told the feed broke, so it is told (once) that it works again.
-            result.message = feed_works_again(feed.name)
+            result.notice = FeedNotice.WORKS_AGAIN
         return result
 
     # -- inside -------------------------------------------------------------------------
@@ -348,7 +369,7 @@ class FeedFollower:
             next_poll_at=iso_utc(now + POLL_INTERVAL),
         )
 
-    def _failed(self, feed: Feed, error: str, now: datetime) -> PollResult:
+    def _failed(self, feed: Feed, error: Refusal, now: datetime) -> PollResult:
         """Back off exponentially; tell the chat once, on the REPORT_AFTER_FAILURES-th failure."""
         failures = feed.failures + 1
         delay = min(POLL_INTERVAL * (2 ** min(failures, 10)), MAX_BACKOFF)
@@ -356,14 +377,12 @@ class FeedFollower:
         self._update(
             feed.id,
             failures=failures,
-            last_error=error,
+            last_error=_stored_error(error),
             next_poll_at=iso_utc(now + delay),
             reported_failure=1 if (report or feed.reported_failure) else 0,
         )
-        message = None
-        if report:
-            message = feed_failing(feed.name, feed.id, failures, error)
-        return PollResult(self._reload(feed), error=error, message=message)
+        notice = FeedNotice.FAILING if report else None
+        return PollResult(self._reload(feed), error=error, notice=notice)
 
     def _update(self, feed_id: int, **values: object) -> None:
         update_feed(self.store, feed_id, **values)

@@ -15,8 +15,8 @@ from dataclasses import replace
 
 from bot.messages import (
     SHORT_STORY_WHOLE,
-    asked_other_language,
-    closest_in_other_language,
+    Problem,
+    Refusal,
     lead_instead,
     over_word_budget,
     say,
@@ -43,16 +43,16 @@ SummaryParts = tuple[list[str], str | None]  # the summary's sentences, and a no
 def answer_in(chat: ChatStories, question: str, story_id: int | None = None) -> Answer:
     """Answer a question from this chat's stories (one story when story_id is given)."""
     if story_id is not None and (language := other_language(chat.story(story_id))):
-        note = asked_other_language(story_id, language)
-        return Answer(None, "other", story_id=story_id, note=note)
+        reason = Refusal(Problem.STORY_NOT_ENGLISH, {"id": story_id, "language": language})
+        return Answer(None, "other", story_id=story_id, reason=reason)
     result = answer(chat, question, story_id)
     if result.answer is not None and result.story_id is not None:
         # The answer model reads English: from another language's sentence it would pick
         # a span at random, so the sentence is quoted without a short answer.
         language = other_language(chat.story(result.story_id))
         if language:
-            note = closest_in_other_language(language)
-            return replace(result, answer=None, date=None, note=note)
+            reason = Refusal(Problem.SENTENCE_NOT_ENGLISH, {"language": language})
+            return replace(result, answer=None, date=None, reason=reason)
     return result
 
 

@@ -13,15 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.messages import (
-    DIGEST_USAGE,
-    NO_SCHEDULE,
-    Problem,
-    Refused,
-    digest_scheduled,
-    digest_status,
-    how_often,
-)
+from bot.messages import DIGEST_USAGE, Problem, Refused
 from db.schedules import Schedule as Schedule  # for the handlers
 from db.schedules import parse_iso as parse_utc  # the store's one time parser
 
@@ -188,14 +180,36 @@ def _require_aware(moment: datetime) -> None:
         raise ValueError("schedule times must be timezone-aware")
 
 
-# -- what to say -------------------------------------------------------------------------
+# -- what to tell the chat --------------------------------------------------------------
 
 
-def describe(schedule: Schedule) -> str:
-    """'daily at 09:00 (Europe/Berlin)' or 'every Monday at 08:30 (UTC)'."""
+@dataclass(frozen=True)
+class ScheduleStatus:
+    """The chat's schedule and its next run (UTC), or none (what /digest status shows)."""
+
+    schedule: Schedule | None
+    upcoming: datetime | None = None
+
+    @property
+    def source_elsewhere(self) -> int | None:
+        """The chat the stories come from, when it is another chat."""
+        source = self.schedule.source_chat_id if self.schedule else None
+        return source if self.schedule and source != self.schedule.chat_id else None
+
+
+@dataclass(frozen=True)
+class ScheduleSet:
+    """A schedule just stored, its first run (UTC), and whether its zone was the default."""
+
+    schedule: Schedule
+    first_run: datetime
+    zone_defaulted: bool
+
+
+def weekday_name(schedule: Schedule) -> str | None:
+    """'Monday' for a weekly schedule; None for a daily one."""
     weekday = schedule.weekday if schedule.frequency == "weekly" else None
-    day = None if weekday is None else WEEKDAYS[weekday].capitalize()
-    return how_often(day, schedule.time_of_day, schedule.timezone)
+    return None if weekday is None else WEEKDAYS[weekday].capitalize()
 
 
 def local_time_text(moment: datetime, zone: str) -> str:
@@ -204,17 +218,13 @@ def local_time_text(moment: datetime, zone: str) -> str:
     return f"{local:%a} {local.day} {local:%b}, {local:%H:%M} {local.tzname()}"
 
 
-def schedule_status(schedule: Schedule | None, now: datetime) -> str:
-    """The reply to /digest status."""
+def schedule_status(schedule: Schedule | None, now: datetime) -> ScheduleStatus:
+    """What /digest status shows: the schedule and its next run, if there is one."""
     if schedule is None:
-        return NO_SCHEDULE
-    upcoming = local_time_text(next_run(schedule, now), schedule.timezone)
-    source = schedule.source_chat_id
-    elsewhere = source if source is not None and source != schedule.chat_id else None
-    return digest_status(describe(schedule), upcoming, schedule.timezone, elsewhere)
+        return ScheduleStatus(None)
+    return ScheduleStatus(schedule, next_run(schedule, now))
 
 
-def schedule_confirmation(schedule: Schedule, now: datetime, zone_defaulted: bool) -> str:
-    """The reply to /digest daily|weekly …, always naming the zone used."""
-    upcoming = local_time_text(next_run(schedule, now), schedule.timezone)
-    return digest_scheduled(describe(schedule), upcoming, schedule.timezone, zone_defaulted)
+def schedule_set(schedule: Schedule, now: datetime, zone_defaulted: bool) -> ScheduleSet:
+    """What /digest daily|weekly … confirms: the schedule and its first run."""
+    return ScheduleSet(schedule, next_run(schedule, now), zone_defaulted)

@@ -3,6 +3,9 @@ checked and confirmed, so /settings, its help text and every reader come from th
 
     SETTINGS = (LENGTH, TIMEZONE, SAVED)
     value_of(chat, LENGTH) → SummaryLength(sentences=3)
+
+The handlers reach them by chat id through :class:`SettingsService`; the story and digest
+services read a setting with ``value_of`` over the chat they already hold.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.messages import excerpt
 from bot.nlp.summaries import SummaryLength
-from db.store import ChatStories
+from db.store import ChatStories, Store
 
 T = TypeVar("T")
 
@@ -157,3 +160,18 @@ def change(chat: ChatStories, name: str, value: str) -> SettingChange:
         return SettingChange(False, setting.refused(value))
     chat.change_setting(setting.key, setting.stored(value, parsed))
     return SettingChange(True, setting.confirmed(parsed))
+
+
+class SettingsService:
+    """/settings for any chat, by its id, over one store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def describe(self, chat_id: int) -> str:
+        """The chat's settings, one per line."""
+        return describe(self.store.chat(chat_id))
+
+    def change(self, chat_id: int, name: str, value: str) -> SettingChange:
+        """Validate and store one of the chat's settings; a bad value changes nothing."""
+        return change(self.store.chat(chat_id), name, value)

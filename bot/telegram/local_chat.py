@@ -25,6 +25,8 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot.config import Settings
+from bot.messages import LOCAL_CHAT_INTRO as INTRO
+from bot.messages import LOCAL_REPLY_USAGE, NO_SAMPLE, no_button, no_such_file
 from bot.services.stories import StoryService
 from bot.telegram.app import build_application
 
@@ -45,17 +47,6 @@ SAMPLE_CANDIDATES = (
     Path(__file__).resolve().parents[1] / "samples" / "sputnik-asat-2019.txt",
     Path("../shared/samples/sputnik-asat-2019.txt"),
 )
-INTRO = """storybot local chat: this talks to the same handlers as Telegram, with a local store.
-Paste or type a story and end the paste with a line holding just '.' (blank lines inside are kept).
-A link, a question ending in '?' or a /command goes at once, as does any single word.
-The commands are in /help. Extra local commands:
-  /sample        send the sample story (a real scraped article) to try the bot
-  /file PATH     send a file as a document
-  /press N       press button N under my last message (/press M N: under message M)
-  /reply N TEXT  reply to the bot's message N (the number after 'bot'), as in Telegram:
-                 /reply 3 /summary 2, or a question about that story
-  /quit          leave (or Ctrl-D, or Ctrl-C)
-"""
 
 
 class TerminalBotApi(BaseRequest):
@@ -239,10 +230,7 @@ class LocalChat:
         number, _, text = argument.strip().partition(" ")
         shown = self.api.shown.get(int(number)) if number.isascii() and number.isdigit() else None
         if shown is None or not text.strip():
-            self.write(
-                "Use /reply N TEXT, where N is the number after 'bot' on one of my messages, "
-                "for example: /reply 2 /summary 1"
-            )
+            self.write(LOCAL_REPLY_USAGE)
             return
         await self.send_text(text.strip(), reply_to=shown)
 
@@ -264,13 +252,8 @@ class LocalChat:
         shown = message_number if message_number is not None else self.api.last_shown
         buttons = self.api.buttons.get(shown, [])
         if not 1 <= number <= len(buttons):
-            where = "That message" if message_number is not None else "My last message"
-            self.write(
-                f"{where} has no button {number}. Buttons are numbered under a message; "
-                "/press M N presses button N under my message M."
-                if buttons
-                else f"{where} has no buttons. /press M N presses button N under my message M."
-            )
+            named = message_number is not None
+            self.write(no_button(number, message_named=named, has_buttons=bool(buttons)))
             return
         _, data = buttons[number - 1]
         message_id = self.api.shown[shown]["message_id"]
@@ -337,14 +320,14 @@ class LocalChat:
         if stripped == "/sample":
             sample = next((p for p in SAMPLE_CANDIDATES if p.exists()), None)
             if sample is None:
-                self.write("The sample story isn't installed here.")
+                self.write(NO_SAMPLE)
             else:
                 await self.send_file(sample)
             return True
         if stripped.startswith("/file "):
             path = Path(stripped[6:].strip()).expanduser()
             if not path.is_file():
-                self.write(f"No such file: {path}")
+                self.write(no_such_file(path))
             else:
                 await self.send_file(path)
             return True

@@ -1,27 +1,16 @@
 """Answers to questions about a chat's stories, and the main event of one story.
 
-May import: ``bot.nlp.language``, ``bot.nlp.languages`` (the index's stemmer and stop words),
+May import: ``bot.messages`` (the reason there is no short answer, never its words),
+``bot.nlp.language``, ``bot.nlp.languages`` (the index's stemmer and stop words),
 ``bot.nlp.tokenizer``, ``bot.nlp.dates``, ``db`` and the standard
 library, numpy, rapidfuzz; scikit-learn only in ``training.py``. Never ``telegram`` or
 ``handlers``.
 """
 
-from bot.nlp.answers.answering import (
-    CLOSEST,
-    NO_STORIES,
-    NOT_HERE,
-    NOT_SAID,
-    Answer,
-    answer,
-    warm_up,
-)
+from bot.nlp.answers.answering import Answer, answer, warm_up
 from bot.nlp.answers.facts import Facts, facts, main_event
 
 __all__ = [
-    "CLOSEST",
-    "NO_STORIES",
-    "NOT_HERE",
-    "NOT_SAID",
     "Answer",
     "Facts",
     "answer",

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.messages import Problem, Refusal
 from bot.nlp.answers.features import SentenceContext, doc_facts, sentence_features, span_features
 from bot.nlp.answers.model import AnswerModel, LinearModel, calibration_features, load_model
 from bot.nlp.answers.question import Question, read_question
@@ -37,15 +38,11 @@ SHORT_TYPES = frozenset({"who", "when", "where", "which", "how_many"})
 # Questions answered by a whole sentence, never a span.
 SENTENCE_TYPES = frozenset({"yesno"})
 
-NOT_SAID = "The stories in this chat don't say."
-NO_STORIES = "There are no stories here yet. Send me a story (text, a link or a file) first."
-NOT_HERE = "That story isn't saved in this chat."
-CLOSEST = "No short answer, but this is the closest the stories come:"
-
 
 @dataclass(frozen=True)
 class Answer:
-    """A short answer with its evidence; or answer=None with the closest sentence, or a note."""
+    """A short answer with its evidence; or answer=None with the closest sentence, or only a
+    reason. ``reason`` says why there is no short answer (bot/messages.py words it)."""
 
     answer: str | None
     type: str
@@ -53,7 +50,7 @@ class Answer:
     sentence: str | None = None
     story_id: int | None = None
     title: str | None = None
-    note: str | None = None
+    reason: Refusal | None = None
     confidence: float = 0.0  # the model's probability for what is given
 
 
@@ -67,17 +64,17 @@ class ScoredSpan:
 
 
 def answer(chat: ChatStories, question_text: str, story_id: int | None = None) -> Answer:
-    """The short answer to a question from this chat's stories, or a note saying why not."""
+    """The short answer to a question from this chat's stories, or the reason why not."""
     question = read_question(question_text or "")
-    if not question.ok:
-        return Answer(None, question.type, note=question.note)
+    if question.problem is not None:
+        return Answer(None, question.type, reason=Refusal(question.problem))
     retrieval = retrieve(chat, question, story_id)
     if not retrieval.candidates:
         if story_id is not None:
-            return Answer(None, question.type, note=NOT_HERE)
+            return Answer(None, question.type, reason=Refusal(Problem.STORY_NOT_HERE))
         if chat.count() == 0:  # counted only when nothing matched
-            return Answer(None, question.type, note=NO_STORIES)
-        return Answer(None, question.type, note=NOT_SAID)
+            return Answer(None, question.type, reason=Refusal(Problem.NO_STORIES_TO_ASK))
+        return Answer(None, question.type, reason=Refusal(Problem.NOT_SAID))
     return decide(retrieval, load_model())
 
 
@@ -155,10 +152,10 @@ def decide(retrieval: Retrieval, model: AnswerModel) -> Answer:
             sentence=sentence.text,
             story_id=sentence.story.id,
             title=sentence.story.title,
-            note=CLOSEST,
+            reason=Refusal(Problem.NO_SHORT_ANSWER),
             confidence=probability,
         )
-    return Answer(None, question.type, note=NOT_SAID)
+    return Answer(None, question.type, reason=Refusal(Problem.NOT_SAID))
 
 
 def _short_answer(question: Question, best: ScoredSpan) -> Answer:

@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.messages import Problem
 from bot.nlp.language import full_pipeline
 from bot.nlp.languages import index_stem
 from bot.nlp.languages import is_answer_stop_word as is_stop_word
@@ -126,7 +127,7 @@ class Term:
 
 @dataclass(frozen=True)
 class Question:
-    """A question's form and content words, or a note saying why it can't be asked."""
+    """A question's form and content words, or the problem that keeps it from being asked."""
 
     text: str
     type: str
@@ -137,11 +138,11 @@ class Question:
     terms: tuple[Term, ...] = ()
     entities: tuple[tuple[str, str], ...] = ()  # (text, label) named in the question
     topic: tuple[str, ...] = ()  # "Who is *Sergei Lavrov*?": the words of the one asked about
-    note: str | None = None
+    problem: Problem | None = None
 
     @property
     def ok(self) -> bool:
-        return self.note is None
+        return self.problem is None
 
     @property
     def stems(self) -> frozenset[str]:
@@ -172,14 +173,12 @@ def looks_foreign(text: str) -> bool:
 
 
 def read_question(text: str) -> Question:
-    """The question's type, form and content words; a note when there is nothing to ask."""
+    """The question's type, form and content words; the problem when there is nothing to ask."""
     cleaned = clean_question(text)
     if not re.search(r"\w", cleaned):
-        return Question(cleaned, "other", note="Ask me a question about the stories here.")
+        return Question(cleaned, "other", problem=Problem.EMPTY_QUESTION)
     if looks_foreign(cleaned):
-        return Question(
-            cleaned, "other", note="I can only answer questions in English about the stories here."
-        )
+        return Question(cleaned, "other", problem=Problem.QUESTION_NOT_ENGLISH)
     return _read(fix_wh_word(cleaned))
 
 
