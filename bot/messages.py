@@ -142,6 +142,11 @@ class Problem(StrEnum):
     NOT_SAID = "not-said"
     NO_SHORT_ANSWER = "no-short-answer"
     SENTENCE_NOT_ENGLISH = "sentence-not-english"
+    # summaries and facts given another way than asked, and why
+    SHORT_STORY_WHOLE = "short-story-whole"
+    LEAD_INSTEAD = "lead-instead"
+    OVER_WORD_BUDGET = "over-word-budget"
+    FACTS_NOT_ENGLISH = "facts-not-english"
     # the command line (the operator's terminal)
     NO_TOKEN = "no-token"
     CANT_READ_FILE = "cant-read-file"
@@ -272,6 +277,16 @@ _WORDING: dict[Problem, Callable[[Mapping[str, Any]], str]] = {
     ),
     Problem.NO_STORIES_TO_ASK: lambda d: NO_STORIES_YET,
     Problem.STORY_NOT_HERE: lambda d: NOT_IN_THIS_CHAT,
+    Problem.SHORT_STORY_WHOLE: lambda d: "The story is too short to summarize; here it is whole.",
+    # The summary is the opening paragraph because of another refusal (the language).
+    Problem.LEAD_INSTEAD: lambda d: f"{say(d['because'])} Showing the opening paragraph instead.",
+    Problem.OVER_WORD_BUDGET: lambda d: (
+        f"No sentence of this story fits in {d['asked']} words, so here is the shortest of "
+        f"its key sentences ({d['given']} words)."
+    ),
+    Problem.FACTS_NOT_ENGLISH: lambda d: (
+        f"This story is in {d['language']}; I find who, what, when and where only in English."
+    ),
     Problem.STORY_NOT_ENGLISH: lambda d: (
         f"Story #{d['id']} is in {d['language']}; I answer questions only about English stories."
     ),
@@ -400,7 +415,6 @@ OWN_STORIES = "Digests here are made from this chat's stories."
 ASK_IN_A_GROUP = "Ask in a group, as an admin of both chats."
 NO_SUCH_FEED = "This chat follows no such feed."
 NO_FEEDS = "This chat follows no feeds. " + FOLLOW_USAGE
-SHORT_STORY_WHOLE = "The story is too short to summarize; here it is whole."
 
 
 def no_such_story(typed_id: int) -> str:
@@ -470,22 +484,6 @@ def feed_failing(name: str, feed_id: int, failures: int, error: str) -> str:
     return (
         f"I couldn't read the feed “{name}” {failures} times in a row ({error}). "
         f"I'll keep trying less often; /unfollow {feed_id} stops it."
-    )
-
-
-def lead_instead(why: str) -> str:
-    """A summary that is the story's opening paragraph, and why."""
-    return f"{why} Showing the opening paragraph instead."
-
-
-def facts_other_language(language: str) -> str:
-    return f"This story is in {language}; I find who, what, when and where only in English."
-
-
-def over_word_budget(words_asked: int, words_given: int) -> str:
-    return (
-        f"No sentence of this story fits in {words_asked} words, so here is the shortest of "
-        f"its key sentences ({words_given} words)."
     )
 
 

@@ -220,8 +220,8 @@ def summary_blocks(summary: StorySummary) -> list[Block]:
     """Title, any note, the sentences as bullets, the story number and source, the link."""
     story = summary.story
     blocks = [Block(story.title, "b")]
-    if summary.note:
-        blocks.append(Block(summary.note, "i"))
+    if summary.reason:
+        blocks.append(Block(say(summary.reason), "i"))
     blocks += [Block("• " + sentence) for sentence in summary.sentences]
     blocks.append(Block(story_footer(story.id, story.source), "i"))
     if story.url:
@@ -338,9 +338,9 @@ def facts_reply(result: StoryFacts) -> Reply:
     """Who, what, when and where of one story's main event."""
     facts = result.facts
     blocks = [Block(result.story.title, "b")]
-    if result.note:
+    if result.reason:
         return render(
-            [*blocks, Block(result.note, "i"), Block(story_footer(result.story.id), "i")],
+            [*blocks, Block(say(result.reason), "i"), Block(story_footer(result.story.id), "i")],
             about=result.story.id,
         )
     for label in ("who", "what", "when", "where"):

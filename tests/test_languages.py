@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.messages import say
+from bot.messages import Problem, say
 from bot.nlp.cleaning import clean_text
 from bot.nlp.languages import (
     SUMMARY_LANGUAGES,
@@ -160,7 +160,7 @@ def test_bot_saves_and_summarizes_each_language(service: StoryService, code: str
     assert saved.outcome.added
     story = saved.outcome.story
     assert story.language == code
-    assert saved.summary is not None and saved.summary.note is None
+    assert saved.summary is not None and saved.summary.reason is None
     assert len(saved.summary.sentences) == 3
     assert all(sentence in " ".join(body(code).split()) for sentence in saved.summary.sentences)
     message = summary_reply(saved.summary, "Saved.").messages[0]
@@ -168,9 +168,11 @@ def test_bot_saves_and_summarizes_each_language(service: StoryService, code: str
     # Facts and questions are read by English models: one honest line instead of nonsense.
     assert service.chat(1).entities(story.id) == []
     facts = service.facts(1, story.id)
-    assert facts.facts is None and facts.note and "\n" not in facts.note
-    assert "only in English" in facts.note
-    assert facts.note in facts_reply(facts).messages[0]
+    assert facts.facts is None and facts.reason is not None
+    assert facts.reason.problem is Problem.FACTS_NOT_ENGLISH
+    note = say(facts.reason)
+    assert "only in English" in note and "\n" not in note
+    assert note in facts_reply(facts).messages[0]
     answer = service.answer(1, "Who announced the plan?", story.id)
     assert answer.answer is None and answer.reason and "English" in say(answer.reason)
     assert "English" in answer_reply(answer).messages[0]
@@ -186,7 +188,7 @@ def test_an_english_story_still_gets_facts(service: StoryService) -> None:
     saved = service.save_text(1, SAMPLE.read_text(encoding="utf-8"))
     assert saved.outcome.story.language == "en"
     facts = service.facts(1, saved.outcome.story.id)
-    assert facts.note is None and facts.facts is not None
+    assert facts.reason is None and facts.facts is not None
     assert service.chat(1).entities(saved.outcome.story.id)
 
 
@@ -198,10 +200,12 @@ def test_a_language_that_cannot_be_summarized_gets_one_honest_line(
     assert "Polish" in say(raised.value)
     saved = service.save_text(1, POLISH)
     assert saved.outcome.added and saved.outcome.story.language == "pl"
-    note = saved.summary.note
-    assert note and "Polish" in note and "\n" not in note
+    reason = saved.summary.reason
+    assert reason is not None and reason.problem is Problem.LEAD_INSTEAD
+    note = say(reason)
+    assert "Polish" in note and "\n" not in note
     assert saved.summary.sentences == [POLISH.split("\n\n")[0]]
-    assert service.facts(1, saved.outcome.story.id).note
+    assert service.facts(1, saved.outcome.story.id).reason is not None
 
 
 def test_gibberish_is_not_guessed() -> None:

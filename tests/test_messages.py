@@ -41,6 +41,9 @@ SAMPLE_DETAILS = {
     "found": 4,
     "url": "https://example.com/feed.xml",
     "fetch": Refusal(Problem.HTTP_STATUS, {"status": 404}),
+    "because": Refusal(Problem.UNKNOWN_LANGUAGE),
+    "asked": 5,
+    "given": 28,
 }
 
 

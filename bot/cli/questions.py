@@ -9,7 +9,7 @@ import sys
 from bot.cli.inputs import read_lines
 from bot.cli.plain import complain
 from bot.cli.stories import open_service
-from bot.messages import ASK_CLI_USAGE, Problem
+from bot.messages import ASK_CLI_USAGE, Problem, say
 from bot.services.stories import shown_answer
 from handlers.render import why_unanswered
 
@@ -87,8 +87,9 @@ def facts_command(args: argparse.Namespace) -> int:
     if result is None:
         complain(Problem.NO_STORY_WITH_ID, id=args.id)
         return 1
-    if result.note:  # a story in another language: no facts, and why
-        print(json.dumps({"note": result.note}, ensure_ascii=False) if args.json else result.note)
+    if result.reason:  # a story in another language: no facts, and why
+        note = say(result.reason)
+        print(json.dumps({"note": note}, ensure_ascii=False) if args.json else note)
         return 0
     found = result.facts
     values = {k: getattr(found, k, None) for k in ("who", "what", "when", "where")}

@@ -8,7 +8,7 @@ import sys
 
 from bot.cli.inputs import InputError, read_cleaned, read_lines
 from bot.cli.plain import complain, refusal_text
-from bot.messages import SUMMARIZE_CLI_USAGE, Problem, Refusal
+from bot.messages import SUMMARIZE_CLI_USAGE, Problem, Refusal, say
 from bot.nlp.cleaning import derive_title
 from bot.nlp.summaries import (
     METHODS,
@@ -19,7 +19,7 @@ from bot.nlp.summaries import (
     summarize,
 )
 from bot.services.ingest import clean_raw
-from bot.services.stories import over_budget_note
+from bot.services.stories import over_budget_reason
 from bot.sources.documents import Rejected, record_to_raw
 
 
@@ -69,7 +69,8 @@ def summarize_command(args: argparse.Namespace) -> int:
     except (TextTooShort, UnsupportedLanguage) as error:
         complain(error)
         return 1
-    note = over_budget_note(summary, length)
+    reason = over_budget_reason(summary, length)
+    note = say(reason) if reason else None
     if args.json:
         result = {
             "title": cleaned.title or derive_title(cleaned.paragraphs),
@@ -111,9 +112,9 @@ def summarize_batch(path: str, length: SummaryLength, method: str) -> int:
             title = raw.title or cleaned.title
             summary = summarize(StoryText(title, cleaned.paragraphs), length, method)
             result = {"id": record.get("id"), "sentences": summary.sentences}
-            note = over_budget_note(summary, length)
-            if note:
-                result["note"] = note
+            reason = over_budget_reason(summary, length)
+            if reason:
+                result["note"] = say(reason)
         except (Rejected, TextTooShort, UnsupportedLanguage) as error:
             result = {"id": record.get("id"), "sentences": [], "error": refusal_text(error)}
         print(json.dumps(result, ensure_ascii=False), flush=True)

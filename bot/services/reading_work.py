@@ -2,7 +2,8 @@
 the bot's process or in a worker of the analysis pool (:mod:`bot.services.analysis_pool`).
 
 Only picklable values cross to a worker and back: a store location, a chat id and a question in,
-an ``Answer`` out; a ``Story`` and a ``SummaryLength`` in, the summary's sentences and note out.
+an ``Answer`` out; a ``Story`` and a ``SummaryLength`` in, the summary's sentences (and why
+they are another summary than asked, if they are) out.
 A worker answers questions over a read connection of its own, opened once per worker on first
 use (:func:`answer_at`). The store is written by the bot's process alone.
 """
@@ -13,14 +14,7 @@ import contextlib
 import logging
 from dataclasses import replace
 
-from bot.messages import (
-    SHORT_STORY_WHOLE,
-    Problem,
-    Refusal,
-    lead_instead,
-    over_word_budget,
-    say,
-)
+from bot.messages import Problem, Refusal
 from bot.nlp.answers import Answer, answer
 from bot.nlp.cleaning import real_headline
 from bot.nlp.languages import display_name, story_language
@@ -37,7 +31,8 @@ from db.store import ChatStories, Store, Story
 
 log = logging.getLogger(__name__)
 
-SummaryParts = tuple[list[str], str | None]  # the summary's sentences, and a note for the reader
+# The summary's sentences, and why they are not the summary asked for (None: they are).
+SummaryParts = tuple[list[str], Refusal | None]
 
 
 def answer_in(chat: ChatStories, question: str, story_id: int | None = None) -> Answer:
@@ -57,15 +52,15 @@ def answer_in(chat: ChatStories, question: str, story_id: int | None = None) -> 
 
 
 def summary_parts(story: Story, length: SummaryLength) -> SummaryParts:
-    """The story's summary; else the whole short story or the lead, with a note saying why."""
+    """The story's summary; else the whole short story or the lead, with the reason."""
     try:
         headline = real_headline(story.title, story.paragraphs)
         result = summarize(StoryText(headline, story.paragraphs), length)
     except TextTooShort:
-        return story.paragraphs[:], SHORT_STORY_WHOLE
+        return story.paragraphs[:], Refusal(Problem.SHORT_STORY_WHOLE)
     except UnsupportedLanguage as error:
-        return story.paragraphs[:1], lead_instead(say(error))
-    return result.sentences, over_budget_note(result, length)
+        return story.paragraphs[:1], Refusal(Problem.LEAD_INSTEAD, {"because": error.refusal})
+    return result.sentences, over_budget_reason(result, length)
 
 
 # -- in a worker -------------------------------------------------------------------------------
@@ -101,7 +96,7 @@ def answer_at(location: str, chat_id: int, question: str, story_id: int | None) 
         raise
 
 
-# -- notes -------------------------------------------------------------------------------------
+# -- reasons -----------------------------------------------------------------------------------
 
 
 def other_language(story: Story | None) -> str | None:
@@ -113,8 +108,8 @@ def other_language(story: Story | None) -> str | None:
     return None if reads_as_english(language) else display_name(language)
 
 
-def over_budget_note(result: Summary, length: SummaryLength) -> str | None:
-    """What to tell the reader when even one sentence is longer than the words asked for."""
+def over_budget_reason(result: Summary, length: SummaryLength) -> Refusal | None:
+    """Why the summary is longer than the words asked for: even one sentence is (else None)."""
     if not result.over_budget or length.words is None:
         return None
-    return over_word_budget(length.words, result.words)
+    return Refusal(Problem.OVER_WORD_BUDGET, {"asked": length.words, "given": result.words})

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.messages import facts_other_language
+from bot.messages import Problem, Refusal
 from bot.nlp.summaries import SummaryLength
 from bot.nlp.summaries import longer as longer
 from bot.nlp.summaries import shorter as shorter
@@ -26,7 +26,7 @@ from bot.services.analysis_pool import AnalysisPool
 from bot.services.ingest import Ingestor, IngestOutcome
 from bot.services.reading_work import answer_at, answer_in, summary_parts
 from bot.services.reading_work import other_language as other_language
-from bot.services.reading_work import over_budget_note as over_budget_note
+from bot.services.reading_work import over_budget_reason as over_budget_reason
 from bot.services.settings import LENGTH, SAVED, value_of
 from bot.sources.documents import MAX_DOCUMENT_BYTES as MAX_DOCUMENT_BYTES
 from db.storage_trouble import DATABASE_ERRORS
@@ -76,7 +76,7 @@ class StorySummary:
     story: Story
     sentences: list[str]
     length: SummaryLength
-    note: str | None = None  # e.g. why the summary is the whole text
+    reason: Refusal | None = None  # why it is another summary than asked (e.g. the whole text)
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,8 @@ class Saved:
 @dataclass(frozen=True)
 class StoryFacts:
     story: Story
-    facts: object  # answers.Facts: who, what, when, where; None with a note
-    note: str | None = None  # why there are no facts (the story is not in English)
+    facts: object  # answers.Facts: who, what, when, where; None with a reason
+    reason: Refusal | None = None  # why there are no facts (the story is not in English)
 
 
 @dataclass(frozen=True)
@@ -183,10 +183,10 @@ class StoryService:
         return self.summary_of(story, length or self.default_length(chat_id))
 
     def summary_of(self, story: Story, length: SummaryLength) -> StorySummary:
-        """The story's summary; else the whole short story or the lead, with a note saying why.
+        """The story's summary; else the whole short story or the lead, with the reason.
         With a pool, a worker summarizes: the story goes to it, the sentences come back."""
-        sentences, note = self.pool.call(summary_parts, story, length)
-        return StorySummary(story, sentences, length, note)
+        sentences, reason = self.pool.call(summary_parts, story, length)
+        return StorySummary(story, sentences, length, reason)
 
     # -- questions and facts ------------------------------------------------------------
 
@@ -228,8 +228,9 @@ class StoryService:
         if story is None:
             return None
         if language := other_language(story):
-            note = facts_other_language(language)
-            return StoryFacts(story, None, note)
+            return StoryFacts(
+                story, None, Refusal(Problem.FACTS_NOT_ENGLISH, {"language": language})
+            )
         return StoryFacts(story, facts(chat, story.id))
 
     def update_story_message(
