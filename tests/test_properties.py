@@ -532,7 +532,12 @@ def test_every_reply_is_valid_telegram_html(story, sentences, note, data) -> Non
     from bot.nlp.answers import Answer, Facts
     from bot.services.ingest import IngestOutcome
 
-    summary = StorySummary(story, sentences, SummaryLength(), note)
+    # A summary's reason whose wording quotes hostile text (a language's name).
+    lead = None
+    if note is not None:
+        language = Refusal(Problem.STORY_NOT_ENGLISH, {"id": 1, "language": note})
+        lead = Refusal(Problem.LEAD_INSTEAD, {"because": language})
+    summary = StorySummary(story, sentences, SummaryLength(), lead)
     check_reply(summary_reply(summary))
     for status in ("added", "duplicate", "rejected"):
         # A refusal whose wording quotes hostile text (a stored story's title).
@@ -553,3 +558,6 @@ def test_every_reply_is_valid_telegram_html(story, sentences, note, data) -> Non
     check_reply(answer_reply(result))
     facts = Facts(*(data.draw(st.one_of(st.none(), hostile_text)) for _ in range(4)))
     check_reply(facts_reply(StoryFacts(story, facts)))
+    if note is not None:
+        refused = Refusal(Problem.FACTS_NOT_ENGLISH, {"language": note})
+        check_reply(facts_reply(StoryFacts(story, None, refused)))
