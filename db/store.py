@@ -568,7 +568,7 @@ class ChatStories:
         columns = ", ".join("s." + c.strip() for c in _STORY_COLUMNS.split(","))
         rows = self._best_matches(
             "SELECT rowid, -bm25(stories_fts, 2.0, 1.0, 0.0) AS score FROM stories_fts "
-            "WHERE stories_fts MATCH ? ORDER BY score DESC, rowid DESC LIMIT ?",
+            "WHERE stories_fts MATCH ? ORDER BY score DESC, rowid DESC",
             f"SELECT {columns}, f.score FROM ({{best}}) f JOIN stories s ON s.id = f.rowid "
             "WHERE s.chat_id = ? ORDER BY f.score DESC, s.id DESC LIMIT ?",
             query,
@@ -587,7 +587,7 @@ class ChatStories:
         if story_id is None:
             rows = self._best_matches(
                 "SELECT rowid, -bm25(sentences_fts, 1.0, 0.0) AS score FROM sentences_fts "
-                "WHERE sentences_fts MATCH ? ORDER BY score DESC, rowid LIMIT ?",
+                "WHERE sentences_fts MATCH ? ORDER BY score DESC, rowid",
                 "SELECT s.story_id, s.position, s.text, f.score FROM ({best}) f "
                 "JOIN sentences s ON s.rowid = f.rowid JOIN stories t ON t.id = s.story_id "
                 "WHERE t.chat_id = ? ORDER BY f.score DESC, f.rowid LIMIT ?",
@@ -608,7 +608,7 @@ class ChatStories:
 
     def _best_matches(self, best: str, sql: str, query: str, limit: int) -> list[tuple]:
         """The chat's ``limit`` best full-text matches: ``sql`` (chat id, limit) over ``best``
-        (match, limit), the index's own best matches as (rowid, score).
+        (match), the index's matches as (rowid, score), best first.
 
         Ranking inside FTS5 first and joining only its best rows is several times faster than
         joining every match to test its chat (30-50 ms against 15-20 ms per question in a
@@ -619,11 +619,11 @@ class ChatStories:
         scoped = self._scoped(query)
         with self.store.lock:
             rows = self.db.execute(
-                sql.format(best=best), [scoped, limit * OVERFETCH, self.chat_id, limit]
+                sql.format(best=f"{best} LIMIT ?"), [scoped, limit * OVERFETCH, self.chat_id, limit]
             ).fetchall()
             if len(rows) < limit:
                 rows = self.db.execute(
-                    sql.format(best=best.replace(" LIMIT ?", "")), [scoped, self.chat_id, limit]
+                    sql.format(best=best), [scoped, self.chat_id, limit]
                 ).fetchall()
         return rows
 

@@ -58,12 +58,16 @@ def postgres_url(postgres_server) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def backend_store(request, tmp_path: Path) -> Store:
-    """A fresh store on each backend: the store's tests run against both."""
+def backend_location(request, tmp_path: Path) -> str:
+    """Where a new database goes on each backend: a file, or an empty PostgreSQL schema."""
     if request.param == "sqlite":
-        location = str(tmp_path / "test.db")
-    else:
-        location = request.getfixturevalue("postgres_url")
-    opened = Store(location)
+        return str(tmp_path / "test.db")
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def backend_store(backend_location: str) -> Store:
+    """A fresh store on each backend: the store's tests run against both."""
+    opened = Store(backend_location)
     yield opened
     opened.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import os
 import pty
 import select
@@ -20,7 +19,7 @@ from bot.services.stories import LIST_PAGE_SIZE
 from bot.telegram.local_chat import INTRO, LOCAL_CHAT_ID, LocalChat
 from db.store import NewStory, Store, StoryAnalysis
 from tests.conftest import article
-from tests.support.local_chat_session import chat_session
+from tests.support.local_chat_session import chat_replies, chat_session
 
 
 def test_sample_story_summary_buttons_and_list(tmp_path: Path) -> None:
@@ -62,24 +61,6 @@ def test_scheduled_digests_can_fire_in_the_local_chat(tmp_path: Path) -> None:
     asyncio.run(chat.run(read))
     assert running == [True]
     assert not chat.application.job_queue.scheduler.running
-
-
-def chat_replies(tmp_path: Path, lines: list[str]) -> list[str]:
-    """Feed lines to a local chat; return, for each line, what was printed in answer to it."""
-    printed: list[str] = []
-    marks: list[int] = []
-    script = iter(lines)
-
-    def read(prompt: str) -> str:
-        marks.append(len(printed))
-        try:
-            return next(script)
-        except StopIteration:
-            raise EOFError from None
-
-    chat = LocalChat(Settings(db_path=str(tmp_path / "chat.db")), write=printed.append)
-    asyncio.run(chat.run(read))
-    return ["\n".join(printed[start:end]) for start, end in itertools.pairwise(marks)]
 
 
 def story_files(tmp_path: Path, *topics: str) -> list[str]:

@@ -26,15 +26,11 @@ def message_update(update_id: int, chat_id: int, text: str, message_id: int = 1)
     return {"update_id": update_id, "message": {**message, "text": text}}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(request, tmp_path: Path) -> str:
+@pytest.fixture
+def location(backend_location: str) -> str:
     """A new, migrated database on each backend: the journal's tests run against both."""
-    if request.param == "sqlite":
-        found = str(tmp_path / "bot.db")
-    else:
-        found = request.getfixturevalue("postgres_url")
-    Store(found).close()  # creates and migrates it
-    return found
+    Store(backend_location).close()  # creates and migrates it
+    return backend_location
 
 
 @pytest.fixture

@@ -216,17 +216,17 @@ def index_words(text: str) -> list[str]:
     return _INDEX_WORD.findall(text)
 
 
-@lru_cache(maxsize=16384)
-def index_stems(text: str) -> frozenset[str]:
-    """The set of a text's index stems."""
-    return frozenset(index_stem(word) for word in _INDEX_WORD.findall(text))
-
-
 def text_stems(text: str) -> frozenset[str]:
-    """The set of a long text's index stems, uncached: a whole story's sentences are read
-    once per question, and caching them would only push the candidates' sentences out of
+    """The set of a text's index stems, uncached: for long texts such as a whole story's
+    sentences, read once per question, which would only push the candidates' sentences out of
     ``index_stems``'s cache."""
     return frozenset(index_stem(word) for word in _INDEX_WORD.findall(text))
+
+
+@lru_cache(maxsize=16384)
+def index_stems(text: str) -> frozenset[str]:
+    """The set of a text's index stems (a sentence's: cached, as every question reads them)."""
+    return text_stems(text)
 
 
 @cache

@@ -194,16 +194,13 @@ class StoryService:
         """Answer a question from this chat's stories (one story when story_id is given).
         With a pool, a worker answers over its own read connection to the store (a file
         only: an in-memory database is this process's alone)."""
-        if self.pool.in_process or self.store.path == ":memory:":
+
+        def here():  # -> answers.Answer
             return answer_in(self.chat(chat_id), question, story_id)
-        return self.pool.call(
-            answer_at,
-            self.store.path,
-            chat_id,
-            question,
-            story_id,
-            here=lambda: answer_in(self.chat(chat_id), question, story_id),
-        )
+
+        if self.store.path == ":memory:":
+            return here()
+        return self.pool.call(answer_at, self.store.path, chat_id, question, story_id, here=here)
 
     def facts_of_story(self, story_id: int) -> StoryFacts | None:
         """Facts of any chat's story by id: for the operator's CLI, never for handlers."""
