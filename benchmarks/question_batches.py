@@ -32,6 +32,8 @@ BBC_QUESTION_ARTICLES = 50
 # The second blind BBC set (written after the first was spent) asks about the next 50 articles
 # of the same seeded 400-article chat, so both sets are asked in one chat.
 BBC2_BATCHES = 2
+# The third (written after test-bbc2 had been spent) takes the 50 articles after those.
+BBC3_BATCHES = 2
 BBC_CHAT_ARTICLES = 400  # the test chat: the question articles among other BBC stories
 GIVEME5W1H_BATCHES = 2
 HERE = Path(__file__).resolve().parent
@@ -60,6 +62,12 @@ def bbc_test2_articles(root: Path) -> list[Article]:
     """The second BBC test set's articles: the next ``BBC_QUESTION_ARTICLES`` of the chat."""
     chat = bbc_test_articles(root)[1]
     return chat[BBC_QUESTION_ARTICLES : 2 * BBC_QUESTION_ARTICLES]
+
+
+def bbc_test3_articles(root: Path) -> list[Article]:
+    """The third BBC test set's articles: the 50 after the second set's, in the same chat."""
+    chat = bbc_test_articles(root)[1]
+    return chat[2 * BBC_QUESTION_ARTICLES : 3 * BBC_QUESTION_ARTICLES]
 
 
 def sample_article() -> Article:
@@ -104,7 +112,12 @@ def _write_batch(folder: Path, articles: Sequence[Article], per_article: str) ->
 
 QUESTIONS = HERE.parent / "tests" / "data" / "questions"
 # Collected set → the batch folders it is made of (test sets were collected once, at writing).
-COLLECTED = {"train": "train-*", "dev": "dev-*", "test-bbc2": "test-bbc2-*"}
+COLLECTED = {
+    "train": "train-*",
+    "dev": "dev-*",
+    "test-bbc2": "test-bbc2-*",
+    "test-bbc3": "test-bbc3-*",
+}
 
 
 def collect(folder: Path, out: Path = QUESTIONS) -> dict[str, int]:
@@ -162,6 +175,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for index in range(BBC2_BATCHES):
         part = second[index * size : (index + 1) * size]
         _write_batch(args.out / f"test-bbc2-{index + 1}", part, "4")
+    third = bbc_test3_articles(args.data)
+    size = (len(third) + 1) // BBC3_BATCHES
+    for index in range(BBC3_BATCHES):
+        part = third[index * size : (index + 1) * size]
+        _write_batch(args.out / f"test-bbc3-{index + 1}", part, "4")
     giveme = load_articles(args.data, "giveme5w1h") + [sample_article()]
     half = (len(giveme) + 1) // GIVEME5W1H_BATCHES
     for index in range(GIVEME5W1H_BATCHES):
