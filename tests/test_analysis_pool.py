@@ -96,3 +96,34 @@ def test_workers_leave_with_a_killed_parent() -> None:
     while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(_running(pid) for pid in workers)
+
+
+class _FlakyExecutor:
+    """An executor whose map breaks (as a dead worker's pool does) when told to."""
+
+    def __init__(self, broken: bool) -> None:
+        self.broken = broken
+
+    def map(self, work, chunks):
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.broken:
+            raise BrokenProcessPool("a worker died")
+        return [work(chunk) for chunk in chunks]
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        pass
+
+
+def test_a_working_map_starts_the_failure_count_afresh(monkeypatch) -> None:
+    pool = AnalysisPool(2)
+    outcomes = iter([True, False, True, False, True, False])
+
+    def next_pool():
+        pool._executor = _FlakyExecutor(next(outcomes))
+        return pool._executor
+
+    monkeypatch.setattr(pool, "_pool", next_pool)
+    for _ in range(6):  # broken, working, broken, ...: never three broken pools in a row
+        assert pool.map_chunks(lambda items: [x * 2 for x in items], [1, 2, 3]) == [2, 4, 6]
+    assert pool.workers == 2

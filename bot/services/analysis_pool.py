@@ -97,10 +97,11 @@ class AnalysisPool:
             results: list[R] = []
             for chunk_result in executor.map(work, chunks):
                 results.extend(chunk_result)
-            return results
         except Exception as error:
             self._failed(executor, error, getattr(work, "__name__", "work"))
-        return work(items)
+            return work(items)
+        self._failures = 0  # as in ``call``: a pool that works again starts the count afresh
+        return results
 
     def call(self, work: Callable[..., R], *args: Any, here: Callable[[], R] | None = None) -> R:
         """``work(*args)`` in a worker, or in this process with one worker. ``here`` is what
