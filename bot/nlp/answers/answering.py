@@ -9,8 +9,10 @@ The pipeline:
 
 1. ``read_question``: the question's type and content words.
 2. ``retrieve``: candidate sentences from the chat's full-text index (spelling corrected).
-3. The sentence model scores each candidate; the best ``PARSED_SENTENCES`` are parsed.
-4. Every candidate span of those is scored by the span model.
+3. The sentence model scores each candidate; the best ``PARSED_SENTENCES`` are parsed, and
+   the reader (a fine-tuned MiniLM, ``reader.py``) reads each of them with the question.
+4. Every candidate span of those (the parse's, and the reader's own picks) is scored by the
+   span model, whose features include what the reader says of the span.
 5. The best span is the answer when its probability reaches the threshold chosen on dev data
    (at most one given answer in ten wrong there). Otherwise, when one sentence is likely
    enough to hold the answer, that sentence is offered on its own; otherwise the stories here
@@ -23,9 +25,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.messages import Problem, Refusal
-from bot.nlp.answers.features import SentenceContext, doc_facts, sentence_features, span_features
+from bot.nlp.answers.features import (
+    ReaderView,
+    SentenceContext,
+    doc_facts,
+    sentence_features,
+    span_features,
+)
 from bot.nlp.answers.model import AnswerModel, LinearModel, calibration_features, load_model
 from bot.nlp.answers.question import Question, read_question
+from bot.nlp.answers.reading import Reading
 from bot.nlp.answers.retrieval import Candidate, Retrieval, retrieve
 from bot.nlp.answers.spans import SentenceKey, Span, candidate_spans, parse_sentences
 from bot.nlp.dates import resolve_date
@@ -103,18 +112,42 @@ def sentence_key(candidate: Candidate) -> SentenceKey:
     return candidate.text, tuple((e.start, e.end, e.label) for e in candidate.entities)
 
 
+def reader_contexts(top: Sequence[tuple[Candidate, float]]) -> list[tuple[str | None, str]]:
+    """What the reader reads of each top sentence: its story's title and the sentence."""
+    return [(c.story.title, c.text) for c, _ in top]
+
+
+def _views(
+    top: Sequence[tuple[Candidate, float]], readings: Sequence[Reading] | None
+) -> list[ReaderView | None]:
+    if not readings:
+        return [None] * len(top)
+    best = max(range(len(readings)), key=lambda i: readings[i].best_score)
+    first, last = readings[best].best
+    text = top[best][0].text[first:last]
+    score = readings[best].best_score
+    return [ReaderView(r, score - r.best_score, text, score) for r in readings]
+
+
 def span_rows(
-    retrieval: Retrieval, top: Sequence[tuple[Candidate, float]]
+    retrieval: Retrieval,
+    top: Sequence[tuple[Candidate, float]],
+    readings: Sequence[Reading] | None = None,
 ) -> list[tuple[Span, Candidate, dict[str, float]]]:
-    """Every candidate span of the top sentences with its features."""
+    """Every candidate span of the top sentences with its features (and the reader's picks
+    among them, when its readings of the top sentences are given)."""
     question = retrieval.question
     docs = parse_sentences([sentence_key(c) for c, _ in top])
     texts = [c.text.lower() for c, _ in top]
+    views = _views(top, readings)
     rows = []
-    for rank, ((candidate, probability), doc) in enumerate(zip(top, docs, strict=True)):
-        context = SentenceContext(question, candidate, probability, rank, texts)
+    for rank, ((candidate, probability), doc, view) in enumerate(
+        zip(top, docs, views, strict=True)
+    ):
+        context = SentenceContext(question, candidate, probability, rank, texts, view)
         facts = doc_facts(question, doc, retrieval.idf)
-        for span in candidate_spans(doc):
+        picked = [view.reading.best] if view is not None else []
+        for span in candidate_spans(doc, picked):
             if not fits(question, span.text):
                 continue
             rows.append((span, candidate, span_features(context, doc, span, facts)))
@@ -133,7 +166,11 @@ def decide(retrieval: Retrieval, model: AnswerModel) -> Answer:
     ranked = rank_sentences(retrieval, model.sentence)
     best: ScoredSpan | None = None
     if question.type not in SENTENCE_TYPES and model.span_ranker is not None:
-        rows = span_rows(retrieval, ranked[:PARSED_SENTENCES])
+        top = ranked[:PARSED_SENTENCES]
+        readings = None
+        if model.reader is not None:
+            readings = model.reader.read(question.text, reader_contexts(top))
+        rows = span_rows(retrieval, top, readings)
         if rows:
             features = [f for _, _, f in rows]
             scores = model.span_ranker.scores(features)

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.nlp.answers.question import Question
+from bot.nlp.answers.reading import Reading
 from bot.nlp.answers.retrieval import Candidate, Retrieval
+from bot.nlp.answers.scoring import token_f1
 from bot.nlp.answers.spans import Span
 from bot.nlp.languages import index_stem, index_stems, text_stems
 from bot.nlp.languages import is_answer_stop_word as is_stop_word
@@ -31,6 +33,16 @@ _AGE = re.compile(r"\b(\d{1,3}-year-old|aged \d{1,3})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
+class ReaderView:
+    """What the reader (``reader.py``) said of a span's sentence and of all parsed sentences."""
+
+    reading: Reading  # its reading of this sentence
+    sentence_gap: float  # the best parsed sentence's best score less this sentence's
+    best_text: str  # its best span over all the parsed sentences
+    best_score: float  # that span's score
+
+
+@dataclass(frozen=True)
 class SentenceContext:
     """What the span features need of the sentence a span comes from."""
 
@@ -39,6 +51,7 @@ class SentenceContext:
     probability: float  # the sentence model's probability that it holds the answer
     rank: int  # its rank among the parsed sentences
     top_texts: Sequence[str]  # the parsed sentences' texts, lower case (for redundancy)
+    reader: ReaderView | None = None
 
 
 # -- sentences --------------------------------------------------------------------------------
@@ -277,7 +290,22 @@ def span_features(context: SentenceContext, doc, span: Span, facts: dict) -> Fea
         f[f"{form}|label={label}"] = 1.0
     if form == "who_is":
         f["who_is|next_to_topic"] = _next_to_topic(question, doc, span)
+    if context.reader is not None:
+        f.update(_reader_features(context.reader, qtype, span.text, span.characters(doc)))
     return f
+
+
+def _reader_features(view: ReaderView, qtype: str, text: str, characters: tuple[int, int]):
+    """The reader's score for this span, against its best span here and over all sentences."""
+    score = max(min(view.reading.span_score(*characters), 20.0), -20.0)
+    return {
+        "reader": score,
+        f"{qtype}|reader": score,
+        "reader_gap": min(view.best_score - score, 40.0),
+        "reader_sentence": view.reading.best_score,
+        "reader_sentence_gap": view.sentence_gap,
+        "reader_f1": token_f1(text, view.best_text),
+    }
 
 
 def _closed(token) -> str:

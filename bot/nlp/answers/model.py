@@ -1,11 +1,15 @@
 """The learned answer model: what ``storybot train answers`` writes and ``answer`` reads.
 
-Three learned parts, all fitted on the blind training questions (``training.py``):
+Four learned parts, all fitted on the blind training questions (``training.py``):
+
+- ``reader``: all-MiniLM-L6-v2 fine-tuned to mark the answer's words in a sentence, or to say
+  the sentence has none (``reader.py``; its tuned layers in ``reader.safetensors``).
 
 - ``sentence``: a logistic regression giving the probability that a candidate sentence holds
   the answer (it picks the sentences to parse, and the one to offer when no short answer is).
 - ``span_ranker``: a LightGBM lambdarank model that scores the candidate spans of a question
-  against each other (``span_ranker.txt``, LightGBM's own text format).
+  against each other, the reader's scores among its features (``span_ranker.txt``, LightGBM's
+  own text format).
 - ``calibrator``: small gradient-boosted trees (LightGBM, binary, ``calibrator.txt``) turning
   what the ranker's output says about the best span (its score, its share of the softmax over
   all spans, how much of that mass agrees on the same text, its margin over the runner-up, its
@@ -30,6 +34,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.nlp.answers.reader import Reader
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 RANKER_PATH = Path(__file__).with_name("span_ranker.txt")
@@ -142,6 +150,7 @@ def calibration_features(
         "repeats_question": row.get("repeats_question", 0.0),
         "near": row.get("near", 0.0),
         "length": row.get("length", 0.0),
+        **{name: row[name] for name in READER_FEATURES if name in row},
         f"type={kind}": 1.0,
         f"type={kind}|share": share,
         f"type={kind}|top": top,
@@ -152,6 +161,10 @@ def calibration_features(
         elif "|label=" in name or "|kind=" in name:
             features["best:" + name.partition("|")[2]] = 1.0
     return best, features
+
+
+# What the calibrator sees of the reader's view of the best span (``features.py``).
+READER_FEATURES = ("reader", "reader_gap", "reader_sentence", "reader_sentence_gap", "reader_f1")
 
 
 @dataclass(frozen=True)
@@ -166,6 +179,9 @@ class AnswerModel:
     meta: dict
     # One model per W of the main event (``facts.py``), fitted on Giveme5W1H's training split.
     facts: dict[str, LinearModel] = field(default_factory=dict)
+    # The fine-tuned reader (``reader.py``), whose scores are span features; None: no reader
+    # (the ranker then never sees its features, as in a model trained without one).
+    reader: Reader | None = None
 
     def to_json(self) -> str:
         """Everything but the ranker's trees, as deterministic JSON."""
@@ -181,7 +197,12 @@ class AnswerModel:
         return json.dumps(payload, indent=1, sort_keys=True) + "\n"
 
     def save(self, path: Path = MODEL_PATH) -> None:
-        """``model.json`` at ``path``, the two tree models beside it."""
+        """``model.json`` at ``path``, the two tree models and the reader's layers beside it."""
+        if self.reader is not None:
+            from bot.nlp.answers.reader import READER_PATH
+            from bot.nlp.answers.reader_training import save_reader
+
+            save_reader(self.reader.model, path.with_name(READER_PATH.name))
         path.write_text(self.to_json(), encoding="utf-8")
         if self.span_ranker is not None:
             path.with_name(RANKER_PATH.name).write_text(self.span_ranker.text, encoding="utf-8")
@@ -198,7 +219,13 @@ def read_model(path: Path = MODEL_PATH) -> AnswerModel:
         path.with_name(CALIBRATOR_PATH.name).read_text(encoding="utf-8"),
         data["calibrator_features"],
     )
+    reader = None
+    if data.get("meta", {}).get("reader"):
+        from bot.nlp.answers.reader import READER_PATH, load_reader
+
+        reader = load_reader(path.with_name(READER_PATH.name))
     return AnswerModel(
+        reader=reader,
         sentence=LinearModel.from_dict(data["sentence"]),
         span_ranker=ranker,
         calibrator=calibrator,

@@ -57,7 +57,11 @@ class Span:
     root: int  # token index of the span's syntactic head
     label: str  # the entity label when the span is exactly an entity, else ""
     inner_labels: tuple[str, ...]  # labels of the entities inside it
-    kinds: frozenset[str]  # how it was found: ENT, NUM, NP, TITLE, SUB_<dep>, PP
+    kinds: frozenset[str]  # how it was found: ENT, NUM, NP, TITLE, SUB_<dep>, PP, READER
+
+    def characters(self, doc) -> tuple[int, int]:
+        """The span's character range in its sentence."""
+        return doc[self.start].idx, doc[self.end - 1].idx + len(doc[self.end - 1].text)
 
 
 class _ParseCache:
@@ -125,8 +129,9 @@ def _with_entities(doc, stored: Sequence[tuple[int, int, str]]):
     return doc
 
 
-def candidate_spans(doc) -> list[Span]:
-    """Every plausible answer span of a parsed sentence, each token range once."""
+def candidate_spans(doc, picked: Sequence[tuple[int, int]] = ()) -> list[Span]:
+    """Every plausible answer span of a parsed sentence, each token range once; ``picked`` are
+    character ranges the reader chose (kind READER), which the parse may not offer."""
     found: dict[tuple[int, int], set[str]] = {}
 
     def add(start: int, end: int, kind: str) -> None:
@@ -150,6 +155,10 @@ def candidate_spans(doc) -> list[Span]:
             add(token.left_edge.i, token.right_edge.i + 1, f"SUB_{token.dep_}")
         if token.dep_ == "prep" and token.lower_ in PHRASE_PREPOSITIONS:
             add(token.i, token.right_edge.i + 1, "PP")
+    for first, last in picked:
+        piece = doc.char_span(first, last, alignment_mode="expand")
+        if piece is not None and len(piece):
+            add(piece.start, piece.end, "READER")
     entity_at = {(e.start, e.end): e.label_ for e in doc.ents}
     spans = []
     for (start, end), kinds in found.items():

@@ -6,7 +6,11 @@
 2. Each training question is read and its candidates retrieved exactly as ``answer`` does.
    A candidate sentence is positive when it is in the question's story and holds the answer;
    the sentence model is fitted on those. Its out-of-fold probabilities (folds by article)
-   pick the sentences to parse, as the bot would, and every span of them is labelled by
+   pick the sentences to parse, as the bot would. The reader is fine-tuned on the questions'
+   best-ranked sentences (``reader_training.py``), once per half of the articles, and each
+   half's reader reads the other half's parsed sentences, so the span features carry reader
+   scores for questions that reader never saw; the committed reader is then fine-tuned on all
+   of them. Every span of the parsed sentences is labelled by
    whether it is a right and tight answer; the span ranker (LightGBM lambdarank) learns to put
    those first. What its out-of-fold scores say of each question's best span (score, softmax
    share, agreement, margin, sentence probability and rank, the question's type) trains the
@@ -15,7 +19,9 @@
    calibrated probability at which at most one given answer in ten is wrong, and the least
    sentence probability at which at least four offered sentences in five hold the answer.
 
-Everything is seeded and single-threaded, so the same data gives the same model files.
+Everything is seeded and runs on a fixed number of threads, so the same data gives the same
+model files. The fine-tuned readers are kept in ``--work`` under a fingerprint of their
+training pairs, so a second run with the same questions does not tune them again.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from bot.nlp.answers.answering import (
     PARSED_SENTENCES,
     SENTENCE_TYPES,
     rank_sentences,
+    reader_contexts,
     span_rows,
 )
 from bot.nlp.answers.features import sentence_features
@@ -44,6 +51,7 @@ from bot.nlp.answers.model import (
     read_model,
 )
 from bot.nlp.answers.question import read_question
+from bot.nlp.answers.reading import Reading
 from bot.nlp.answers.retrieval import Retrieval, retrieve
 from bot.nlp.answers.scoring import holds, is_right, is_tight
 from db.store import ChatStories, Store
@@ -51,6 +59,13 @@ from db.store import ChatStories, Store
 QUESTIONS = Path(__file__).resolve().parents[3] / "tests" / "data" / "questions"
 TRAINING_CHAT = 1
 FOLDS = 5
+# A reader fine-tuned on the questions of half the articles (20 minutes on 2 cores) reads the
+# other half's (``READ_FOLD``), which the span ranker and calibrator learn from; the committed
+# reader is fine-tuned on all of them (40 minutes). Cross-fitting both halves would let the
+# span models learn from every question, for another 20 minutes.
+READER_FOLDS = 2
+READ_FOLD = 0
+READER_CANDIDATES = 10  # best-ranked sentences a question's reader pairs are drawn from
 SENTENCE_C = 0.5  # inverse regularisation strength of the sentence model
 # How both tree models are grown: bagged, seeded and single-threaded, so the same data gives
 # the same model files.
@@ -203,9 +218,12 @@ class SpanGroup:
 
 
 def span_groups(
-    items: Sequence[Example], sentence_models: Sequence[LinearModel]
+    items: Sequence[Example],
+    sentence_models: Sequence[LinearModel],
+    readings: dict[int, list[Reading]] | None = None,
 ) -> list[SpanGroup]:
-    """Each question's spans from its top sentences, ranked by its own sentence model."""
+    """Each question's spans from its top sentences, ranked by its own sentence model, with
+    the reader's (out-of-fold) readings of them when given (keyed by ``id(example)``)."""
     groups = []
     for example, model in zip(items, sentence_models, strict=True):
         question = example.retrieval.question
@@ -214,7 +232,8 @@ def span_groups(
         top = rank_sentences(example.retrieval, model)[:PARSED_SENTENCES]
         accepted = example.item["answers"] if example.item["answerable"] else []
         texts, rows, labels = [], [], []
-        for span, _, features in span_rows(example.retrieval, top):
+        read = readings.get(id(example)) if readings is not None else None
+        for span, _, features in span_rows(example.retrieval, top, read):
             texts.append(span.text)
             rows.append(features)
             labels.append(int(bool(accepted) and is_tight(span.text, accepted)))
@@ -338,23 +357,84 @@ def train(data: Path, work: Path, log: TextIO = sys.stdout) -> AnswerModel:
     train_items = examples(chat, load_questions("train"), story_of)
     dev_items = examples(chat, load_questions("dev"), story_of)
     print(f"questions: {len(train_items)} training, {len(dev_items)} dev", file=log)
-    model = fit_model(train_items, dev_items, {"training_stories": chat.count()}, log)
+    model = fit_model(train_items, dev_items, {"training_stories": chat.count()}, log, work)
     return replace(model, facts=fit_facts(data, log))
 
 
+def _reader_pairs(example: Example, sentence: LinearModel) -> list:
+    """The reader's training pairs of one question, from its best-ranked candidates."""
+    from bot.nlp.answers.reader_training import question_pairs
+
+    ranked = rank_sentences(example.retrieval, sentence)[:READER_CANDIDATES]
+    candidates = [(c.story.title, c.text, _holds_answer(example, c)) for c, _ in ranked]
+    own = next(
+        (c.story.title for c in example.retrieval.candidates if c.story.id == example.story_id),
+        None,
+    )
+    item = {**example.item, "question": example.retrieval.question.text}
+    return question_pairs(item, candidates, own)
+
+
+def fit_reader(
+    train_items: Sequence[Example],
+    sentence: LinearModel,
+    span_models: Sequence[LinearModel],
+    work: Path,
+    log: TextIO,
+):
+    """The reader fine-tuned on every training question, and the readings the span models
+    learn from (keyed by ``id(example)``): those of a reader fine-tuned on the questions of
+    half the training articles, of the sentences the span ranker sees for the other half's
+    questions, so the reader's scores they learn from are for questions it never saw, as at
+    run time."""
+    from bot.nlp.answers.reader_training import tuned_reader
+
+    pairs = [_reader_pairs(e, sentence) for e in train_items]
+    articles = sorted({e.item["article"] for e in train_items})
+    fold_of = {a: i % READER_FOLDS for i, a in enumerate(articles)}
+    folds = [fold_of[e.item["article"]] for e in train_items]
+    tuned = [p for ps, f in zip(pairs, folds, strict=True) if f != READ_FOLD for p in ps]
+    reader = tuned_reader(tuned, work, "reader-fold1", log)
+    readings: dict[int, list[Reading]] = {}
+    for example, model, fold in zip(train_items, span_models, folds, strict=True):
+        if fold != READ_FOLD or example.retrieval.question.type in SENTENCE_TYPES:
+            continue
+        top = rank_sentences(example.retrieval, model)[:PARSED_SENTENCES]
+        question = example.retrieval.question.text
+        readings[id(example)] = reader.read(question, reader_contexts(top))
+    everything = [p for ps in pairs for p in ps]
+    return tuned_reader(everything, work, "reader", log), readings
+
+
 def fit_model(
-    train_items: Sequence[Example], dev_items: Sequence[Example], meta: dict, log: TextIO
+    train_items: Sequence[Example],
+    dev_items: Sequence[Example],
+    meta: dict,
+    log: TextIO,
+    work: Path | None = None,
 ) -> AnswerModel:
-    """The sentence model, the span ranker and its calibrator from the training examples
-    (out of fold where one part's output is the next one's input), thresholds from dev."""
+    """The sentence model, the reader, the span ranker and its calibrator from the training
+    examples (out of fold where one part's output is the next one's input), thresholds from
+    dev. Without ``work`` (where the fine-tuned readers are kept) no reader is trained."""
     folds = _folds(train_items)
     sentence = _sentence_model(train_items)
     fold_models = [
         _sentence_model([e for e, f in zip(train_items, folds, strict=True) if f != k])
         for k in range(FOLDS)
     ]
-    groups = span_groups(train_items, [fold_models[f] for f in folds])
-    fold_of = {id(e): f for e, f in zip(train_items, folds, strict=True)}
+    span_models = [fold_models[f] for f in folds]
+    reader, readings = None, None
+    span_items = list(train_items)
+    if work is not None:
+        reader, readings = fit_reader(train_items, sentence, span_models, work, log)
+        span_items = [e for e in train_items if id(e) in readings]
+        span_models = [
+            m for e, m in zip(train_items, span_models, strict=True) if id(e) in readings
+        ]
+        folds = [f for e, f in zip(train_items, folds, strict=True) if id(e) in readings]
+        print(f"the span models learn from {len(span_items)} questions the reader read", file=log)
+    groups = span_groups(span_items, span_models, readings)
+    fold_of = {id(e): f for e, f in zip(span_items, folds, strict=True)}
     group_folds = [fold_of[id(g.example)] for g in groups]
     names = feature_names(groups)
     rows = sum(len(g.rows) for g in groups)
@@ -370,10 +450,12 @@ def fit_model(
             calibration_labels.append(int(right))
     calibrator = fit_calibrator(calibration_rows, calibration_labels)
     ranker = fit_ranker(groups, names)
-    draft = AnswerModel(sentence, ranker, calibrator, 0.0, 0.0, {})
+    draft = AnswerModel(sentence, ranker, calibrator, 0.0, 0.0, {}, reader=reader)
     meta = {
         **meta,
+        "reader": reader is not None,
         "training_questions": len(train_items),
+        "span_model_questions": len(span_items),
         "dev_questions": len(dev_items),
         "span_rows": rows,
     }

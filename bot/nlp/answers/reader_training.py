@@ -1,0 +1,195 @@
+"""Fine-tuning the reader (``reader.py``) on the blind training questions.
+
+Each training question gives the reader a few (question, sentence) pairs: the sentences among
+its best-ranked candidates that hold the answer, with the accepted answer's characters marked
+(the writer's evidence sentence when none of the candidates holds it), and the best-ranked ones
+that do not, marked "not here" (the ``[CLS]`` piece), so the reader learns both where the answer
+is and when a sentence has none. Unanswerable questions give only "not here" pairs; yes/no
+questions none (their answer is not a span).
+
+Training is seeded, with a fixed number of threads and batches of similar length, so the same
+questions give the same weights; only the layers above ``FROZEN_LAYERS`` and the head change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import torch
+
+from bot.nlp.answers.reader import (
+    Reader,
+    SpanReader,
+    context_text,
+    pretrained_reader,
+)
+
+POSITIVES = 2  # holding sentences per question, at most
+NEGATIVES = 3  # best-ranked sentences without the answer, per question
+EPOCHS = 1
+BATCH = 32
+LEARNING_RATE = 1e-4
+WARMUP = 0.1  # share of the steps over which the rate rises
+WEIGHT_DECAY = 0.01
+SEED = 7
+THREADS = 2
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One training pair: the question, the candidate's title and sentence, and the answer's
+    characters in the sentence (None: the sentence does not answer)."""
+
+    question: str
+    title: str | None
+    sentence: str
+    answer: tuple[int, int] | None
+
+
+def answer_characters(sentence: str, accepted: Sequence[str]) -> tuple[int, int] | None:
+    """Where the first accepted answer found in the sentence stands (yes/no are not spans)."""
+    lower = sentence.lower()
+    for answer in accepted:
+        if answer.lower() in ("yes", "no") or not answer.strip():
+            continue
+        at = lower.find(answer.lower())
+        if at >= 0:
+            return at, at + len(answer)
+    return None
+
+
+def question_pairs(
+    item: dict, ranked: Sequence[tuple[str | None, str, bool]], evidence_title: str | None
+) -> list[Pair]:
+    """A question's pairs from its ranked candidates (title, sentence, holds the answer)."""
+    if item["type"] == "yesno":
+        return []
+    question = item["question"]
+    accepted = item["answers"] if item["answerable"] else []
+    pairs = []
+    for title, sentence, _ in [c for c in ranked if c[2]][:POSITIVES]:
+        span = answer_characters(sentence, accepted)
+        if span is not None:
+            pairs.append(Pair(question, title, sentence, span))
+    evidence = item.get("evidence")
+    if accepted and not pairs and evidence:
+        span = answer_characters(evidence, accepted)
+        if span is not None:
+            pairs.append(Pair(question, evidence_title, evidence, span))
+    for title, sentence, _ in [c for c in ranked if not c[2]][:NEGATIVES]:
+        pairs.append(Pair(question, title, sentence, None))
+    return pairs
+
+
+def pairs_digest(pairs: Sequence[Pair]) -> str:
+    """A fingerprint of the training pairs and settings (names a cached fold reader)."""
+    settings = [EPOCHS, BATCH, LEARNING_RATE, WARMUP, WEIGHT_DECAY, SEED]
+    text = json.dumps([settings, [list(p.__dict__.values()) for p in pairs]])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _targets(reader: Reader, batch: Sequence[Pair]):
+    """The batch's tensors and each pair's answer pieces (0, 0 for "not here")."""
+    texts = [context_text(p.title, p.sentence) for p in batch]
+    encodings = reader.tokenizer.encode_batch(
+        [(p.question, t) for p, (t, _) in zip(batch, texts, strict=True)]
+    )
+    starts, ends = [], []
+    for pair, (_, skip), encoding in zip(batch, texts, encodings, strict=True):
+        first = last = 0
+        if pair.answer is not None:
+            a, b = pair.answer[0] + skip, pair.answer[1] + skip
+            pieces = [
+                i
+                for i, (sequence, (start, end)) in enumerate(
+                    zip(encoding.sequence_ids, encoding.offsets, strict=True)
+                )
+                if sequence == 1 and end > a and start < b
+            ]
+            if pieces:  # an answer cut off by truncation counts as "not here"
+                first, last = pieces[0], pieces[-1]
+        starts.append(first)
+        ends.append(last)
+    return (
+        torch.tensor([e.ids for e in encodings]),
+        torch.tensor([e.type_ids for e in encodings]),
+        torch.tensor([e.attention_mask for e in encodings]),
+        torch.tensor(starts),
+        torch.tensor(ends),
+    )
+
+
+def fine_tune(
+    pairs: Sequence[Pair],
+    log: TextIO = sys.stdout,
+    epochs: int = EPOCHS,
+    batch: int = BATCH,
+    learning_rate: float = LEARNING_RATE,
+) -> SpanReader:
+    """The published encoder fine-tuned on these pairs (seeded: same pairs, same weights)."""
+    torch.manual_seed(SEED)
+    torch.set_num_threads(THREADS)
+    rng = random.Random(SEED)
+    model = pretrained_reader()
+    trainable = set(model.trainable())
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad = name in trainable
+    reader = Reader(model)
+    model.train()
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(parameters, lr=learning_rate, weight_decay=WEIGHT_DECAY)
+    steps = epochs * math.ceil(len(pairs) / batch)
+    warmup = max(1, int(WARMUP * steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (steps - step) / steps)
+    )
+    loss_of = torch.nn.CrossEntropyLoss()
+    done = 0
+    for _ in range(epochs):
+        # Batches of similar length waste little on padding; their order is shuffled.
+        order = sorted(
+            range(len(pairs)),
+            key=lambda i: len(pairs[i].question) + len(pairs[i].sentence) + rng.random() * 40,
+        )
+        batches = [order[i : i + batch] for i in range(0, len(order), batch)]
+        rng.shuffle(batches)
+        for indices in batches:
+            ids, segments, mask, starts, ends = _targets(reader, [pairs[i] for i in indices])
+            start_logits, end_logits = model(ids, segments, mask)
+            loss = (loss_of(start_logits, starts) + loss_of(end_logits, ends)) / 2
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            done += 1
+            if done % 200 == 0 or done == steps:
+                print(f"  reader: step {done}/{steps}, loss {loss.item():.3f}", file=log)
+    return model.eval()
+
+
+def save_reader(model: SpanReader, path: Path) -> None:
+    """The fine-tuned layers and head, in half precision (the rest is the published model)."""
+    from safetensors.torch import save_file
+
+    state = model.state_dict()
+    tuned = {name: state[name].detach().half().contiguous() for name in model.trainable()}
+    save_file(tuned, str(path))
+
+
+def tuned_reader(pairs: Sequence[Pair], work: Path, name: str, log: TextIO) -> Reader:
+    """A reader fine-tuned on the pairs, cached in ``work`` under the pairs' fingerprint."""
+    from bot.nlp.answers.reader import load_reader
+
+    path = work / f"{name}-{pairs_digest(pairs)}.safetensors"
+    if not path.exists():
+        print(f"fine-tuning the reader ({name}): {len(pairs)} pairs", file=log)
+        save_reader(fine_tune(pairs, log), path)
+    return load_reader.__wrapped__(path)
