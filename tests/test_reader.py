@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+import torch
 
 from bot.nlp.answers import encoder
 from bot.nlp.answers.reader import Reader, load_reader
@@ -125,3 +126,13 @@ def test_reader_picks_become_candidate_spans():
     picked = [s for s in spans if "READER" in s.kinds]
     assert [s.text for s in picked] == ["six years"]
     assert picked[0].characters(doc) == (start, start + len("six years"))
+
+
+def test_the_committed_model_reads_with_its_reader():
+    from bot.nlp.answers.model import load_model
+
+    model = load_model()
+    assert model.meta["reader"] is True
+    assert isinstance(model.reader, Reader)
+    assert "reader" in model.span_ranker.names and "reader" in model.calibrator.names
+    assert torch.get_num_threads() == 1
