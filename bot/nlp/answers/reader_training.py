@@ -135,8 +135,18 @@ def fine_tune(
     learning_rate: float = LEARNING_RATE,
 ) -> SpanReader:
     """The published encoder fine-tuned on these pairs (seeded: same pairs, same weights)."""
-    torch.manual_seed(SEED)
+    threads = torch.get_num_threads()  # put back after: the bot reads on one thread
     torch.set_num_threads(THREADS)
+    try:
+        return _fine_tune(pairs, log, epochs, batch, learning_rate)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _fine_tune(
+    pairs: Sequence[Pair], log: TextIO, epochs: int, batch: int, learning_rate: float
+) -> SpanReader:
+    torch.manual_seed(SEED)
     rng = random.Random(SEED)
     model = pretrained_reader()
     trainable = set(model.trainable())
