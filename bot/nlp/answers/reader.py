@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from bot.nlp.answers.encoder import Encoder, base_model, encoder_state, tokenizer
+from bot.nlp.answers.encoder import Encoder, pretrained_encoder, tokenizer
 from bot.nlp.answers.reading import Reading
 
 READER_PATH = Path(__file__).with_name("reader.safetensors")
@@ -61,10 +61,7 @@ class SpanReader(nn.Module):
 
 def pretrained_reader() -> SpanReader:
     """A reader holding the published encoder and an untrained head."""
-    base = base_model()
-    encoder = Encoder(base.config)
-    encoder.load_state_dict(encoder_state(base.weights))
-    return SpanReader(encoder)
+    return SpanReader(pretrained_encoder())
 
 
 def context_text(title: str | None, sentence: str) -> tuple[str, int]:
