@@ -18,6 +18,8 @@ retrieval has to find the right one:
   over the next 50 articles of the same 400-article BBC chat (``question_batches``).
 * ``test-bbc3``: a third, written after ``test-bbc2`` had been run once: 200 questions over the
   50 articles after those, in the same chat.
+* ``test-bbc4``: a fourth, written after ``test-bbc3`` had been run once: 200 questions over the
+  next 50 articles, in the same chat.
 * ``test-giveme5w1h``: blind questions over the Giveme5W1H articles and the scraped sample page,
   all in one chat.
 * ``natural``: the older hand-written questions over the same Giveme5W1H chat (written by the
@@ -56,7 +58,7 @@ from benchmarks.percentiles import percentile
 ROOT = Path(__file__).resolve().parent.parent
 RUN_LOG = ROOT / "benchmarks" / "test_set_runs.jsonl"
 CHAT_ID = 1
-TEST_SETS = ("test-bbc", "test-bbc2", "test-bbc3", "test-giveme5w1h")
+TEST_SETS = ("test-bbc", "test-bbc2", "test-bbc3", "test-bbc4", "test-giveme5w1h")
 QA_SETS = ("dev", "train", *TEST_SETS, "natural")
 TYPES_5W = ("who", "what", "when", "where")
 RECALL_AT = (1, 4, 10)
@@ -72,7 +74,7 @@ def chat_articles(data: Path, name: str) -> list:
 
     if name in ("dev", "train"):
         return training_articles(data)
-    if name in ("test-bbc", "test-bbc2", "test-bbc3"):
+    if name in ("test-bbc", "test-bbc2", "test-bbc3", "test-bbc4"):
         return bbc_test_articles(data)[1]
     return load_articles(data, "giveme5w1h") + [sample_article()]
 
@@ -82,7 +84,7 @@ def chat_name(name: str) -> str:
     older natural questions are asked in the Giveme5W1H test chat; both BBC sets share one."""
     if name in ("dev", "train"):
         return "training"
-    if name in ("test-bbc2", "test-bbc3"):  # later BBC sets ask about other articles of that chat
+    if name in ("test-bbc2", "test-bbc3", "test-bbc4"):  # later BBC sets ask about other articles of that chat
         return "test-bbc"
     return name.replace("natural", "test-giveme5w1h")
 

@@ -34,6 +34,8 @@ BBC_QUESTION_ARTICLES = 50
 BBC2_BATCHES = 2
 # The third (written after test-bbc2 had been spent) takes the 50 articles after those.
 BBC3_BATCHES = 2
+# The fourth (written after test-bbc3 had been spent) takes the 50 after those.
+BBC4_BATCHES = 2
 BBC_CHAT_ARTICLES = 400  # the test chat: the question articles among other BBC stories
 GIVEME5W1H_BATCHES = 2
 HERE = Path(__file__).resolve().parent
@@ -70,6 +72,12 @@ def bbc_test3_articles(root: Path) -> list[Article]:
     return chat[2 * BBC_QUESTION_ARTICLES : 3 * BBC_QUESTION_ARTICLES]
 
 
+def bbc_test4_articles(root: Path) -> list[Article]:
+    """The fourth BBC test set's articles: the 50 after the third set's, in the same chat."""
+    chat = bbc_test_articles(root)[1]
+    return chat[3 * BBC_QUESTION_ARTICLES : 4 * BBC_QUESTION_ARTICLES]
+
+
 def sample_article() -> Article:
     """The scraped sample page, junk and all, as users send it."""
     return Article(SAMPLE_ID, None, SAMPLE.read_text(encoding="utf-8"))
@@ -88,7 +96,9 @@ def batch_names(count: int) -> list[str]:
     return names + [f"dev-{i + 1:02d}" for i in range(DEV_BATCHES)]
 
 
-def _write_batch(folder: Path, articles: Sequence[Article], per_article: str) -> None:
+def _write_batch(
+    folder: Path, articles: Sequence[Article], per_article: str, asked: Sequence[dict] = ()
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "articles.jsonl").open("w", encoding="utf-8") as handle:
         for article in articles:
@@ -102,21 +112,46 @@ def _write_batch(folder: Path, articles: Sequence[Article], per_article: str) ->
             handle.write(article.text.strip() + "\n\n")
     shutil.copy(RULES, folder / "RULES.md")
     shutil.copy(CHECKER, folder / "check.py")
-    (folder / "TASK.txt").write_text(
+    task = (
         f"{len(articles)} articles. Questions per article: {per_article}.\n"
         "Write questions.jsonl in this folder, following RULES.md; check it with\n"
-        "    python3 check.py\n",
-        encoding="utf-8",
+        "    python3 check.py\n"
     )
+    if asked:
+        # A later round over the same articles: the writer sees the questions already written
+        # (by other writers, never the bot's answers) and asks about other facts, so the
+        # rounds add facts rather than rewordings of the same ones.
+        with (folder / "asked.txt").open("w", encoding="utf-8") as handle:
+            for article in articles:
+                handle.write(f"=== ARTICLE {article.id} ===\n")
+                handle.writelines(
+                    f"- {row['question']}\n" for row in asked if row["article"] == article.id
+                )
+                handle.write("\n")
+        task += (
+            "asked.txt lists, per article, the questions other writers already wrote. Ask about\n"
+            "other facts of the article: not the same question in other words. Unanswerable\n"
+            "questions and typos as RULES.md says.\n"
+        )
+    (folder / "TASK.txt").write_text(task, encoding="utf-8")
 
 
 QUESTIONS = HERE.parent / "tests" / "data" / "questions"
+
+
+def load_rows(path: Path) -> list[dict]:
+    """A collected set's rows (none when it is not there)."""
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
 # Collected set → the batch folders it is made of (test sets were collected once, at writing).
 COLLECTED = {
     "train": "train-*",
     "dev": "dev-*",
     "test-bbc2": "test-bbc2-*",
     "test-bbc3": "test-bbc3-*",
+    "test-bbc4": "test-bbc4-*",
 }
 
 
@@ -154,6 +189,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="benchmarks.question_batches")
     parser.add_argument("--data", type=Path, default=Path("../shared/eval"))
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--round",
+        metavar="SUFFIX",
+        help="only the training batches, for a later round over the same articles "
+        "(train-01SUFFIX, …), each with the questions already written",
+    )
     parser.add_argument("--collect", type=Path, metavar="FOLDER", help="gather written batches")
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.collect:
@@ -166,6 +207,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not batches:
         print(f"No training corpora under {args.data}.", file=sys.stderr)
         return 1
+    if args.round:
+        asked = load_rows(QUESTIONS / "train.jsonl")
+        names = batch_names(len(batches))
+        for name, batch in zip(names, batches, strict=True):
+            if name.startswith("train-"):
+                _write_batch(args.out / f"{name}{args.round}", batch, "2 to 3", asked)
+        return 0
     for name, batch in zip(batch_names(len(batches)), batches, strict=True):
         _write_batch(args.out / name, batch, "3 to 4")
     questions, _ = bbc_test_articles(args.data)
@@ -185,6 +233,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for index in range(GIVEME5W1H_BATCHES):
         part = giveme[index * half : (index + 1) * half]
         _write_batch(args.out / f"test-giveme5w1h-{index + 1}", part, "1 or 2")
+    fourth = bbc_test4_articles(args.data)
+    size = (len(fourth) + 1) // BBC4_BATCHES
+    for index in range(BBC4_BATCHES):
+        part = fourth[index * size : (index + 1) * size]
+        _write_batch(args.out / f"test-bbc4-{index + 1}", part, "4")
     for folder in sorted(args.out.iterdir()):
         count = sum(1 for _ in (folder / "articles.jsonl").open())
         print(f"{folder.name}: {count} articles")
