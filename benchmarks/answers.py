@@ -84,7 +84,7 @@ def chat_name(name: str) -> str:
     older natural questions are asked in the Giveme5W1H test chat; both BBC sets share one."""
     if name in ("dev", "train"):
         return "training"
-    if name in ("test-bbc2", "test-bbc3", "test-bbc4"):  # later BBC sets ask about other articles of that chat
+    if name in ("test-bbc2", "test-bbc3", "test-bbc4"):  # other articles of the same chat
         return "test-bbc"
     return name.replace("natural", "test-giveme5w1h")
 

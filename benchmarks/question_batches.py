@@ -145,6 +145,8 @@ def load_rows(path: Path) -> list[dict]:
         return []
     lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
+
+
 # Collected set → the batch folders it is made of (test sets were collected once, at writing).
 COLLECTED = {
     "train": "train-*",
