@@ -177,6 +177,8 @@ def chat_in_terminal(tmp_path: Path) -> tuple[int, subprocess.Popen]:
     leader, terminal = pty.openpty()
     chat = subprocess.Popen(
         [sys.executable, "-m", "bot", "--db", str(tmp_path / "c.db"), "chat"],
+        # SIGABRT then dumps every thread's stack on stderr: what a hung chat was doing.
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
         stdin=terminal,
         stdout=terminal,
         stderr=subprocess.PIPE,
@@ -187,13 +189,6 @@ def chat_in_terminal(tmp_path: Path) -> tuple[int, subprocess.Popen]:
     return leader, chat
 
 
-@pytest.mark.xfail(
-    reason="In the whole suite since the answer reader (torch) landed, the chat was still at "
-    "the prompt 10 s after Ctrl-C in two fresh-clone runs out of two; alone, with its file, or "
-    "after tests/test_reader.py it passes (five runs). The cause is not found yet: until it "
-    "is, a failure here is reported, not fatal.",
-    strict=False,
-)
 def test_ctrl_c_at_the_prompt_leaves_at_once(tmp_path: Path) -> None:
     # A terminal, not pipes: input() then reads through readline, as at a real prompt.
     leader, chat = chat_in_terminal(tmp_path)
@@ -209,7 +204,15 @@ def test_ctrl_c_at_the_prompt_leaves_at_once(tmp_path: Path) -> None:
         chat.send_signal(signal.SIGINT)
         with contextlib.suppress(subprocess.TimeoutExpired):
             chat.wait(timeout=10)
-        assert chat.poll() is not None, "still at the prompt 10 s after Ctrl-C"
+        if chat.poll() is None:
+            # In two whole-suite fresh-clone runs (and never alone) the chat was still here
+            # 10 s after Ctrl-C; the cause is not found. Until it is, such a run is reported
+            # with the chat's stacks (shown by pytest -rx), not fatal.
+            chat.send_signal(signal.SIGABRT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                chat.wait(timeout=10)
+            stacks = chat.stderr.read() if chat.stderr else ""
+            pytest.xfail(f"still at the prompt 10 s after Ctrl-C; its stacks:\n{stacks}")
         assert time.monotonic() - started < 5
         assert "Traceback" not in (chat.stderr.read() if chat.stderr else "")
     finally:
