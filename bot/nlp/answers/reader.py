@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,6 +71,16 @@ def context_text(title: str | None, sentence: str) -> tuple[str, int]:
     return prefix + sentence, len(prefix)
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """A batch of (question, context) pairs as the encoder takes them."""
+
+    encodings: list
+    ids: torch.Tensor
+    segments: torch.Tensor
+    mask: torch.Tensor
+
+
 class Reader:
     """The fine-tuned reader, ready to read; safe to call from several threads."""
 
@@ -78,21 +89,28 @@ class Reader:
         self.tokenizer = tokenizer()
         self._lock = threading.Lock()
 
+    def encode(self, questions: Sequence[str], texts: Sequence[str]) -> Encoded:
+        """Each (question, context) pair as word-pieces, padded into one batch."""
+        with self._lock:  # the tokenizer's padding settings are shared state
+            encodings = self.tokenizer.encode_batch(list(zip(questions, texts, strict=True)))
+        return Encoded(
+            encodings,
+            torch.tensor([e.ids for e in encodings]),
+            torch.tensor([e.type_ids for e in encodings]),
+            torch.tensor([e.attention_mask for e in encodings]),
+        )
+
     def read(self, question: str, contexts: Sequence[tuple[str | None, str]]) -> list[Reading]:
         """One ``Reading`` per (title, sentence)."""
         if not contexts:
             return []
         texts = [context_text(title, sentence) for title, sentence in contexts]
-        with self._lock:  # the tokenizer's padding settings are shared state
-            encodings = self.tokenizer.encode_batch([(question, text) for text, _ in texts])
-        ids = torch.tensor([e.ids for e in encodings])
-        segments = torch.tensor([e.type_ids for e in encodings])
-        mask = torch.tensor([e.attention_mask for e in encodings])
+        batch = self.encode([question] * len(texts), [text for text, _ in texts])
         with torch.inference_mode():
-            starts, ends = self.model(ids, segments, mask)
+            starts, ends = self.model(batch.ids, batch.segments, batch.mask)
         return [
             _reading(encoding, skip, s, e)
-            for encoding, (_, skip), s, e in zip(encodings, texts, starts, ends, strict=True)
+            for encoding, (_, skip), s, e in zip(batch.encodings, texts, starts, ends, strict=True)
         ]
 
 

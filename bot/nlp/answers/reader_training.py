@@ -99,11 +99,9 @@ def pairs_digest(pairs: Sequence[Pair]) -> str:
 def _targets(reader: Reader, batch: Sequence[Pair]):
     """The batch's tensors and each pair's answer pieces (0, 0 for "not here")."""
     texts = [context_text(p.title, p.sentence) for p in batch]
-    encodings = reader.tokenizer.encode_batch(
-        [(p.question, t) for p, (t, _) in zip(batch, texts, strict=True)]
-    )
+    encoded = reader.encode([p.question for p in batch], [text for text, _ in texts])
     starts, ends = [], []
-    for pair, (_, skip), encoding in zip(batch, texts, encodings, strict=True):
+    for pair, (_, skip), encoding in zip(batch, texts, encoded.encodings, strict=True):
         first = last = 0
         if pair.answer is not None:
             a, b = pair.answer[0] + skip, pair.answer[1] + skip
@@ -119,9 +117,9 @@ def _targets(reader: Reader, batch: Sequence[Pair]):
         starts.append(first)
         ends.append(last)
     return (
-        torch.tensor([e.ids for e in encodings]),
-        torch.tensor([e.type_ids for e in encodings]),
-        torch.tensor([e.attention_mask for e in encodings]),
+        encoded.ids,
+        encoded.segments,
+        encoded.mask,
         torch.tensor(starts),
         torch.tensor(ends),
     )
