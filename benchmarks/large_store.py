@@ -1,6 +1,7 @@
 """A large store: /search and question latency in a chat of 10,000 among 1,000,000 stories.
 
     storybot bench large-store --data ../shared/eval [--stories 1000000] [--keep PATH]
+    storybot bench large-store --data ../shared/eval --db postgresql://… [--stories 100000]
 
 Builds a database of ``--stories`` stories spread over ``--chats`` chats, of which one chat
 holds ``--big-chat`` (so with the defaults 10,000 of the 1,000,000; the others about 991 each),
@@ -19,6 +20,11 @@ as ingest would leave them but of rougher quality; speed, not answer quality, is
 here. FTS rows come through the schema's triggers. The database lives in a temporary folder
 and is deleted afterwards unless ``--keep PATH`` names where to leave it. Queries run with the
 file in the OS page cache (it was just written): warm, not cold, figures.
+
+With ``--db URL`` the store is a PostgreSQL database instead (it must be empty; it is left
+filled): the same rows, made by the bot's PostgreSQL migrations and loaded with ``COPY``, the
+vocabulary table counted once at the end and the tables analysed, as a bot's store would be
+after autovacuum.
 """
 
 from __future__ import annotations
@@ -224,6 +230,69 @@ def build(path: Path, analysed, total: int, chats: int, big: int) -> None:
     db.close()
 
 
+def build_postgres(url: str, analysed, total: int, chats: int, big: int) -> None:
+    """The bot's PostgreSQL schema, then every row copied in; the sentences' chat comes from
+    the schema's trigger, and the vocabulary is counted once at the end."""
+    import psycopg
+
+    from db.store import Store
+
+    Store(url).close()  # migrations: the schema exactly as the bot makes it
+    with psycopg.connect(url, autocommit=True) as db:
+        if db.execute("SELECT count(*) FROM stories").fetchone()[0]:
+            raise SystemExit(f"{url} already holds stories; give --db an empty database")
+        with db.cursor().copy("COPY chats (id, kind, title, created_at) FROM STDIN") as copy:
+            for i in range(chats):
+                copy.write_row((BIG_CHAT + i, "private", f"Chat {i}", "2025-01-01T00:00:00+00:00"))
+        started = time.perf_counter()
+        done = 0
+        for stories, sentences, entities in batches(analysed, total, chats, big, None):
+            with db.transaction():
+                cursor = db.cursor()
+                for table, columns, rows in (
+                    (
+                        "stories",
+                        "id, chat_id, title, text, source_kind, published, added_at, "
+                        "content_hash, word_count",
+                        stories,
+                    ),
+                    ("sentences", "story_id, position, paragraph, text", sentences),
+                    ("entities", 'story_id, sentence, text, label, start, "end"', entities),
+                ):
+                    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+            done += len(stories)
+            if done % COMMIT_EVERY == 0:
+                rate = done / (time.perf_counter() - started)
+                print(f"  {done:,} stories ({rate:,.0f}/s)", file=sys.stderr, flush=True)
+        # The ids were given, so the identity must start after them, as after real adds.
+        db.execute("SELECT setval(pg_get_serial_sequence('stories', 'id'), max(id)) FROM stories")
+        db.execute(
+            "INSERT INTO sentence_terms (term, doc) "
+            "SELECT lexeme, count(*) FROM sentences, unnest(tsv) GROUP BY lexeme"
+        )
+        db.execute("VACUUM ANALYZE")
+
+
+def postgres_stories(url: str) -> int:
+    """How many stories the database holds (0 before the bot's schema is there)."""
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        if not db.execute("SELECT to_regclass('stories') IS NOT NULL").fetchone()[0]:
+            return 0
+        return db.execute("SELECT count(*) FROM stories").fetchone()[0]
+
+
+def postgres_size(url: str) -> int:
+    """Bytes the database takes on the server's disk."""
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        return db.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+
+
 def search_words(rng: random.Random, analysed, count: int) -> list[str]:
     """/search queries: one to three content words of a stored sentence, as people type them."""
     queries: list[str] = []
@@ -258,7 +327,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--big-chat", type=int, default=10_000, help="stories in the timed chat")
     parser.add_argument("--queries", type=int, default=200, help="searches and questions each")
     parser.add_argument("--keep", type=Path, help="build the database here and keep it")
+    parser.add_argument(
+        "--db", metavar="URL", help="build in this empty PostgreSQL database instead of a file"
+    )
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="with --db: the database already holds the store an earlier run built (with the "
+        "same --stories and --chats); time the queries again without building",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.measure_only and not args.db:
+        parser.error("--measure-only goes with --db")
     folder = args.data / "bbc-news-summary"
     if not (folder / "News Articles").is_dir():
         print(f"skipped: no BBC News Summary data at {folder}")
@@ -276,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         free = shutil.disk_usage(path.parent).free
         needed = args.stories * BYTES_PER_STORY
-        if free < needed * 1.2:
+        if args.db is None and free < needed * 1.2:
             print(f"not enough disk: about {needed / 1e9:.1f} GB needed, {free / 1e9:.1f} free")
             return 2
         began = time.perf_counter()
@@ -284,17 +364,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         analysed = analyse(articles)
         prepared = time.perf_counter() - began
         began = time.perf_counter()
-        build(path, analysed, args.stories, chats, big)
+        if args.db and args.measure_only:
+            held = postgres_stories(args.db)
+            if held != args.stories:
+                print(f"{args.db} holds {held:,} stories, not {args.stories:,}; build it first")
+                return 2
+        elif args.db:
+            build_postgres(args.db, analysed, args.stories, chats, big)
+        else:
+            build(path, analysed, args.stories, chats, big)
         built = time.perf_counter() - began
-        size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
-        rows = measure(path, args, analysed, articles, make_questions)
-    print(f"\n### Large store: {args.stories:,} stories over {chats:,} chats\n")
+        if args.db:
+            size = postgres_size(args.db)
+        else:
+            size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+        rows = measure(args.db or path, args, analysed, articles, make_questions)
+    backend = "PostgreSQL" if args.db else "SQLite"
+    print(f"\n### Large store ({backend}): {args.stories:,} stories over {chats:,} chats\n")
     print("| stories | chats | build s | stories/s | DB on disk |")
     print("|---|---|---|---|---|")
-    print(
-        f"| {args.stories:,} | {chats:,} | {built:.0f} | {args.stories / built:,.0f} | "
-        f"{size / 1e9:.2f} GB |"
-    )
+    if args.measure_only:
+        print(f"| {args.stories:,} | {chats:,} | (built before) | | {size / 1e9:.2f} GB |")
+    else:
+        print(
+            f"| {args.stories:,} | {chats:,} | {built:.0f} | {args.stories / built:,.0f} | "
+            f"{size / 1e9:.2f} GB |"
+        )
     print(f"\n(Before building: {prepared:.0f} s reading and splitting the BBC articles.)\n")
     print("| what | stories in the chat | queries | with a result | p50 ms | p95 ms | max ms |")
     print("|---|---|---|---|---|---|---|")
@@ -308,11 +403,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def measure(path: Path, args, analysed, articles, make_questions) -> list[tuple]:
+def measure(location: Path | str, args, analysed, articles, make_questions) -> list[tuple]:
     from bot.nlp.answers import answer, warm_up
     from db.store import Store
 
-    store = Store(path)
+    store = Store(location)
     rng = random.Random(SEED + 1)
     searches = search_words(rng, analysed, args.queries)
     questions = make_questions(articles, args.queries)

@@ -157,7 +157,7 @@ class PostgresChatStories(ChatStories):
     store: PostgresStore
 
     def _is_minority(self) -> bool:
-        return False  # no chat token to narrow by: the chat_id test is the whole filter
+        return False  # no chat token to narrow by: the chat is in the GIN index itself
 
     def search(self, words: str, limit: int = 10, *, any_word: bool = False) -> list[Story]:
         terms = _words(words)
@@ -197,9 +197,8 @@ class PostgresChatStories(ChatStories):
         with self.store.lock:
             rows = self.db.execute(
                 "SELECT s.story_id, s.position, s.text, ts_rank(s.tsv, q) AS score "
-                f"FROM sentences s JOIN stories t ON t.id = s.story_id, "
-                f"{_tsquery(terms, any_word=True)} "
-                f"WHERE s.tsv @@ q AND t.chat_id = ?{story_clause} "
+                f"FROM sentences s, {_tsquery(terms, any_word=True)} "
+                f"WHERE s.tsv @@ q AND s.chat_id = ?{story_clause} "
                 "ORDER BY score DESC, s.story_id DESC, s.position LIMIT ?",
                 [*params, limit],
             ).fetchall()

@@ -106,3 +106,36 @@ def test_a_database_from_a_newer_bot_is_refused_and_migrating_twice_is_harmless(
     store.close()
     with pytest.raises(RuntimeError, match="newer"):
         Store(postgres_url)
+
+
+def test_upgrading_to_chat_narrowed_search_keeps_stored_sentences_in_their_chats(
+    postgres_url: str,
+) -> None:
+    store = Store(postgres_url)
+    store.chat(1).add_story(*story("harbour bridge", 1))
+    store.chat(2).add_story(*story("harbour ferry", 2))
+    # Back to version 2's layout, as a database written before version 3 is: its sentences
+    # have no chat of their own, and the indexes hold the words alone.
+    store.db.execute(
+        "DROP TRIGGER sentences_chat ON sentences; DROP FUNCTION storybot_sentence_chat(); "
+        "ALTER TABLE sentences DROP COLUMN chat_id; "
+        "CREATE INDEX sentences_fts ON sentences USING gin (tsv); DROP INDEX stories_fts; "
+        "CREATE INDEX stories_fts ON stories USING gin (tsv); "
+        "UPDATE storybot_schema SET version = 2"
+    )
+    store.close()
+    store = Store(postgres_url)  # migrates to the latest version
+    assert store.schema_version() == LATEST_VERSION
+    store.chat(2).add_story(*story("harbour tunnel", 3))  # written after the upgrade
+    found = {
+        chat_id: sorted({hit.story_id for hit in store.chat(chat_id).search_sentences("harbour")})
+        for chat_id in (1, 2, 3)
+    }
+    titles = {s.id: s.title for c in (1, 2) for s in store.chat(c).search("harbour", limit=9)}
+    assert [titles[i] for i in found[1]] == ["harbour bridge 1"]
+    assert [titles[i] for i in found[2]] == ["harbour ferry 2", "harbour tunnel 3"]
+    assert found[3] == []
+    assert (
+        store.db.execute("SELECT count(*) FROM sentences WHERE chat_id IS NULL").fetchone()[0] == 0
+    )
+    store.close()
