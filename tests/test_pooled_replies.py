@@ -4,12 +4,14 @@ costs no reply."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
+from bot.nlp.answers import Answer
 from bot.nlp.summaries import SummaryLength
 from bot.services import analysis_pool, reading_work
 from bot.services.analysis_pool import AnalysisPool
@@ -24,6 +26,15 @@ QUESTIONS = (
     "Who won the Tour de France?",  # about nothing stored
 )
 LENGTHS = (SummaryLength(sentences=1), SummaryLength(sentences=3), SummaryLength(words=40))
+
+
+def outcomes(answers: Sequence[Answer]) -> list[Answer]:
+    """The answers with their confidence to 9 places: another process may sum the same
+    floats in another order (numpy's SIMD paths depend on memory alignment), which moves the
+    last bit of a probability and nothing a user sees."""
+    return [
+        dataclasses.replace(answer, confidence=round(answer.confidence, 9)) for answer in answers
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +66,8 @@ def test_questions_and_summaries_in_workers_match_in_process(
     monkeypatch.setattr(reading_work, "answer", _not_here)
     monkeypatch.setattr(reading_work, "summarize", _not_here)
     pooled = StoryService(backend_store, pool=pool)
-    assert [pooled.answer(1, q, story_id) for q, story_id in asked] == expected_answers
+    pooled_answers = [pooled.answer(1, q, story_id) for q, story_id in asked]
+    assert outcomes(pooled_answers) == outcomes(expected_answers)
     assert [pooled.summary(1, story.id, length) for length in LENGTHS] == expected_summaries
 
 
@@ -72,7 +84,7 @@ def test_a_worker_sees_the_story_saved_just_before(
     after = pooled.answer(1, question)
     assert before.story_id != saved.id
     assert after.story_id == saved.id
-    assert after == StoryService(backend_store).answer(1, question)
+    assert outcomes([after]) == outcomes([StoryService(backend_store).answer(1, question)])
 
 
 def test_a_pool_that_cannot_start_answers_in_process(
