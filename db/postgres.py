@@ -26,6 +26,9 @@ class PostgresDatabase:
         # Autocommit: each statement outside a transaction() stands alone, as with SQLite's
         # isolation_level=None; no transaction is left open between calls.
         self.conn = psycopg.connect(url, autocommit=True)
+        # The bot's queries are short, but on a large store the planner's costs pass JIT's
+        # threshold, and compiling took 0.56 s of a 2.2 s search (measured on 1,000,000 stories).
+        self.conn.execute("SET jit = off")
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> psycopg.Cursor:
         # Without parameters psycopg sends the text as it is (and allows several statements).

@@ -152,7 +152,12 @@ class PostgresStore(Store):
 
 
 class PostgresChatStories(ChatStories):
-    """One chat's view of a PostgreSQL store: full-text search through ``tsvector``."""
+    """One chat's view of a PostgreSQL store: full-text search through ``tsvector``.
+
+    The searches write ``chat_id = ?::bigint``: psycopg sends a small Python int as smallint,
+    and btree_gin's bigint operators take no smallint, so without the cast the chat is only a
+    filter after the index (a 1,000,000-story store: 2.2 s against 40 ms per sentence search).
+    """
 
     store: PostgresStore
 
@@ -166,7 +171,7 @@ class PostgresChatStories(ChatStories):
         with self.store.lock:
             rows = self.db.execute(
                 f"SELECT {_S_COLUMNS} FROM stories s, {_tsquery(terms, any_word=any_word)} "
-                f"WHERE s.tsv @@ q AND s.chat_id = ? "
+                f"WHERE s.tsv @@ q AND s.chat_id = ?::bigint "
                 f"ORDER BY ts_rank({_WEIGHTS}, s.tsv, q) DESC, s.id DESC LIMIT ?",
                 [*terms, self.chat_id, limit],
             ).fetchall()
@@ -180,7 +185,7 @@ class PostgresChatStories(ChatStories):
             rows = self.db.execute(
                 f"SELECT {_S_COLUMNS}, ts_rank({_WEIGHTS}, s.tsv, q) AS score "
                 f"FROM stories s, {_tsquery(terms, any_word=True)} "
-                "WHERE s.tsv @@ q AND s.chat_id = ? ORDER BY score DESC, s.id DESC LIMIT ?",
+                "WHERE s.tsv @@ q AND s.chat_id = ?::bigint ORDER BY score DESC, s.id DESC LIMIT ?",
                 [*terms, self.chat_id, limit],
             ).fetchall()
         return [(Story(*row[:-1]), row[-1]) for row in rows]
@@ -198,7 +203,7 @@ class PostgresChatStories(ChatStories):
             rows = self.db.execute(
                 "SELECT s.story_id, s.position, s.text, ts_rank(s.tsv, q) AS score "
                 f"FROM sentences s, {_tsquery(terms, any_word=True)} "
-                f"WHERE s.tsv @@ q AND s.chat_id = ?{story_clause} "
+                f"WHERE s.tsv @@ q AND s.chat_id = ?::bigint{story_clause} "
                 "ORDER BY score DESC, s.story_id DESC, s.position LIMIT ?",
                 [*params, limit],
             ).fetchall()
