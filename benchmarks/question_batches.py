@@ -29,13 +29,11 @@ SEED = 2026
 BATCH_ARTICLES = 50
 DEV_BATCHES = 2  # the last batches: dev, written by writers whose questions are never trained on
 BBC_QUESTION_ARTICLES = 50
-# The second blind BBC set (written after the first was spent) asks about the next 50 articles
-# of the same seeded 400-article chat, so both sets are asked in one chat.
-BBC2_BATCHES = 2
-# The third (written after test-bbc2 had been spent) takes the 50 articles after those.
-BBC3_BATCHES = 2
-# The fourth (written after test-bbc3 had been spent) takes the 50 after those.
-BBC4_BATCHES = 2
+# Later blind BBC sets, each written after the one before had been spent: test-bbc2, test-bbc3
+# and test-bbc4 ask about the next 50 articles of the same seeded 400-article chat each, so all
+# the sets are asked in one chat. Each is written in two batches.
+LATER_BBC_SETS = 3
+LATER_BBC_BATCHES = 2
 BBC_CHAT_ARTICLES = 400  # the test chat: the question articles among other BBC stories
 GIVEME5W1H_BATCHES = 2
 HERE = Path(__file__).resolve().parent
@@ -60,22 +58,11 @@ def bbc_test_articles(root: Path) -> tuple[list[Article], list[Article]]:
     return chat[:BBC_QUESTION_ARTICLES], chat
 
 
-def bbc_test2_articles(root: Path) -> list[Article]:
-    """The second BBC test set's articles: the next ``BBC_QUESTION_ARTICLES`` of the chat."""
+def bbc_later_articles(root: Path, number: int) -> list[Article]:
+    """test-bbc{number}'s articles (number 2 and up): the chat's next ``BBC_QUESTION_ARTICLES``
+    after those of the set before."""
     chat = bbc_test_articles(root)[1]
-    return chat[BBC_QUESTION_ARTICLES : 2 * BBC_QUESTION_ARTICLES]
-
-
-def bbc_test3_articles(root: Path) -> list[Article]:
-    """The third BBC test set's articles: the 50 after the second set's, in the same chat."""
-    chat = bbc_test_articles(root)[1]
-    return chat[2 * BBC_QUESTION_ARTICLES : 3 * BBC_QUESTION_ARTICLES]
-
-
-def bbc_test4_articles(root: Path) -> list[Article]:
-    """The fourth BBC test set's articles: the 50 after the third set's, in the same chat."""
-    chat = bbc_test_articles(root)[1]
-    return chat[3 * BBC_QUESTION_ARTICLES : 4 * BBC_QUESTION_ARTICLES]
+    return chat[(number - 1) * BBC_QUESTION_ARTICLES : number * BBC_QUESTION_ARTICLES]
 
 
 def sample_article() -> Article:
@@ -220,26 +207,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         _write_batch(args.out / name, batch, "3 to 4")
     questions, _ = bbc_test_articles(args.data)
     _write_batch(args.out / "test-bbc", questions, "4")
-    second = bbc_test2_articles(args.data)
-    size = (len(second) + 1) // BBC2_BATCHES
-    for index in range(BBC2_BATCHES):
-        part = second[index * size : (index + 1) * size]
-        _write_batch(args.out / f"test-bbc2-{index + 1}", part, "4")
-    third = bbc_test3_articles(args.data)
-    size = (len(third) + 1) // BBC3_BATCHES
-    for index in range(BBC3_BATCHES):
-        part = third[index * size : (index + 1) * size]
-        _write_batch(args.out / f"test-bbc3-{index + 1}", part, "4")
+    for number in range(2, 2 + LATER_BBC_SETS):
+        later = bbc_later_articles(args.data, number)
+        size = (len(later) + 1) // LATER_BBC_BATCHES
+        for index in range(LATER_BBC_BATCHES):
+            part = later[index * size : (index + 1) * size]
+            _write_batch(args.out / f"test-bbc{number}-{index + 1}", part, "4")
     giveme = load_articles(args.data, "giveme5w1h") + [sample_article()]
     half = (len(giveme) + 1) // GIVEME5W1H_BATCHES
     for index in range(GIVEME5W1H_BATCHES):
         part = giveme[index * half : (index + 1) * half]
         _write_batch(args.out / f"test-giveme5w1h-{index + 1}", part, "1 or 2")
-    fourth = bbc_test4_articles(args.data)
-    size = (len(fourth) + 1) // BBC4_BATCHES
-    for index in range(BBC4_BATCHES):
-        part = fourth[index * size : (index + 1) * size]
-        _write_batch(args.out / f"test-bbc4-{index + 1}", part, "4")
     for folder in sorted(args.out.iterdir()):
         count = sum(1 for _ in (folder / "articles.jsonl").open())
         print(f"{folder.name}: {count} articles")

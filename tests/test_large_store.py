@@ -11,20 +11,13 @@ from pathlib import Path
 from benchmarks.large_store import BIG_CHAT, build, build_postgres, tag_entities
 from db.store import NewStory, Store, StoryAnalysis
 
+
+def sentence(n: int, p: int) -> str:
+    return f"The harbour ferry {n} sailed to Dover on Monday with {p + 3} passengers."
+
+
 ARTICLES = [
-    (
-        f"Harbour story {n}",
-        [
-            (
-                p,
-                f"The harbour ferry {n} sailed to Dover on Monday with {p + 3} passengers.",
-                tag_entities(
-                    f"The harbour ferry {n} sailed to Dover on Monday with {p + 3} passengers."
-                ),
-            )
-            for p in range(8)
-        ],
-    )
+    (f"Harbour story {n}", [(p, sentence(n, p), tag_entities(sentence(n, p))) for p in range(8)])
     for n in range(5)
 ]
 
