@@ -20,6 +20,8 @@ retrieval has to find the right one:
   50 articles after those, in the same chat.
 * ``test-bbc4``: a fourth, written after ``test-bbc3`` had been run once: 200 questions over the
   next 50 articles, in the same chat.
+* ``test-bbc5``: a fifth, written after ``test-bbc4`` had been run once: 200 questions over the
+  next 50 articles, in the same chat.
 * ``test-giveme5w1h``: blind questions over the Giveme5W1H articles and the scraped sample page,
   all in one chat.
 * ``natural``: the older hand-written questions over the same Giveme5W1H chat (written by the
@@ -58,7 +60,14 @@ from benchmarks.percentiles import percentile
 ROOT = Path(__file__).resolve().parent.parent
 RUN_LOG = ROOT / "benchmarks" / "test_set_runs.jsonl"
 CHAT_ID = 1
-TEST_SETS = ("test-bbc", "test-bbc2", "test-bbc3", "test-bbc4", "test-giveme5w1h")
+TEST_SETS = (
+    "test-bbc",
+    "test-bbc2",
+    "test-bbc3",
+    "test-bbc4",
+    "test-bbc5",
+    "test-giveme5w1h",
+)
 QA_SETS = ("dev", "train", *TEST_SETS, "natural")
 TYPES_5W = ("who", "what", "when", "where")
 RECALL_AT = (1, 4, 10)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.services import ingest
 from bot.services.analysis_pool import AnalysisPool
 from bot.services.ingest import Ingestor
 from bot.sources.documents import RawStory
@@ -127,3 +128,34 @@ def test_a_working_map_starts_the_failure_count_afresh(monkeypatch) -> None:
     for _ in range(6):  # broken, working, broken, ...: never three broken pools in a row
         assert pool.map_chunks(lambda items: [x * 2 for x in items], [1, 2, 3]) == [2, 4, 6]
     assert pool.workers == 2
+
+
+def _not_here(*args: object, **kwargs: object) -> None:
+    raise AssertionError("ran in this process, not in a worker")
+
+
+def test_an_edited_post_is_cleaned_and_analysed_in_a_worker(
+    tmp_path: Path, sample_text: str, monkeypatch
+) -> None:
+    first = RawStory(text="\n\n".join(sample_text.split("\n\n")[:6]), message_id=7)
+    here = Ingestor(Store(tmp_path / "here.db"))
+    here.ingest(1, [first])
+    expected = here.replace_for_message(1, 7, sample_text)
+    pool = AnalysisPool(2)
+    try:
+        pooled = Ingestor(Store(tmp_path / "pooled.db"), pool=pool)
+        pooled.ingest(1, [first])
+        before = _stored(pooled.store, 1)
+        # This process can no longer clean or find entities: the edit's come from a worker
+        # (spawned workers import the module afresh, unpatched).
+        monkeypatch.setattr(ingest, "prepare", _not_here)
+        monkeypatch.setattr(ingest, "find_entities", _not_here)
+        got = pooled.replace_for_message(1, 7, sample_text)
+    finally:
+        pool.close()
+    assert expected is not None and got is not None
+    assert (got.status, got.story.id) == (expected.status, expected.story.id) == ("added", 1)
+    stored = _stored(pooled.store, 1)
+    assert stored == _stored(here.store, 1)
+    assert len(stored) == 1 and len(stored[0][2]) > len(before[0][2])  # the edit's sentences
+    assert any(entities for _, _, _, entities in stored)

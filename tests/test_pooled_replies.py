@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
+import bot.nlp.answers as answers_package
 from bot.nlp.answers import Answer
 from bot.nlp.summaries import SummaryLength
 from bot.services import analysis_pool, reading_work
@@ -69,6 +70,20 @@ def test_questions_and_summaries_in_workers_match_in_process(
     pooled_answers = [pooled.answer(1, q, story_id) for q, story_id in asked]
     assert outcomes(pooled_answers) == outcomes(expected_answers)
     assert [pooled.summary(1, story.id, length) for length in LENGTHS] == expected_summaries
+
+
+def test_facts_in_a_worker_match_in_process(
+    backend_store: Store, pool: AnalysisPool, sample_text: str, monkeypatch
+) -> None:
+    here = StoryService(backend_store)
+    story = here.save_text(1, sample_text).outcome.story
+    expected = here.facts(1, story.id)
+    assert expected is not None and expected.facts is not None and expected.facts.who
+    monkeypatch.setattr(reading_work, "facts", _not_here)
+    monkeypatch.setattr(answers_package, "facts", _not_here)
+    pooled = StoryService(backend_store, pool=pool)
+    assert pooled.facts(1, story.id) == expected
+    assert pooled.facts(1) == expected  # the latest story, found in this process
 
 
 def test_a_worker_sees_the_story_saved_just_before(

@@ -162,13 +162,16 @@ class Ingestor:
         raw = RawStory(text=text, message_id=message_id, **fields)  # type: ignore[arg-type]
         if existing is None:
             return self.ingest(chat_id, [raw])[0] if add_if_new else None
-        try:
-            prepared = prepare(raw)
-        except Rejected as error:
-            return IngestOutcome("rejected", existing, error.refusal)
-        sentences = split_paragraph_sentences(prepared.paragraphs)
-        analysis = self._analysis(prepared, sentences, entities_of([prepared.new], [sentences])[0])
-        story = chat.replace_story(existing.id, prepared.new, analysis)
+        # Cleaned and analysed in the pool, as a new story is: an edit costs as much.
+        prepared = self.pool.map_chunks(prepare_many, [raw])[0]
+        if isinstance(prepared, Rejected):
+            return IngestOutcome("rejected", existing, prepared.refusal)
+        [(sentences, entities)] = self.pool.map_chunks(
+            analyse_many, [(prepared.new.language, prepared.paragraphs)]
+        )
+        story = chat.replace_story(
+            existing.id, prepared.new, self._analysis(prepared, sentences, entities)
+        )
         return IngestOutcome("added", story, title=story.title if story else None)
 
     # -- the one path every source takes --------------------------------------------------
@@ -226,13 +229,7 @@ class Ingestor:
             analyse_many, [(p.new.language, p.paragraphs) for _, p in batch]
         )
         for (index, prepared), (sentences, entities) in zip(batch, analyses, strict=True):
-            analysis = StoryAnalysis(
-                sentences=sentences,
-                entities=[
-                    StoredEntity(e.sentence, e.text, e.label, e.start, e.end) for e in entities
-                ],
-                buckets=buckets(prepared.shingle_set),
-            )
+            analysis = self._analysis(prepared, sentences, entities)
             try:
                 story = chat.add_story(prepared.new, analysis)
             except Exception as error:  # sqlite3.IntegrityError: the same message delivered twice

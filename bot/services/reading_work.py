@@ -1,21 +1,25 @@
-"""Questions answered and stories summarized as functions of plain data: the same code runs in
-the bot's process or in a worker of the analysis pool (:mod:`bot.services.analysis_pool`).
+"""Questions answered, main events found and stories summarized as functions of plain data:
+the same code runs in the bot's process or in a worker of the analysis pool
+(:mod:`bot.services.analysis_pool`).
 
 Only picklable values cross to a worker and back: a store location, a chat id and a question in,
-an ``Answer`` out; a ``Story`` and a ``SummaryLength`` in, the summary's sentences (and why
-they are another summary than asked, if they are) out.
-A worker answers questions over a read connection of its own, opened once per worker on first
-use (:func:`answer_at`). The store is written by the bot's process alone.
+an ``Answer`` out; a store location, a chat id and a story id in, ``Facts`` out; a ``Story``
+and a ``SummaryLength`` in, the summary's sentences (and why they are another summary than
+asked, if they are) out.
+A worker reads the store over a read connection of its own, opened once per worker on first
+use (:func:`answer_at`, :func:`facts_at`). The store is written by the bot's process alone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from bot.messages import Problem, Refusal
-from bot.nlp.answers import Answer, answer
+from bot.nlp.answers import Answer, Facts, answer, facts
 from bot.nlp.cleaning import real_headline
 from bot.nlp.languages import display_name, story_language
 from bot.nlp.summaries import (
@@ -84,12 +88,26 @@ def read_store(location: str) -> Store:
 
 def answer_at(location: str, chat_id: int, question: str, story_id: int | None) -> Answer:
     """:func:`answer_in` over this worker's own connection to the store at ``location``."""
+    return _over_own_connection(
+        location, lambda store: answer_in(store.chat(chat_id), question, story_id)
+    )
+
+
+def facts_at(location: str, chat_id: int, story_id: int) -> Facts | None:
+    """The main event of a chat's story, over this worker's own connection to the store."""
+    return _over_own_connection(location, lambda store: facts(store.chat(chat_id), story_id))
+
+
+T = TypeVar("T")
+
+
+def _over_own_connection(location: str, work: Callable[[Store], T]) -> T:
     store = read_store(location)
     try:
-        return answer_in(store.chat(chat_id), question, story_id)
+        return work(store)
     except Exception:
         # A broken connection (a restarted server, a moved file) is opened afresh next time;
-        # this call fails, and the bot's process answers it instead.
+        # this call fails, and the bot's process does the work instead.
         _stores.pop(location, None)
         with contextlib.suppress(Exception):
             store.close()

@@ -24,7 +24,7 @@ from bot.nlp.tokenizer import split_sentences as split_sentences
 from bot.nlp.tokenizer import words
 from bot.services.analysis_pool import AnalysisPool
 from bot.services.ingest import Ingestor, IngestOutcome
-from bot.services.reading_work import answer_at, answer_in, summary_parts
+from bot.services.reading_work import answer_at, answer_in, facts_at, summary_parts
 from bot.services.reading_work import other_language as other_language
 from bot.services.reading_work import over_budget_reason as over_budget_reason
 from bot.services.settings import LENGTH, SAVED, value_of
@@ -217,7 +217,8 @@ class StoryService:
         return self.store.story(story_id)
 
     def facts(self, chat_id: int, story_id: int | None = None) -> StoryFacts | None:
-        """Who, what, when and where of this chat's story (the latest when no id is given)."""
+        """Who, what, when and where of this chat's story (the latest when no id is given).
+        With a pool, a worker finds them over its own read connection, as for questions."""
         from bot.nlp.answers import facts
 
         chat = self.chat(chat_id)
@@ -228,7 +229,12 @@ class StoryService:
             return StoryFacts(
                 story, None, Refusal(Problem.FACTS_NOT_ENGLISH, {"language": language})
             )
-        return StoryFacts(story, facts(chat, story.id))
+        if self.store.path == ":memory:":
+            return StoryFacts(story, facts(chat, story.id))
+        found = self.pool.call(
+            facts_at, self.store.path, chat_id, story.id, here=lambda: facts(chat, story.id)
+        )
+        return StoryFacts(story, found)
 
     def update_story_message(
         self, chat_id: int, message_id: int, text: str, **origin: object
