@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.nlp.segmentation import glue_boundary, is_capitalised
-from bot.nlp.tokenizer import split_sentences
+from bot.nlp.tokenizer import paragraph_sentences
 
 
 @dataclass(frozen=True)
@@ -411,7 +411,7 @@ def cut_paragraph(paragraph: str) -> tuple[list[str], list[Cut]]:
         piece = " ".join(piece.split())
         if not piece.strip(" .,;:|-–—"):
             continue
-        sentences = split_sentences(piece)
+        sentences = paragraph_sentences(piece)
         reasons = [sentence_reason(s) for s in sentences]
         if not any(reasons):
             kept.append(piece)

@@ -33,7 +33,7 @@ from bot.messages import Problem, Refused
 from bot.nlp.furniture import sentence_reason
 from bot.nlp.languages import UnsupportedLanguage, stemmer, stop_words, summary_language
 from bot.nlp.news_cues import cues, dateline_at
-from bot.nlp.tokenizer import SyntokTokenizer, split_sentences, words
+from bot.nlp.tokenizer import SyntokTokenizer, paragraph_sentences, words
 
 __all__ = [
     "METHODS",
@@ -218,7 +218,7 @@ def _prepare(document: StoryText) -> _Story:
     for index, paragraph in enumerate(paragraphs):
         if len(sentences) >= MAX_SENTENCES:
             break
-        for raw in split_sentences(paragraph):
+        for raw in paragraph_sentences(paragraph):
             text = _clean_sentence(raw, first=not sentences)
             if words(text) and len(sentences) < MAX_SENTENCES:
                 sentences.append(text)
