@@ -185,6 +185,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only the training batches, for a later round over the same articles "
         "(train-01SUFFIX, …), each with the questions already written",
     )
+    parser.add_argument(
+        "--dev",
+        action="store_true",
+        help="with --round: the dev batches (dev-01SUFFIX, …), for a larger dev set",
+    )
     parser.add_argument("--collect", type=Path, metavar="FOLDER", help="gather written batches")
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.collect:
@@ -198,10 +203,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"No training corpora under {args.data}.", file=sys.stderr)
         return 1
     if args.round:
-        asked = load_rows(QUESTIONS / "train.jsonl")
         names = batch_names(len(batches))
+        kind = "dev" if args.dev else "train"
+        asked = load_rows(QUESTIONS / f"{kind}.jsonl")
         for name, batch in zip(names, batches, strict=True):
-            if name.startswith("train-"):
+            if name.startswith(f"{kind}-"):
                 _write_batch(args.out / f"{name}{args.round}", batch, "2 to 3", asked)
         return 0
     for name, batch in zip(batch_names(len(batches)), batches, strict=True):
