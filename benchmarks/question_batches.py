@@ -152,6 +152,7 @@ def collect(folder: Path, out: Path = QUESTIONS) -> dict[str, int]:
     done in different folders add up (a batch collected again replaces its old rows).
     """
     counts: dict[str, int] = {}
+    out.mkdir(parents=True, exist_ok=True)
     for name, pattern in COLLECTED.items():
         rows = []
         for batch in sorted(folder.glob(pattern)):
