@@ -198,13 +198,24 @@ def judge(report: Report, item: dict, answer: str | None, date: str | None, sent
 
 
 def run_set(
-    data: Path, name: str, work: Path, out: TextIO = sys.stdout, verbose: bool = False
+    data: Path,
+    name: str,
+    work: Path,
+    out: TextIO = sys.stdout,
+    verbose: bool = False,
+    batches: Sequence[str] = (),
 ) -> dict[str, Report]:
-    """Both systems on one question set; prints the tables and returns the reports."""
+    """Both systems on one question set (only the given batches of it, when some are given);
+    prints the tables and returns the reports."""
     from benchmarks.answer_baseline import baseline_answer
     from bot.nlp.answers import answer, warm_up
 
     items = load_set(name)
+    if batches:
+        items = [item for item in items if item.get("batch") in batches]
+        if not items:
+            raise SystemExit(f"{name} has no questions of the batches {', '.join(batches)}")
+    title = f"{name} ({', '.join(batches)})" if batches else name
     store, story_of = build_chat(data, name, work)
     chat = store.chat(CHAT_ID)
     warm_up()
@@ -232,7 +243,7 @@ def run_set(
     store.close()
     answerable = sum(1 for i in items if i["answerable"])
     print(
-        f"\n### {name}: {len(items)} questions ({answerable} answerable), "
+        f"\n### {title}: {len(items)} questions ({answerable} answerable), "
         f"{chat_size(work, name)} stories in the chat\n",
         file=out,
     )
@@ -383,6 +394,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="keep the ingested chats here between runs")
     parser.add_argument("--test-run", action="store_true", help="allow a held-out set (logged)")
     parser.add_argument("--verbose", action="store_true", help="list storybot's misses")
+    parser.add_argument(
+        "--batch",
+        action="append",
+        default=[],
+        help="only this batch's questions (repeatable): e.g. a later round's, never looked at",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     if not (args.data / "giveme5w1h").exists():
         print(f"No evaluation data under {args.data}; skipping the answers evaluation.")
@@ -400,10 +417,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_test_run(args.set)
     if args.work is not None:
         args.work.mkdir(parents=True, exist_ok=True)
-        run_set(args.data, args.set, args.work, verbose=args.verbose)
+        run_set(args.data, args.set, args.work, verbose=args.verbose, batches=args.batch)
         return 0
     with tempfile.TemporaryDirectory() as folder:
-        run_set(args.data, args.set, Path(folder), verbose=args.verbose)
+        run_set(args.data, args.set, Path(folder), verbose=args.verbose, batches=args.batch)
     return 0
 
 
