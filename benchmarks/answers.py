@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import subprocess
 import sys
@@ -112,6 +113,35 @@ def build_chat(data: Path, name: str, work: Path):
     story_of = ingest_articles(store, CHAT_ID, chat_articles(data, name))
     index.write_text(json.dumps(story_of))
     return store, story_of
+
+
+SMALL_CHAT_SEED = 2026
+
+
+def build_small_chats(
+    data: Path, name: str, work: Path, size: int
+) -> tuple[object, dict[str, int], dict[str, int]]:
+    """The set's articles spread over chats of ``size`` stories each (seeded), as people keep
+    a few stories in a chat: (store, article → story id, article → chat id)."""
+    from bot.nlp.answers.training import ingest_articles
+    from db.store import Store
+
+    kind = f"{chat_name(name)}-chats-of-{size}"
+    store = Store(work / f"{kind}.db")
+    index = work / f"{kind}-stories.json"
+    if index.exists():
+        saved = json.loads(index.read_text())
+        return store, saved["story_of"], saved["chat_of"]
+    articles = list(chat_articles(data, name))
+    random.Random(SMALL_CHAT_SEED).shuffle(articles)
+    story_of: dict[str, int] = {}
+    chat_of: dict[str, int] = {}
+    for number, start in enumerate(range(0, len(articles), size), start=CHAT_ID):
+        group = articles[start : start + size]
+        story_of.update(ingest_articles(store, number, group))
+        chat_of.update({article.id: number for article in group})
+    index.write_text(json.dumps({"story_of": story_of, "chat_of": chat_of}))
+    return store, story_of, chat_of
 
 
 def load_set(name: str) -> list[dict]:
@@ -204,9 +234,11 @@ def run_set(
     out: TextIO = sys.stdout,
     verbose: bool = False,
     batches: Sequence[str] = (),
+    chat_size: int | None = None,
 ) -> dict[str, Report]:
     """Both systems on one question set (only the given batches of it, when some are given);
-    prints the tables and returns the reports."""
+    prints the tables and returns the reports. With ``chat_size``, each question is asked in a
+    chat of that many stories holding its article, not in one chat of them all."""
     from benchmarks.answer_baseline import baseline_answer
     from bot.nlp.answers import answer, warm_up
 
@@ -216,18 +248,23 @@ def run_set(
         if not items:
             raise SystemExit(f"{name} has no questions of the batches {', '.join(batches)}")
     title = f"{name} ({', '.join(batches)})" if batches else name
-    store, story_of = build_chat(data, name, work)
-    chat = store.chat(CHAT_ID)
+    if chat_size:
+        store, story_of, chat_of = build_small_chats(data, name, work, chat_size)
+        title += f", asked in chats of {chat_size} stories"
+    else:
+        store, story_of = build_chat(data, name, work)
+        chat_of = {}
     warm_up()
     systems: dict[str, Callable] = {
-        "storybot": lambda q: answer(chat, q),
-        "baseline (BM25 + first entity of the type)": lambda q: baseline_answer(chat, q),
+        "storybot": lambda chat, q: answer(chat, q),
+        "baseline (BM25 + first entity of the type)": baseline_answer,
     }
     reports = {system: Report() for system in systems}
     for item in items:
+        chat = store.chat(chat_of.get(item["article"], CHAT_ID))
         for system, ask in systems.items():
             began = time.perf_counter()
-            result = ask(item["question"])
+            result = ask(chat, item["question"])
             reports[system].timings.append((time.perf_counter() - began) * 1000)
             date = getattr(result, "date", None)
             ok = judge(reports[system], item, result.answer, date, result.sentence)
@@ -239,12 +276,12 @@ def run_set(
                     f"       said: {(result.sentence or '')[:150]}",
                     file=out,
                 )
-    recall = retrieval_recall(chat, items, story_of)
+    recall = retrieval_recall(store, items, story_of, chat_of)
     store.close()
     answerable = sum(1 for i in items if i["answerable"])
     print(
         f"\n### {title}: {len(items)} questions ({answerable} answerable), "
-        f"{chat_size(work, name)} stories in the chat\n",
+        f"{chat_size or stories_in_chat(work, name)} stories in the chat\n",
         file=out,
     )
     print(
@@ -286,13 +323,15 @@ def run_set(
     return reports
 
 
-def chat_size(work: Path, name: str) -> int:
+def stories_in_chat(work: Path, name: str) -> int:
     kind = chat_name(name)
     index = work / f"{kind}-stories.json"
     return len(set(json.loads(index.read_text()).values())) if index.exists() else 0
 
 
-def retrieval_recall(chat, items: Sequence[dict], story_of: dict[str, int]) -> dict[str, dict]:
+def retrieval_recall(
+    store, items: Sequence[dict], story_of: dict[str, int], chat_of: dict[str, int]
+) -> dict[str, dict]:
     """Recall@k of the answer sentence: in BM25 order and in the learned model's order."""
     from bot.nlp.answers.answering import rank_sentences
     from bot.nlp.answers.model import load_model
@@ -310,7 +349,7 @@ def retrieval_recall(chat, items: Sequence[dict], story_of: dict[str, int]) -> d
         if not item["answerable"] or not question.ok:
             continue
         story = story_of.get(item["article"])
-        retrieval = retrieve(chat, question)
+        retrieval = retrieve(store.chat(chat_of.get(item["article"], CHAT_ID)), question)
         orders = {
             "BM25 over sentences": sorted(retrieval.candidates, key=lambda c: c.search_rank),
             "learned sentence model": [c for c, _ in rank_sentences(retrieval, model.sentence)],
@@ -395,6 +434,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--test-run", action="store_true", help="allow a held-out set (logged)")
     parser.add_argument("--verbose", action="store_true", help="list storybot's misses")
     parser.add_argument(
+        "--chat-size",
+        type=int,
+        metavar="N",
+        help="ask each question in a chat of N stories holding its article (seeded), as people "
+        "keep a few stories in a chat, not in one chat of the whole set",
+    )
+    parser.add_argument(
         "--batch",
         action="append",
         default=[],
@@ -417,10 +463,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_test_run(args.set)
     if args.work is not None:
         args.work.mkdir(parents=True, exist_ok=True)
-        run_set(args.data, args.set, args.work, verbose=args.verbose, batches=args.batch)
+        run_set(
+            args.data,
+            args.set,
+            args.work,
+            verbose=args.verbose,
+            batches=args.batch,
+            chat_size=args.chat_size,
+        )
         return 0
     with tempfile.TemporaryDirectory() as folder:
-        run_set(args.data, args.set, Path(folder), verbose=args.verbose, batches=args.batch)
+        run_set(
+            args.data,
+            args.set,
+            Path(folder),
+            verbose=args.verbose,
+            batches=args.batch,
+            chat_size=args.chat_size,
+        )
     return 0
 
 
