@@ -59,12 +59,11 @@ from db.store import ChatStories, Store
 QUESTIONS = Path(__file__).resolve().parents[3] / "tests" / "data" / "questions"
 TRAINING_CHAT = 1
 FOLDS = 5
-# A reader fine-tuned on the questions of half the articles (20 minutes on 2 cores) reads the
-# other half's (``READ_FOLD``), which the span ranker and calibrator learn from; the committed
-# reader is fine-tuned on all of them (40 minutes). Cross-fitting both halves would let the
-# span models learn from every question, for another 20 minutes.
+# The span ranker and calibrator learn from readings of questions the reader never saw, as at
+# run time: the articles are cut in halves, and a reader fine-tuned on one half's questions
+# reads the other half's (cross-fitted, so every question is read once). The committed reader
+# is fine-tuned on all of them.
 READER_FOLDS = 2
-READ_FOLD = 0
 READER_CANDIDATES = 10  # best-ranked sentences a question's reader pairs are drawn from
 SENTENCE_C = 0.5  # inverse regularisation strength of the sentence model
 # How both tree models are grown: bagged, seeded and single-threaded, so the same data gives
@@ -383,25 +382,34 @@ def fit_reader(
     log: TextIO,
 ):
     """The reader fine-tuned on every training question, and the readings the span models
-    learn from (keyed by ``id(example)``): those of a reader fine-tuned on the questions of
-    half the training articles, of the sentences the span ranker sees for the other half's
-    questions, so the reader's scores they learn from are for questions it never saw, as at
-    run time."""
-    from bot.nlp.answers.reader_training import tuned_reader
+    learn from (keyed by ``id(example)``): each question's best-ranked sentences read by a
+    reader fine-tuned on the questions of the other articles (the articles cut in
+    ``READER_FOLDS`` parts), so the reader's scores they learn from are for questions it never
+    saw, as at run time."""
+    import torch
+
+    from bot.nlp.answers.reader_training import THREADS, tuned_reader
 
     pairs = [_reader_pairs(e, sentence) for e in train_items]
     articles = sorted({e.item["article"] for e in train_items})
     fold_of = {a: i % READER_FOLDS for i, a in enumerate(articles)}
     folds = [fold_of[e.item["article"]] for e in train_items]
-    tuned = [p for ps, f in zip(pairs, folds, strict=True) if f != READ_FOLD for p in ps]
-    reader = tuned_reader(tuned, work, "reader-fold1", log)
     readings: dict[int, list[Reading]] = {}
-    for example, model, fold in zip(train_items, span_models, folds, strict=True):
-        if fold != READ_FOLD or example.retrieval.question.type in SENTENCE_TYPES:
-            continue
-        top = rank_sentences(example.retrieval, model)[:PARSED_SENTENCES]
-        question = example.retrieval.question.text
-        readings[id(example)] = reader.read(question, reader_contexts(top))
+    for k in range(READER_FOLDS):
+        tuned = [p for ps, f in zip(pairs, folds, strict=True) if f != k for p in ps]
+        others = "".join(str(j) for j in range(READER_FOLDS) if j != k)
+        reader = tuned_reader(tuned, work, f"reader-fold{others}", log)
+        threads = torch.get_num_threads()  # the bot reads on one thread; training may use more
+        torch.set_num_threads(THREADS)
+        try:
+            for example, model, fold in zip(train_items, span_models, folds, strict=True):
+                if fold != k or example.retrieval.question.type in SENTENCE_TYPES:
+                    continue
+                top = rank_sentences(example.retrieval, model)[:PARSED_SENTENCES]
+                question = example.retrieval.question.text
+                readings[id(example)] = reader.read(question, reader_contexts(top))
+        finally:
+            torch.set_num_threads(threads)
     everything = [p for ps in pairs for p in ps]
     return tuned_reader(everything, work, "reader", log), readings
 
