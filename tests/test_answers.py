@@ -10,6 +10,8 @@ import pytest
 
 from bot.messages import Problem, Refusal, say
 from bot.nlp.answers import Answer, answer, facts, main_event
+from bot.nlp.answers.question import read_question
+from bot.nlp.answers.typos import correct_spelling
 from bot.nlp.dates import resolve_date
 from bot.services.ingest import Ingestor
 from bot.sources.documents import RawStory
@@ -85,11 +87,17 @@ def ask(store: Store, question: str, chat: int = 1, story_id: int | None = None)
     return answer(store.chat(chat), question, story_id=story_id)
 
 
+def names_one_of(text: str, accepted: str) -> bool:
+    """Whether the text holds one of the ``|``-separated accepted answers."""
+    return any(word.lower() in text.lower() for word in accepted.split("|"))
+
+
 # -- right, or honest -------------------------------------------------------------------------
 
-# (question, words a right short answer holds, words of the sentence that answers it)
+# (question, words a right short answer holds, words of the sentence that answers it). Both
+# ministers signed the joint statement, so either name is a right answer.
 ANSWERABLE = [
-    ("Who signed the joint statement?", "Qureshi", "signed a joint statement"),
+    ("Who signed the joint statement?", "Qureshi|Lavrov", "signed a joint statement"),
     ("Who arrested the tram driver?", "British Transport Police", "arrested the driver"),
     ("Where was the joint statement signed?", "Bishkek", "Bishkek"),
     ("Where did the tram derail?", "Croydon", "tram derailed in Croydon"),
@@ -110,7 +118,7 @@ def test_a_short_answer_is_right_and_rests_on_its_sentence(
     gives must be right, short, and quoted with the sentence and story it comes from."""
     result = ask(store, question)
     if result.answer is not None:
-        assert expected.lower() in result.answer.lower(), result
+        assert names_one_of(result.answer, expected), result
         assert result.sentence and result.answer in result.sentence
         assert evidence.lower() in result.sentence.lower()
         assert result.title and result.story_id is not None
@@ -126,7 +134,7 @@ def test_plain_questions_mostly_get_the_answer_or_its_sentence(store: Store) -> 
     questions the committed model gave 4 right short answers and 7 answering sentences of 10
     when this was written; a model that falls below the floor here has regressed."""
     results = [(ask(store, q), e, ev) for q, e, ev in ANSWERABLE]
-    answered = [r for r, e, _ in results if r.answer and e.lower() in r.answer.lower()]
+    answered = [r for r, e, _ in results if r.answer and names_one_of(r.answer, e)]
     held = [r for r, _, ev in results if r.sentence and ev.lower() in r.sentence.lower()]
     assert len(answered) >= 3, results
     assert len(held) >= 6, results
@@ -151,6 +159,14 @@ def test_typo_in_the_question_is_matched_to_the_stories_words(store: Store) -> N
     assert result.sentence and "Croydon" in result.sentence
     if result.answer is not None:
         assert "Croydon" in result.answer
+
+
+def test_the_reader_reads_the_question_with_its_typo_put_right(store: Store) -> None:
+    """The reader reads words, not index stems: a misspelt word it has no meaning for is
+    replaced in the question's text by the stories' word it was matched to."""
+    fixed, changes = correct_spelling(store, read_question("wher did the tram derial?"))
+    assert changes == 1
+    assert fixed.text.startswith("where did the tram derail") and "derial" not in fixed.text
 
 
 def test_yes_no_question_answers_with_the_deciding_sentence(store: Store) -> None:

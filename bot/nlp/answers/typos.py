@@ -8,6 +8,7 @@ steers the search: what is found still comes from this chat's stories alone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from bot.nlp.answers.question import Question, Term
@@ -22,6 +23,7 @@ def correct_spelling(store: Store, question: Question) -> tuple[Question, int]:
     stems = [s for term in question.terms for s in term.stems]
     known = store.sentence_counts(stems)
     fixed: list[Term] = []
+    text = question.text
     changes = 0
     for term in question.terms:
         if any(known.get(s) for s in term.stems) or len(term.lemma) < MIN_LETTERS:
@@ -31,11 +33,14 @@ def correct_spelling(store: Store, question: Question) -> tuple[Question, int]:
         if nearest is None:
             fixed.append(term)
             continue
-        fixed.append(replace(term, stems=(nearest,)))
+        fixed.append(replace(term, text=nearest, stems=(nearest,)))
+        # The reader reads the question's words, not its stems: "derial" is pieces it has no
+        # meaning for, the matched term ("derail") is a word it knows.
+        text = re.sub(rf"\b{re.escape(term.text)}\b", nearest, text, count=1)
         changes += 1
     if not changes:
         return question, 0
-    return replace(question, terms=tuple(fixed)), changes
+    return replace(question, text=text, terms=tuple(fixed)), changes
 
 
 def _nearest_term(store: Store, stem: str) -> str | None:
