@@ -18,9 +18,12 @@ Four learned parts, all fitted on the blind training questions (``training.py``)
   how far to trust the ranker on questions the ranker did not see. Trees, not a logistic
   regression: on dev they kept 73 right answers at one wrong in ten, against 64 (same data).
 
-And two thresholds chosen on the dev questions (other writers, other articles):
-``answer_threshold`` (at most one given answer in ten wrong there) and ``sentence_threshold``
-(at least four offered sentences in five hold the answer).
+And three thresholds chosen on the dev questions (other writers, other articles):
+``answer_threshold`` on the best span's probability (at most one given answer in ten wrong
+there); below it, ``sentence_threshold`` on the same probability, for offering the best span's
+sentence on its own (at least seven offered sentences in ten hold the answer there); and
+``sentence_only_threshold`` on the sentence model's probability, for the questions no span is
+scored for (yes/no questions, or no span to pick), under the same rule.
 
 ``model.json`` is plain JSON (feature name → weight), so a change to the model is a readable
 diff; the files are small and deterministic for the same data.
@@ -177,6 +180,7 @@ class AnswerModel:
     answer_threshold: float
     sentence_threshold: float
     meta: dict
+    sentence_only_threshold: float = 1.0
     # One model per W of the main event (``facts.py``), fitted on Giveme5W1H's training split.
     facts: dict[str, LinearModel] = field(default_factory=dict)
     # The fine-tuned reader (``reader.py``), whose scores are span features; None: no reader
@@ -189,6 +193,7 @@ class AnswerModel:
             "meta": self.meta,
             "answer_threshold": round(self.answer_threshold, 4),
             "sentence_threshold": round(self.sentence_threshold, 4),
+            "sentence_only_threshold": round(self.sentence_only_threshold, 4),
             "sentence": self.sentence.to_dict(),
             "calibrator_features": self.calibrator.names,
             "span_features": self.span_ranker.names if self.span_ranker else [],
@@ -231,6 +236,7 @@ def read_model(path: Path = MODEL_PATH) -> AnswerModel:
         calibrator=calibrator,
         answer_threshold=float(data["answer_threshold"]),
         sentence_threshold=float(data["sentence_threshold"]),
+        sentence_only_threshold=float(data.get("sentence_only_threshold", 1.0)),
         meta=data.get("meta", {}),
         facts={k: LinearModel.from_dict(v) for k, v in data.get("facts", {}).items()},
     )

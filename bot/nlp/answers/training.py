@@ -308,7 +308,8 @@ class DevOutcome:
     item: dict
     span_p: float  # the calibrated probability of the best span (0: no span)
     span_right: bool
-    sentence_p: float
+    span_sentence_holds: bool  # the best span's sentence holds the answer
+    sentence_p: float  # the sentence model's, for its first sentence
     sentence_holds: bool
 
 
@@ -317,18 +318,24 @@ def dev_outcomes(items: Sequence[Example], model: AnswerModel) -> list[DevOutcom
     from bot.nlp.answers.answering import decide
 
     outcomes = []
-    open_model = replace(model, answer_threshold=0.0, sentence_threshold=0.0)
+    open_model = replace(
+        model, answer_threshold=0.0, sentence_threshold=0.0, sentence_only_threshold=0.0
+    )
     for example in items:
         item = example.item
         accepted = item["answers"] if item["answerable"] else []
         result = decide(example.retrieval, open_model)
         ranked = rank_sentences(example.retrieval, model.sentence)
         top, top_p = ranked[0]
+        spanned = result.answer is not None
         outcomes.append(
             DevOutcome(
                 item,
-                result.confidence if result.answer is not None else 0.0,
+                result.confidence if spanned else 0.0,
                 bool(accepted) and is_right(result.answer, accepted, item["type"]),
+                spanned
+                and bool(accepted)
+                and holds(result.sentence, accepted, item.get("evidence")),
                 top_p,
                 bool(accepted) and holds(top.text, accepted, item.get("evidence")),
             )
@@ -471,18 +478,32 @@ def fit_model(
 
 
 def choose_thresholds(model: AnswerModel, dev_items: Sequence[Example], log: TextIO) -> AnswerModel:
-    """The model with its two thresholds chosen on the dev questions."""
+    """The model with its three thresholds chosen on the dev questions."""
     outcomes = dev_outcomes(dev_items, model)
+    spanned = [o for o in outcomes if o.span_p > 0]
     answer_threshold = lowest_threshold(
-        [(o.span_p, o.span_right) for o in outcomes if o.span_p > 0], 1 - MAX_WRONG_SHARE
+        [(o.span_p, o.span_right) for o in spanned], 1 - MAX_WRONG_SHARE
     )
-    # The sentence is offered only when no short answer is given: judged on those alone.
-    unanswered = [o for o in outcomes if o.span_p < answer_threshold]
+    # A sentence is offered only when no short answer is given: judged on those alone.
     sentence_threshold = lowest_threshold(
-        [(o.sentence_p, o.sentence_holds) for o in unanswered], MIN_SENTENCE_PRECISION
+        [(o.span_p, o.span_sentence_holds) for o in spanned if o.span_p < answer_threshold],
+        MIN_SENTENCE_PRECISION,
     )
-    print(f"thresholds: answer {answer_threshold:.3f}, sentence {sentence_threshold:.3f}", file=log)
-    return replace(model, answer_threshold=answer_threshold, sentence_threshold=sentence_threshold)
+    sentence_only_threshold = lowest_threshold(
+        [(o.sentence_p, o.sentence_holds) for o in outcomes if o.span_p == 0],
+        MIN_SENTENCE_PRECISION,
+    )
+    print(
+        f"thresholds: answer {answer_threshold:.3f}, sentence {sentence_threshold:.3f}, "
+        f"sentence only {sentence_only_threshold:.3f}",
+        file=log,
+    )
+    return replace(
+        model,
+        answer_threshold=answer_threshold,
+        sentence_threshold=sentence_threshold,
+        sentence_only_threshold=sentence_only_threshold,
+    )
 
 
 # -- the main event ------------------------------------------------------------------------
@@ -559,7 +580,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--thresholds-only",
         action="store_true",
-        help="choose only the two thresholds again on dev (the fitted parts are kept)",
+        help="choose only the three thresholds again on dev (the fitted parts are kept)",
     )
     args = parser.parse_args(list(argv) if argv is not None else None)
     if not (args.data / "cnndm-test-250").exists():
