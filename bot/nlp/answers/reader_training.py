@@ -18,7 +18,8 @@ import json
 import math
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -133,10 +134,18 @@ def fine_tune(
     learning_rate: float = LEARNING_RATE,
 ) -> SpanReader:
     """The published encoder fine-tuned on these pairs (seeded: same pairs, same weights)."""
-    threads = torch.get_num_threads()  # put back after: the bot reads on one thread
+    with training_threads():
+        return _fine_tune(pairs, log, epochs, batch, learning_rate)
+
+
+@contextmanager
+def training_threads() -> Iterator[None]:
+    """Torch on the training's fixed thread count, put back after: the bot reads on one
+    thread, and the same thread count keeps the model files the same."""
+    threads = torch.get_num_threads()
     torch.set_num_threads(THREADS)
     try:
-        return _fine_tune(pairs, log, epochs, batch, learning_rate)
+        yield
     finally:
         torch.set_num_threads(threads)
 

@@ -396,9 +396,7 @@ def fit_reader(
     reader fine-tuned on the questions of the other articles (the articles cut in
     ``READER_FOLDS`` parts), so the reader's scores they learn from are for questions it never
     saw, as at run time."""
-    import torch
-
-    from bot.nlp.answers.reader_training import THREADS, tuned_reader
+    from bot.nlp.answers.reader_training import training_threads, tuned_reader
 
     pairs = [_reader_pairs(e, sentence) for e in train_items]
     articles = sorted({e.item["article"] for e in train_items})
@@ -409,17 +407,13 @@ def fit_reader(
         tuned = [p for ps, f in zip(pairs, folds, strict=True) if f != k for p in ps]
         others = "".join(str(j) for j in range(READER_FOLDS) if j != k)
         reader = tuned_reader(tuned, work, f"reader-fold{others}", log)
-        threads = torch.get_num_threads()  # the bot reads on one thread; training may use more
-        torch.set_num_threads(THREADS)
-        try:
+        with training_threads():
             for example, model, fold in zip(train_items, span_models, folds, strict=True):
                 if fold != k or example.retrieval.question.type in SENTENCE_TYPES:
                     continue
                 top = rank_sentences(example.retrieval, model)[:PARSED_SENTENCES]
                 question = example.retrieval.question.text
                 readings[id(example)] = reader.read(question, reader_contexts(top))
-        finally:
-            torch.set_num_threads(threads)
     everything = [p for ps in pairs for p in ps]
     return tuned_reader(everything, work, "reader", log), readings
 
