@@ -74,3 +74,18 @@ def test_every_question_is_read_by_a_reader_never_tuned_on_its_article(
     assert frozenset().union(*(f.articles for f in folds)) == {e.item["article"] for e in items}
     assert committed is stand_ins[-1] and committed.name == "reader"
     assert committed.articles == {e.item["article"] for e in items}
+
+
+def test_a_dev_round_left_out_is_not_among_the_questions_thresholds_are_chosen_on(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        '{"id": "dev-01-001", "batch": "dev-01", "question": "Who?"}',
+        '{"id": "dev-01c-001", "batch": "dev-01c", "question": "Where?"}',
+        '{"id": "dev-02c-001", "batch": "dev-02c", "question": "When?"}',
+    ]
+    (tmp_path / "dev.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    everything = training.load_questions("dev", tmp_path)
+    kept = training.load_questions("dev", tmp_path, leave_out=["dev-01c", "dev-02c"])
+    assert [row["id"] for row in everything] == ["dev-01-001", "dev-01c-001", "dev-02c-001"]
+    assert [row["id"] for row in kept] == ["dev-01-001"]

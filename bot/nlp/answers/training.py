@@ -120,11 +120,15 @@ class Example:
     sentence_labels: list[int] = field(default_factory=list)
 
 
-def load_questions(name: str, folder: Path = QUESTIONS) -> list[dict]:
-    """A question set (``train``, ``dev``, ``test-bbc``, ...) from tests/data/questions."""
+def load_questions(
+    name: str, folder: Path = QUESTIONS, leave_out: Sequence[str] = ()
+) -> list[dict]:
+    """A question set (``train``, ``dev``, ``test-bbc``, ...) from tests/data/questions, without
+    the batches in ``leave_out`` (a dev round kept unseen for an out-of-sample comparison)."""
     path = folder / f"{name}.jsonl"
     with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        rows = [json.loads(line) for line in handle if line.strip()]
+    return [row for row in rows if row.get("batch") not in set(leave_out)]
 
 
 def ingest_articles(store: Store, chat_id: int, articles: Sequence) -> dict[str, int]:
@@ -359,12 +363,15 @@ def lowest_threshold(pairs: Sequence[tuple[float, bool]], precision: float) -> f
     return chosen
 
 
-def train(data: Path, work: Path, log: TextIO = sys.stdout) -> AnswerModel:
-    """Fit the models on the training questions and the thresholds on dev."""
+def train(
+    data: Path, work: Path, log: TextIO = sys.stdout, leave_out: Sequence[str] = ()
+) -> AnswerModel:
+    """Fit the models on the training questions and the thresholds on dev (without the dev
+    batches in ``leave_out``)."""
     chat, story_of = training_chat(data, work)
     print(f"training chat: {chat.count()} stories", file=log)
     train_items = examples(chat, load_questions("train"), story_of)
-    dev_items = examples(chat, load_questions("dev"), story_of)
+    dev_items = examples(chat, load_questions("dev", leave_out=leave_out), story_of)
     print(f"questions: {len(train_items)} training, {len(dev_items)} dev", file=log)
     model = fit_model(train_items, dev_items, {"training_stories": chat.count()}, log, work)
     return replace(model, facts=fit_facts(data, log))
@@ -579,6 +586,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="choose only the three thresholds again on dev (the fitted parts are kept)",
     )
+    parser.add_argument(
+        "--leave-out",
+        action="append",
+        default=[],
+        metavar="BATCH",
+        help="a dev batch the thresholds are not chosen on, kept for an out-of-sample "
+        "comparison (repeatable, e.g. --leave-out dev-01c)",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     if not (args.data / "cnndm-test-250").exists():
         print(f"No training corpora under {args.data}.", file=sys.stderr)
@@ -588,14 +603,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.thresholds_only:
         with tempfile.TemporaryDirectory() as folder:
             chat, story_of = training_chat(args.data, args.work or Path(folder))
-            dev_items = examples(chat, load_questions("dev"), story_of)
+            dev = load_questions("dev", leave_out=args.leave_out)
+            dev_items = examples(chat, dev, story_of)
             model = choose_thresholds(read_model(), dev_items, sys.stdout)
     elif args.work is not None:
         args.work.mkdir(parents=True, exist_ok=True)
-        model = train(args.data, args.work)
+        model = train(args.data, args.work, leave_out=args.leave_out)
     else:
         with tempfile.TemporaryDirectory() as folder:
-            model = train(args.data, Path(folder))
+            model = train(args.data, Path(folder), leave_out=args.leave_out)
     model.save(args.out)
     print(f"wrote {args.out} and the span ranker and calibrator beside it")
     return 0
