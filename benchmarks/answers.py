@@ -22,6 +22,8 @@ retrieval has to find the right one:
   next 50 articles, in the same chat.
 * ``test-bbc5``: a fifth, written after ``test-bbc4`` had been run once: 200 questions over the
   next 50 articles, in the same chat.
+* ``test-bbc6``: a sixth, written after ``test-bbc5`` had been run once: 200 questions over the
+  next 50 articles, in the same chat.
 * ``test-giveme5w1h``: blind questions over the Giveme5W1H articles and the scraped sample page,
   all in one chat.
 * ``natural``: the older hand-written questions over the same Giveme5W1H chat (written by the
@@ -67,6 +69,7 @@ TEST_SETS = (
     "test-bbc3",
     "test-bbc4",
     "test-bbc5",
+    "test-bbc6",
     "test-giveme5w1h",
 )
 QA_SETS = ("dev", "train", *TEST_SETS, "natural")
