@@ -35,7 +35,10 @@ from bot.nlp.answers.reader import (
 
 POSITIVES = 2  # holding sentences per question, at most
 NEGATIVES = 3  # best-ranked sentences without the answer, per question
-EPOCHS = 1
+# Two passes: offline on dev, a reader tuned twice over half the training pairs put a right
+# span first for 68% of the answerable questions against 59% for one pass (as many as one
+# pass over all the pairs gives), for twice the training time.
+EPOCHS = 2
 BATCH = 32
 LEARNING_RATE = 1e-4
 WARMUP = 0.1  # share of the steps over which the rate rises
