@@ -126,9 +126,10 @@ def load_questions(
     """A question set (``train``, ``dev``, ``test-bbc``, ...) from tests/data/questions, without
     the batches in ``leave_out`` (a dev round kept unseen for an out-of-sample comparison)."""
     path = folder / f"{name}.jsonl"
+    left_out = set(leave_out)
     with path.open(encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle if line.strip()]
-    return [row for row in rows if row.get("batch") not in set(leave_out)]
+    return [row for row in rows if row.get("batch") not in left_out]
 
 
 def ingest_articles(store: Store, chat_id: int, articles: Sequence) -> dict[str, int]:
