@@ -89,3 +89,26 @@ def test_a_dev_round_left_out_is_not_among_the_questions_thresholds_are_chosen_o
     kept = training.load_questions("dev", tmp_path, leave_out=["dev-01c", "dev-02c"])
     assert [row["id"] for row in everything] == ["dev-01-001", "dev-01c-001", "dev-02c-001"]
     assert [row["id"] for row in kept] == ["dev-01-001"]
+
+
+def test_choosing_thresholds_again_records_the_dev_questions_they_were_chosen_on(
+    monkeypatch,
+) -> None:
+    outcome = training.DevOutcome(
+        item={},
+        span_p=0.9,
+        span_right=True,
+        span_sentence_holds=True,
+        sentence_p=0.5,
+        sentence_holds=False,
+    )
+    monkeypatch.setattr(training, "dev_outcomes", lambda items, model: [outcome] * len(items))
+    # The learned parts are not read: only the outcomes above are.
+    fitted = training.AnswerModel(
+        None, None, None, 0.0, 0.0, {"dev_questions": 378, "training_questions": 10}
+    )
+
+    chosen = training.choose_thresholds(fitted, [object()] * 5, io.StringIO())
+
+    assert chosen.meta == {"dev_questions": 5, "training_questions": 10}
+    assert chosen.answer_threshold == 0.9

@@ -476,10 +476,9 @@ def fit_model(
         "reader": reader is not None,
         "training_questions": len(train_items),
         "span_model_questions": len(span_items),
-        "dev_questions": len(dev_items),
         "span_rows": rows,
     }
-    return replace(choose_thresholds(draft, dev_items, log), meta=meta)
+    return choose_thresholds(replace(draft, meta=meta), dev_items, log)
 
 
 def choose_thresholds(model: AnswerModel, dev_items: Sequence[Example], log: TextIO) -> AnswerModel:
@@ -503,11 +502,13 @@ def choose_thresholds(model: AnswerModel, dev_items: Sequence[Example], log: Tex
         f"sentence only {sentence_only_threshold:.3f}",
         file=log,
     )
+    # The count travels with the thresholds: ``--thresholds-only`` keeps the rest of meta.
     return replace(
         model,
         answer_threshold=answer_threshold,
         sentence_threshold=sentence_threshold,
         sentence_only_threshold=sentence_only_threshold,
+        meta={**model.meta, "dev_questions": len(dev_items)},
     )
 
 
