@@ -24,6 +24,8 @@ retrieval has to find the right one:
   next 50 articles, in the same chat.
 * ``test-bbc6``: a sixth, written after ``test-bbc5`` had been run once: 200 questions over the
   next 50 articles, in the same chat.
+* ``test-bbc7``: a seventh, written before ``test-bbc6`` was run, for the model after it: 200
+  questions over the last 50 question articles of the same chat.
 * ``test-giveme5w1h``: blind questions over the Giveme5W1H articles and the scraped sample page,
   all in one chat.
 * ``natural``: the older hand-written questions over the same Giveme5W1H chat (written by the
@@ -70,6 +72,7 @@ TEST_SETS = (
     "test-bbc4",
     "test-bbc5",
     "test-bbc6",
+    "test-bbc7",
     "test-giveme5w1h",
 )
 QA_SETS = ("dev", "train", *TEST_SETS, "natural")

@@ -30,9 +30,9 @@ BATCH_ARTICLES = 50
 DEV_BATCHES = 2  # the last batches: dev, written by writers whose questions are never trained on
 BBC_QUESTION_ARTICLES = 50
 # Later blind BBC sets, each written after the one before had been spent: test-bbc2 to
-# test-bbc6 ask about the next 50 articles of the same seeded 400-article chat each, so all
+# test-bbc7 ask about the next 50 articles of the same seeded 400-article chat each, so all
 # the sets are asked in one chat. Each is written in two batches.
-LATER_BBC_SETS = 5
+LATER_BBC_SETS = 6
 LATER_BBC_BATCHES = 2
 BBC_CHAT_ARTICLES = 400  # the test chat: the question articles among other BBC stories
 GIVEME5W1H_BATCHES = 2
@@ -143,6 +143,7 @@ COLLECTED = {
     "test-bbc4": "test-bbc4-*",
     "test-bbc5": "test-bbc5-*",
     "test-bbc6": "test-bbc6-*",
+    "test-bbc7": "test-bbc7-*",
 }
 
 
