@@ -8,7 +8,7 @@ import io
 import pytest
 import torch
 
-from bot.nlp.answers import encoder
+from bot.nlp.answers import encoder, reader_training
 from bot.nlp.answers.reader import Reader, load_reader
 from bot.nlp.answers.reader_training import (
     Pair,
@@ -87,6 +87,39 @@ def test_fine_tuning_is_deterministic(tuned, tmp_path):
     path = tmp_path / "again.safetensors"
     save_reader(fine_tune(training_pairs(), io.StringIO(), **SHORT), path)
     assert path.read_bytes() == first
+
+
+class Stopped(Exception):
+    """The run is killed part-way."""
+
+
+def test_a_stopped_fine_tuning_resumes_to_the_same_weights(tuned, tmp_path, monkeypatch):
+    _, unbroken = tuned
+    checkpoint = tmp_path / "reader.checkpoint"
+    real = reader_training._targets
+    steps: list[int] = []
+
+    def stopping_after_seven(reader, batch):  # one call per step
+        if len(steps) == 7:
+            raise Stopped
+        steps.append(1)
+        return real(reader, batch)
+
+    monkeypatch.setattr(reader_training, "_targets", stopping_after_seven)
+    with pytest.raises(Stopped):
+        fine_tune(training_pairs(), io.StringIO(), checkpoint=checkpoint, every=4, **SHORT)
+    assert checkpoint.exists()  # saved at step 4, in the middle of the second pass
+
+    steps.clear()
+    monkeypatch.setattr(reader_training, "_targets", lambda r, b: steps.append(1) or real(r, b))
+    log = io.StringIO()
+    model = fine_tune(training_pairs(), log, checkpoint=checkpoint, every=4, **SHORT)
+
+    assert "resumed at step 4/18" in log.getvalue()
+    assert len(steps) == 14
+    path = tmp_path / "resumed.safetensors"
+    save_reader(model, path)
+    assert path.read_bytes() == unbroken
 
 
 def test_the_tuned_reader_finds_what_it_was_taught(tuned):

@@ -9,6 +9,9 @@ questions none (their answer is not a span).
 
 Training is seeded, with a fixed number of threads and batches of similar length, so the same
 questions give the same weights; only the layers above ``FROZEN_LAYERS`` and the head change.
+A full run tunes three readers for over two hours, so each keeps a checkpoint in ``--work``
+every ``CHECKPOINT_STEPS`` steps, and a run stopped part-way resumes from it to the same
+weights an unbroken run gives.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import random
 import sys
 from collections.abc import Iterator, Sequence
@@ -45,6 +49,7 @@ WARMUP = 0.1  # share of the steps over which the rate rises
 WEIGHT_DECAY = 0.01
 SEED = 7
 THREADS = 2
+CHECKPOINT_STEPS = 200  # about five minutes of tuning on the 2-core machine
 
 
 @dataclass(frozen=True)
@@ -135,10 +140,16 @@ def fine_tune(
     epochs: int = EPOCHS,
     batch: int = BATCH,
     learning_rate: float = LEARNING_RATE,
+    checkpoint: Path | None = None,
+    every: int = CHECKPOINT_STEPS,
 ) -> SpanReader:
-    """The published encoder fine-tuned on these pairs (seeded: same pairs, same weights)."""
+    """The published encoder fine-tuned on these pairs (seeded: same pairs, same weights).
+
+    With ``checkpoint``, the training state is saved there every ``every`` steps, and a
+    checkpoint already there (from a run stopped part-way on the same pairs) is resumed.
+    """
     with training_threads():
-        return _fine_tune(pairs, log, epochs, batch, learning_rate)
+        return _fine_tune(pairs, log, epochs, batch, learning_rate, checkpoint, every)
 
 
 @contextmanager
@@ -153,8 +164,64 @@ def training_threads() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
+@dataclass
+class _Progress:
+    """Where a fine-tuning run stands: steps done, and the pass and batch it is at."""
+
+    done: int = 0
+    epoch: int = 0
+    position: int = 0  # batches of this pass already taken
+    # The order of a pass's batches is drawn from this state of the shuffling generator.
+    epoch_rng: tuple | None = None
+
+
+def _save_checkpoint(
+    path: Path, model: SpanReader, optimizer, schedule, steps: int, at: _Progress
+) -> None:
+    """Everything the rest of the run depends on, written whole or not at all."""
+    state = model.state_dict()
+    version, internal, gauss = at.epoch_rng
+    payload = {
+        "steps": steps,
+        "done": at.done,
+        "epoch": at.epoch,
+        "position": at.position,
+        "epoch_rng": [version, list(internal), gauss],
+        "torch_rng": torch.get_rng_state(),
+        "model": {name: state[name] for name in model.trainable()},
+        "optimizer": optimizer.state_dict(),
+        "schedule": schedule.state_dict(),
+    }
+    partial = path.with_name(path.name + ".part")
+    torch.save(payload, partial)
+    os.replace(partial, path)
+
+
+def _resume(path: Path, model: SpanReader, optimizer, schedule, steps: int) -> _Progress | None:
+    """The progress of a checkpoint of this run, its state loaded; None when there is none."""
+    if not path.exists():
+        return None
+    saved = torch.load(path, weights_only=True)
+    if saved["steps"] != steps:  # the same pairs under other settings: start again
+        return None
+    model.load_state_dict(saved["model"], strict=False)
+    optimizer.load_state_dict(saved["optimizer"])
+    schedule.load_state_dict(saved["schedule"])
+    torch.set_rng_state(saved["torch_rng"])
+    version, internal, gauss = saved["epoch_rng"]
+    return _Progress(
+        saved["done"], saved["epoch"], saved["position"], (version, tuple(internal), gauss)
+    )
+
+
 def _fine_tune(
-    pairs: Sequence[Pair], log: TextIO, epochs: int, batch: int, learning_rate: float
+    pairs: Sequence[Pair],
+    log: TextIO,
+    epochs: int,
+    batch: int,
+    learning_rate: float,
+    checkpoint: Path | None = None,
+    every: int = CHECKPOINT_STEPS,
 ) -> SpanReader:
     torch.manual_seed(SEED)
     rng = random.Random(SEED)
@@ -172,8 +239,15 @@ def _fine_tune(
         optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (steps - step) / steps)
     )
     loss_of = torch.nn.CrossEntropyLoss()
-    done = 0
-    for _ in range(epochs):
+    at = _Progress()
+    if checkpoint is not None:
+        resumed = _resume(checkpoint, model, optimizer, schedule, steps)
+        if resumed is not None:
+            at = resumed
+            rng.setstate(at.epoch_rng)
+            print(f"  reader: resumed at step {at.done}/{steps}", file=log)
+    for epoch in range(at.epoch, epochs):
+        at.epoch, at.epoch_rng = epoch, rng.getstate()
         # Batches of similar length waste little on padding; their order is shuffled.
         order = sorted(
             range(len(pairs)),
@@ -181,7 +255,8 @@ def _fine_tune(
         )
         batches = [order[i : i + batch] for i in range(0, len(order), batch)]
         rng.shuffle(batches)
-        for indices in batches:
+        for position in range(at.position, len(batches)):
+            indices = batches[position]
             ids, segments, mask, starts, ends = _targets(reader, [pairs[i] for i in indices])
             start_logits, end_logits = model(ids, segments, mask)
             loss = (loss_of(start_logits, starts) + loss_of(end_logits, ends)) / 2
@@ -189,9 +264,12 @@ def _fine_tune(
             optimizer.step()
             schedule.step()
             optimizer.zero_grad()
-            done += 1
-            if done % 200 == 0 or done == steps:
-                print(f"  reader: step {done}/{steps}, loss {loss.item():.3f}", file=log)
+            at.done, at.position = at.done + 1, position + 1
+            if at.done % 200 == 0 or at.done == steps:
+                print(f"  reader: step {at.done}/{steps}, loss {loss.item():.3f}", file=log)
+            if checkpoint is not None and at.done % every == 0 and at.done < steps:
+                _save_checkpoint(checkpoint, model, optimizer, schedule, steps, at)
+        at.position = 0
     return model.eval()
 
 
@@ -211,5 +289,7 @@ def tuned_reader(pairs: Sequence[Pair], work: Path, name: str, log: TextIO) -> R
     path = work / f"{name}-{pairs_digest(pairs)}.safetensors"
     if not path.exists():
         print(f"fine-tuning the reader ({name}): {len(pairs)} pairs", file=log)
-        save_reader(fine_tune(pairs, log), path)
+        checkpoint = path.with_suffix(".checkpoint")
+        save_reader(fine_tune(pairs, log, checkpoint=checkpoint), path)
+        checkpoint.unlink(missing_ok=True)
     return load_reader.__wrapped__(path)
