@@ -120,6 +120,10 @@ def test_a_stopped_fine_tuning_resumes_to_the_same_weights(tuned, tmp_path, monk
     path = tmp_path / "resumed.safetensors"
     save_reader(model, path)
     assert path.read_bytes() == unbroken
+    # The same pairs at another learning rate start again.
+    other = io.StringIO()
+    fine_tune(training_pairs(), other, checkpoint=checkpoint, **{**SHORT, "learning_rate": 1e-4})
+    assert "resumed" not in other.getvalue()
 
 
 def test_the_tuned_reader_finds_what_it_was_taught(tuned):

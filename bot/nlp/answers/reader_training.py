@@ -176,13 +176,18 @@ class _Progress:
 
 
 def _save_checkpoint(
-    path: Path, model: SpanReader, optimizer, schedule, steps: int, at: _Progress
+    path: Path,
+    model: SpanReader,
+    optimizer,
+    schedule,
+    settings: tuple[int, float],
+    at: _Progress,
 ) -> None:
     """Everything the rest of the run depends on, written whole or not at all."""
     state = model.state_dict()
     version, internal, gauss = at.epoch_rng
     payload = {
-        "steps": steps,
+        "settings": list(settings),
         "done": at.done,
         "epoch": at.epoch,
         "position": at.position,
@@ -197,12 +202,15 @@ def _save_checkpoint(
     os.replace(partial, path)
 
 
-def _resume(path: Path, model: SpanReader, optimizer, schedule, steps: int) -> _Progress | None:
+def _resume(
+    path: Path, model: SpanReader, optimizer, schedule, settings: tuple[int, float]
+) -> _Progress | None:
     """The progress of a checkpoint of this run, its state loaded; None when there is none."""
     if not path.exists():
         return None
     saved = torch.load(path, weights_only=True)
-    if saved["steps"] != steps:  # the same pairs under other settings: start again
+    # The same pairs tuned for other steps or at another rate: start again.
+    if saved["settings"] != list(settings):
         return None
     model.load_state_dict(saved["model"], strict=False)
     optimizer.load_state_dict(saved["optimizer"])
@@ -239,9 +247,10 @@ def _fine_tune(
         optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (steps - step) / steps)
     )
     loss_of = torch.nn.CrossEntropyLoss()
+    settings = (steps, learning_rate)  # a checkpoint made under others is not resumed
     at = _Progress()
     if checkpoint is not None:
-        resumed = _resume(checkpoint, model, optimizer, schedule, steps)
+        resumed = _resume(checkpoint, model, optimizer, schedule, settings)
         if resumed is not None:
             at = resumed
             rng.setstate(at.epoch_rng)
@@ -268,7 +277,7 @@ def _fine_tune(
             if at.done % 200 == 0 or at.done == steps:
                 print(f"  reader: step {at.done}/{steps}, loss {loss.item():.3f}", file=log)
             if checkpoint is not None and at.done % every == 0 and at.done < steps:
-                _save_checkpoint(checkpoint, model, optimizer, schedule, steps, at)
+                _save_checkpoint(checkpoint, model, optimizer, schedule, settings, at)
         at.position = 0
     return model.eval()
 
