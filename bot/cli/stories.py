@@ -12,7 +12,7 @@ from bot.cli.plain import complain, refusal_text
 from bot.config import Settings
 from bot.messages import NO_CHATS_TO_REINDEX, Problem, Refusal, more_stories
 from bot.nlp.cleaning import CleanedText
-from bot.services.analysis_pool import AnalysisPool
+from bot.services.analysis_pool import IN_PROCESS, AnalysisPool
 from bot.services.ingest import Ingestor, IngestOutcome
 from bot.services.stories import StoryService
 from db.store import Store, Story
@@ -62,23 +62,33 @@ def open_store(args: argparse.Namespace) -> Store:
 
 
 def open_service(args: argparse.Namespace) -> StoryService:
-    """The story service over the database the arguments (or the environment) name."""
-    return StoryService.from_settings(Settings.from_env(args.db))
+    """The story service over the database the arguments (or the environment) name, doing its
+    work in this process: a command serves one request at a time, so a pool of warm workers
+    only adds their start-up (``ask`` took 6.5 s with two workers against 4.9 s here) and
+    leaves worker processes to stop as the interpreter exits."""
+    settings = Settings.from_env(args.db)
+    return StoryService(Store(settings.db_path), settings, pool=IN_PROCESS)
 
 
 def ingest_command(args: argparse.Namespace) -> int:
     """Store every story in the given files and print one line per story."""
     settings = Settings.from_env(args.db)
+    pool = AnalysisPool(settings.nlp_workers)
     ingestor = Ingestor(
         Store(settings.db_path),
         allow_loopback_fetch=settings.allow_loopback_fetch,
-        pool=AnalysisPool(settings.nlp_workers),
+        pool=pool,
     )
     any_kept = False
-    for path in expand_paths(args.paths):
-        for outcome in ingest_path(ingestor, args.chat, path):
-            any_kept |= outcome.status != "rejected"
-            print(format_outcome(outcome, path, as_json=args.json), flush=True)
+    try:
+        for path in expand_paths(args.paths):
+            for outcome in ingest_path(ingestor, args.chat, path):
+                any_kept |= outcome.status != "rejected"
+                print(format_outcome(outcome, path, as_json=args.json), flush=True)
+    finally:
+        # Stopped here, not left to the interpreter's exit: on Python 3.11 a pool still open
+        # at exit can print "Exception ignored ... Bad file descriptor" as it winds down.
+        pool.close()
     return 0 if any_kept else 1
 
 
