@@ -26,6 +26,9 @@ retrieval has to find the right one:
   next 50 articles, in the same chat.
 * ``test-bbc7``: a seventh, written before ``test-bbc6`` was run, for the model after it: 200
   questions over the last 50 question articles of the same chat.
+* ``test-bbc8`` and ``test-bbc9``: written in the eleventh session, before any model ran on
+  them, for the models after the one test-bbc7 judges: 200 questions each over 50 articles of
+  a second seeded chat of 400 other BBC stories (``bbc_second_chat``).
 * ``test-giveme5w1h``: blind questions over the Giveme5W1H articles and the scraped sample page,
   all in one chat.
 * ``natural``: the older hand-written questions over the same Giveme5W1H chat (written by the
@@ -73,6 +76,8 @@ TEST_SETS = (
     "test-bbc5",
     "test-bbc6",
     "test-bbc7",
+    "test-bbc8",
+    "test-bbc9",
     "test-giveme5w1h",
 )
 QA_SETS = ("dev", "train", *TEST_SETS, "natural")
@@ -86,20 +91,32 @@ RECALL_AT = (1, 4, 10)
 def chat_articles(data: Path, name: str) -> list:
     """The articles the chat of a question set holds."""
     from benchmarks.news_corpora import load_articles, training_articles
-    from benchmarks.question_batches import bbc_test_articles, sample_article
+    from benchmarks.question_batches import (
+        SECOND_CHAT_SETS,
+        bbc_second_chat,
+        bbc_test_articles,
+        sample_article,
+    )
 
     if name in ("dev", "train"):
         return training_articles(data)
-    if name.startswith("test-bbc"):  # every BBC set asks about articles of one chat
+    if name in SECOND_CHAT_SETS:
+        return bbc_second_chat(data)
+    if name.startswith("test-bbc"):  # test-bbc to test-bbc7 ask about articles of one chat
         return bbc_test_articles(data)[1]
     return load_articles(data, "giveme5w1h") + [sample_article()]
 
 
 def chat_name(name: str) -> str:
     """The chat a question set is asked in: dev and train share the training chat, and the
-    older natural questions are asked in the Giveme5W1H test chat; both BBC sets share one."""
+    older natural questions are asked in the Giveme5W1H test chat; test-bbc to test-bbc7 share
+    one BBC chat, test-bbc8 and test-bbc9 a second."""
     if name in ("dev", "train"):
         return "training"
+    from benchmarks.question_batches import SECOND_CHAT_SETS
+
+    if name in SECOND_CHAT_SETS:
+        return "test-bbc-second"
     if name.startswith("test-bbc"):  # later BBC sets ask about other articles of that chat
         return "test-bbc"
     return name.replace("natural", "test-giveme5w1h")

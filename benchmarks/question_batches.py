@@ -35,6 +35,9 @@ BBC_QUESTION_ARTICLES = 50
 LATER_BBC_SETS = 6
 LATER_BBC_BATCHES = 2
 BBC_CHAT_ARTICLES = 400  # the test chat: the question articles among other BBC stories
+# test-bbc7 asked about the first chat's last question articles. The sets after it ask about
+# a second seeded chat of other BBC articles (none of the first chat's), 50 articles each.
+SECOND_CHAT_SETS = ("test-bbc8", "test-bbc9")
 GIVEME5W1H_BATCHES = 2
 HERE = Path(__file__).resolve().parent
 RULES = HERE / "question_rules.md"
@@ -63,6 +66,21 @@ def bbc_later_articles(root: Path, number: int) -> list[Article]:
     after those of the set before."""
     chat = bbc_test_articles(root)[1]
     return chat[(number - 1) * BBC_QUESTION_ARTICLES : number * BBC_QUESTION_ARTICLES]
+
+
+def bbc_second_chat(root: Path) -> list[Article]:
+    """A second BBC test chat: ``BBC_CHAT_ARTICLES`` seeded articles, none in the first."""
+    first = {a.id for a in bbc_test_articles(root)[1]}
+    pool = [a for a in _unique_texts(load_articles(root, "bbc")) if a.id not in first]
+    return random.Random(SEED + 1).sample(pool, min(BBC_CHAT_ARTICLES, len(pool)))
+
+
+def bbc_second_chat_articles(root: Path, name: str) -> list[Article]:
+    """The articles one of ``SECOND_CHAT_SETS`` asks about: the second chat's next
+    ``BBC_QUESTION_ARTICLES`` after those of the set before."""
+    index = SECOND_CHAT_SETS.index(name)
+    chat = bbc_second_chat(root)
+    return chat[index * BBC_QUESTION_ARTICLES : (index + 1) * BBC_QUESTION_ARTICLES]
 
 
 def sample_article() -> Article:
@@ -144,6 +162,7 @@ COLLECTED = {
     "test-bbc5": "test-bbc5-*",
     "test-bbc6": "test-bbc6-*",
     "test-bbc7": "test-bbc7-*",
+    **{name: f"{name}-*" for name in SECOND_CHAT_SETS},
 }
 
 
@@ -178,6 +197,21 @@ def collect(folder: Path, out: Path = QUESTIONS) -> dict[str, int]:
     return counts
 
 
+def _write_second_chat_sets(data: Path, out: Path) -> int:
+    """The batch folders of the sets over the second BBC chat, two per set."""
+    for name in SECOND_CHAT_SETS:
+        articles = bbc_second_chat_articles(data, name)
+        if not articles:
+            print(f"No BBC articles under {data}.", file=sys.stderr)
+            return 1
+        size = (len(articles) + 1) // LATER_BBC_BATCHES
+        for index in range(LATER_BBC_BATCHES):
+            part = articles[index * size : (index + 1) * size]
+            _write_batch(out / f"{name}-{index + 1}", part, "4")
+            print(f"{name}-{index + 1}: {len(part)} articles")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="benchmarks.question_batches")
     parser.add_argument("--data", type=Path, default=Path("../shared/eval"))
@@ -194,6 +228,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="with --round: the dev batches (dev-01SUFFIX, …), for a larger dev set",
     )
     parser.add_argument("--collect", type=Path, metavar="FOLDER", help="gather written batches")
+    parser.add_argument(
+        "--second-bbc-chat",
+        action="store_true",
+        help="only the test sets over the second BBC chat (" + ", ".join(SECOND_CHAT_SETS) + ")",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.collect:
         for name, count in collect(args.collect).items():
@@ -201,6 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.out is None:
         parser.error("--out or --collect is needed")
+    if args.second_bbc_chat:
+        return _write_second_chat_sets(args.data, args.out)
     batches = training_batches(args.data)
     if not batches:
         print(f"No training corpora under {args.data}.", file=sys.stderr)

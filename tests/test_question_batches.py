@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from benchmarks.question_batches import collect, load_rows
 
 
@@ -43,3 +45,27 @@ def test_a_later_round_adds_to_the_set_and_recollecting_replaces_only_its_batch(
         "Who e?",
     ]
     assert load_rows(out / "train.jsonl") == []
+
+
+def test_the_second_bbc_chat_shares_no_article_with_the_first() -> None:
+    """test-bbc8 and test-bbc9 ask about a second chat of BBC stories: no story of it (not even
+    a repeat of the same text under another id) is in the first chat, and the two sets ask
+    about different articles."""
+    from benchmarks.question_batches import (
+        SECOND_CHAT_SETS,
+        bbc_second_chat,
+        bbc_second_chat_articles,
+        bbc_test_articles,
+    )
+    from tests.support.stories import shared_dir
+
+    root = shared_dir() / "eval"
+    if not (root / "bbc-news-summary").exists():
+        pytest.skip("the shared BBC News Summary articles are not here")
+    first, second = bbc_test_articles(root)[1], bbc_second_chat(root)
+    assert len(second) == len(first) == 400
+    assert not {a.id for a in first} & {a.id for a in second}
+    assert not {a.text for a in first} & {a.text for a in second}
+    asked = [{a.id for a in bbc_second_chat_articles(root, name)} for name in SECOND_CHAT_SETS]
+    assert all(len(ids) == 50 for ids in asked) and not asked[0] & asked[1]
+    assert set().union(*asked) <= {a.id for a in second}
