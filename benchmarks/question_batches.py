@@ -197,18 +197,23 @@ def collect(folder: Path, out: Path = QUESTIONS) -> dict[str, int]:
     return counts
 
 
+def _write_set_batches(out: Path, name: str, articles: Sequence[Article]) -> None:
+    """A later BBC set's batch folders: its articles split in ``LATER_BBC_BATCHES``."""
+    size = (len(articles) + 1) // LATER_BBC_BATCHES
+    for index in range(LATER_BBC_BATCHES):
+        part = articles[index * size : (index + 1) * size]
+        _write_batch(out / f"{name}-{index + 1}", part, "4")
+
+
 def _write_second_chat_sets(data: Path, out: Path) -> int:
-    """The batch folders of the sets over the second BBC chat, two per set."""
+    """The batch folders of the sets over the second BBC chat."""
     for name in SECOND_CHAT_SETS:
         articles = bbc_second_chat_articles(data, name)
         if not articles:
             print(f"No BBC articles under {data}.", file=sys.stderr)
             return 1
-        size = (len(articles) + 1) // LATER_BBC_BATCHES
-        for index in range(LATER_BBC_BATCHES):
-            part = articles[index * size : (index + 1) * size]
-            _write_batch(out / f"{name}-{index + 1}", part, "4")
-            print(f"{name}-{index + 1}: {len(part)} articles")
+        _write_set_batches(out, name, articles)
+        print(f"{name}: {len(articles)} articles in {LATER_BBC_BATCHES} batches")
     return 0
 
 
@@ -259,11 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     questions, _ = bbc_test_articles(args.data)
     _write_batch(args.out / "test-bbc", questions, "4")
     for number in range(2, 2 + LATER_BBC_SETS):
-        later = bbc_later_articles(args.data, number)
-        size = (len(later) + 1) // LATER_BBC_BATCHES
-        for index in range(LATER_BBC_BATCHES):
-            part = later[index * size : (index + 1) * size]
-            _write_batch(args.out / f"test-bbc{number}-{index + 1}", part, "4")
+        _write_set_batches(args.out, f"test-bbc{number}", bbc_later_articles(args.data, number))
     giveme = load_articles(args.data, "giveme5w1h") + [sample_article()]
     half = (len(giveme) + 1) // GIVEME5W1H_BATCHES
     for index in range(GIVEME5W1H_BATCHES):
